@@ -1,0 +1,108 @@
+# Makefile - builds kbuild, runs the unit, CLI and real-kernel tests, installs
+#
+#   make                 build out/kbuild
+#   make check-fast      unit + CLI tests (the edit loop)
+#   make check           everything, real kernel trees included
+#   make DEVELOPER=1     strict warnings as errors
+#   make SANITIZE=address,undefined check-fast
+#   make V=1             full command lines
+#   make O=DIR           objects and binaries in DIR (default out, out-sanitize with SANITIZE)
+
+ifdef SANITIZE
+O ?= out-sanitize
+else
+O ?= out
+endif
+PREFIX ?= /usr/local
+DESTDIR ?=
+BINDIR = $(PREFIX)/bin
+DATADIR = $(PREFIX)/share/kbuild
+MANDIR = $(PREFIX)/share/man
+
+CC ?= cc
+CFLAGS ?= -O2 -g
+ALL_CFLAGS = -std=gnu11 -Wall -Wextra -Ilib -Isrc/kbuild -MMD -MP $(CFLAGS) \
+	-DKB_VERSION='"$(VERSION)"' -DKB_SRCDIR='"$(CURDIR)"' -DKB_DATADIR='"$(DATADIR)"'
+ALL_LDFLAGS = $(LDFLAGS)
+LIBS = $(shell pkg-config --libs zlib 2>/dev/null || echo -lz)
+
+ifeq ($(DEVELOPER),1)
+ALL_CFLAGS += -Werror -Wformat=2 -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla \
+	-Wno-format-nonliteral
+endif
+ifdef SANITIZE
+ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+ALL_LDFLAGS += -fsanitize=$(SANITIZE)
+endif
+
+VERSION := $(shell git -C $(CURDIR) describe --always --dirty 2>/dev/null || echo 0.1)
+
+ifeq ($(V),1)
+Q =
+quiet = @:
+else
+Q = @
+quiet = @printf '  %-7s %s\n'
+endif
+
+LIB_SRC = $(wildcard lib/*.c)
+KBUILD_SRC = $(wildcard src/kbuild/*.c)
+KBUILD_CORE = $(filter-out src/kbuild/main.c,$(KBUILD_SRC))
+UNIT_SRC = $(wildcard tests/unit/test-*.c)
+
+obj = $(patsubst %.c,$(O)/obj/%.o,$(1))
+LIB_OBJ = $(call obj,$(LIB_SRC))
+KBUILD_OBJ = $(call obj,$(KBUILD_SRC))
+CORE_OBJ = $(call obj,$(KBUILD_CORE))
+UNIT_BIN = $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRC))
+
+all: $(O)/kbuild
+.PHONY: all check check-fast check-unit check-cli check-kernel bench install clean
+
+$(O)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(quiet) CC $<
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(O)/kbuild: $(KBUILD_OBJ) $(LIB_OBJ)
+	$(quiet) LD $@
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(O)/tests/%: $(O)/obj/tests/unit/%.o $(CORE_OBJ) $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(quiet) LD $@
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(O)/obj/tests/unit/%.o: ALL_CFLAGS += -Itests/unit
+
+TEST_ENV = KBUILD="$(abspath $(O))/kbuild" KB_SRCDIR="$(CURDIR)" KB_OUT="$(abspath $(O))"
+
+check-unit: $(UNIT_BIN)
+	$(Q)$(TEST_ENV) tests/run-tests $(UNIT_BIN)
+
+check-cli: $(O)/kbuild
+	$(Q)$(TEST_ENV) tests/run-tests tests/cli/t[0-9]*.sh
+
+check-fast: $(O)/kbuild $(UNIT_BIN)
+	$(Q)$(TEST_ENV) tests/run-tests $(UNIT_BIN) tests/cli/t[0-9]*.sh
+
+check: $(O)/kbuild $(UNIT_BIN)
+	$(Q)$(TEST_ENV) tests/run-tests $(UNIT_BIN) tests/cli/t[0-9]*.sh tests/kernel/k[0-9]*.sh
+
+check-kernel: $(O)/kbuild
+	$(Q)$(TEST_ENV) tests/run-tests tests/kernel/k[0-9]*.sh
+
+bench: $(O)/kbuild
+	$(Q)$(TEST_ENV) bench/run
+
+install: $(O)/kbuild
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/kconfig-fragments $(DESTDIR)$(MANDIR)/man1
+	install -m 755 $(O)/kbuild $(DESTDIR)$(BINDIR)/kbuild
+	install -m 644 kconfig-fragments/*.config kconfig-fragments/*.profile \
+		$(DESTDIR)$(DATADIR)/kconfig-fragments/
+	install -m 644 man/kbuild.1 $(DESTDIR)$(MANDIR)/man1/kbuild.1
+
+clean:
+	rm -rf out out-sanitize $(filter-out out out-sanitize,$(O))
+
+-include $(shell find $(O)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,7 @@
+# Help: a low-latency audio kernel: preempt + modules + ide-scsi + audio
+# One fragment or profile name a line, merged in this order. Inside a
+# profile a name means the fragment NAME.config when one exists.
+preempt
+modules
+ide-scsi
+audio

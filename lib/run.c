@@ -1,0 +1,166 @@
+/* run.c - run a subprocess with optional environment, directory and output capture */
+#define _GNU_SOURCE
+#include "run.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+int run_have_program(const char *prog)
+{
+	const char *path = getenv("PATH");
+	char *copy, *dir, *save = NULL;
+	int found = 0;
+
+	if (strchr(prog, '/'))
+		return access(prog, X_OK) == 0;
+	if (!path)
+		path = "/usr/bin:/bin";
+	copy = xstrdup(path);
+	for (dir = strtok_r(copy, ":", &save); dir && !found; dir = strtok_r(NULL, ":", &save)) {
+		char *full = xasprintf("%s/%s", *dir ? dir : ".", prog);
+		found = access(full, X_OK) == 0;
+		free(full);
+	}
+	free(copy);
+	return found;
+}
+
+static void child(const struct run_cmd *cmd, int outfd, int errpipe) KB_NORETURN;
+static void child(const struct run_cmd *cmd, int outfd, int errpipe)
+{
+	int err;
+
+	if (cmd->dir && chdir(cmd->dir) < 0)
+		goto fail;
+	if (outfd >= 0) {
+		if (dup2(outfd, 1) < 0)
+			goto fail;
+		if (cmd->merge_err && dup2(outfd, 2) < 0)
+			goto fail;
+	} else if (cmd->quiet) {
+		int null = open("/dev/null", O_WRONLY);
+		if (null >= 0) {
+			dup2(null, 1);
+			dup2(null, 2);
+		}
+	}
+	if (cmd->env)
+		for (const char *const *e = cmd->env; *e; e++)
+			if (putenv((char *)*e) < 0)
+				goto fail;
+	execvp(cmd->argv[0], (char *const *)cmd->argv);
+fail:
+	err = errno;
+	if (write(errpipe, &err, sizeof(err)) < 0)
+		_exit(127);
+	_exit(127);
+}
+
+int run_command(const struct run_cmd *cmd)
+{
+	int pipefd[2] = { -1, -1 }, errpipe[2];
+	int status, err = 0;
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe2(errpipe, O_CLOEXEC) < 0)
+		return -errno;
+	if (cmd->out && pipe2(pipefd, O_CLOEXEC) < 0) {
+		err = -errno;
+		close(errpipe[0]);
+		close(errpipe[1]);
+		return err;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		err = -errno;
+		goto out;
+	}
+	if (pid == 0) {
+		signal(SIGPIPE, SIG_DFL);
+		if (pipefd[0] >= 0)
+			close(pipefd[0]);
+		close(errpipe[0]);
+		child(cmd, pipefd[1], errpipe[1]);
+	}
+	close(errpipe[1]);
+	errpipe[1] = -1;
+	if (cmd->out) {
+		close(pipefd[1]);
+		pipefd[1] = -1;
+		for (;;) {
+			strbuf_grow(cmd->out, 8192);
+			n = read(pipefd[0], cmd->out->buf + cmd->out->len, 8192);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				break;
+			cmd->out->len += (size_t)n;
+			cmd->out->buf[cmd->out->len] = '\0';
+		}
+	}
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			err = -errno;
+			goto out;
+		}
+	}
+	n = read(errpipe[0], &err, sizeof(err));
+	if (n == (ssize_t)sizeof(err)) {
+		err = -err;
+		goto out;
+	}
+	err = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+out:
+	if (pipefd[0] >= 0)
+		close(pipefd[0]);
+	if (pipefd[1] >= 0)
+		close(pipefd[1]);
+	close(errpipe[0]);
+	if (errpipe[1] >= 0)
+		close(errpipe[1]);
+	return err;
+}
+
+static void add_quoted(struct strbuf *sb, const char *s)
+{
+	if (*s && !strpbrk(s, " \t\n'\"\\$`*?[]{}()<>|&;#~")) {
+		strbuf_addstr(sb, s);
+		return;
+	}
+	strbuf_addch(sb, '\'');
+	for (; *s; s++) {
+		if (*s == '\'')
+			strbuf_addstr(sb, "'\\''");
+		else
+			strbuf_addch(sb, *s);
+	}
+	strbuf_addch(sb, '\'');
+}
+
+char *run_format(const struct run_cmd *cmd)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	if (cmd->dir) {
+		strbuf_addstr(&sb, "cd ");
+		add_quoted(&sb, cmd->dir);
+		strbuf_addstr(&sb, " && ");
+	}
+	if (cmd->env)
+		for (const char *const *e = cmd->env; *e; e++) {
+			add_quoted(&sb, *e);
+			strbuf_addch(&sb, ' ');
+		}
+	for (const char *const *a = cmd->argv; *a; a++) {
+		if (a != cmd->argv)
+			strbuf_addch(&sb, ' ');
+		add_quoted(&sb, *a);
+	}
+	return strbuf_detach(&sb, NULL);
+}

@@ -1,0 +1,26 @@
+/* run.h - run a subprocess with optional environment, directory and output capture */
+#ifndef KB_RUN_H
+#define KB_RUN_H
+
+#include "strbuf.h"
+
+struct run_cmd {
+	const char *const *argv;   /* argv[0] is looked up in PATH */
+	const char *const *env;    /* extra "NAME=value" entries, NULL-terminated, or NULL */
+	const char *dir;           /* chdir before exec, or NULL */
+	struct strbuf *out;        /* capture stdout (and stderr when merge_err), or NULL */
+	int merge_err;             /* send stderr to the same capture */
+	int quiet;                 /* discard output that is not captured */
+};
+
+/*
+ * Run and wait. Returns the exit status (0-255), 128+signal when killed,
+ * or -errno when it could not be started (-ENOENT: no such program).
+ */
+int run_command(const struct run_cmd *cmd);
+/* Is `prog` an executable somewhere in PATH? */
+int run_have_program(const char *prog);
+/* Shell-quoted rendering of argv for V=1 output (caller frees). */
+char *run_format(const struct run_cmd *cmd);
+
+#endif

@@ -1,0 +1,768 @@
+/* config.c - the config stage: merge with provenance, choices, olddefconfig, verify, explain, install */
+#define _GNU_SOURCE
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+#include "explain.h"
+#include "fragment.h"
+#include "fs.h"
+#include "json.h"
+#include "kconfig.h"
+#include "log.h"
+#include "run.h"
+
+static const char *const named_bases[] = {
+	"defconfig", "tinyconfig", "allnoconfig", "allyesconfig", "allmodconfig",
+	"alldefconfig", "localmodconfig", "localyesconfig",
+};
+
+static const char *host_srcarch(const char *arch)
+{
+	struct utsname u;
+	const char *m = arch;
+
+	if (!m) {
+		if (uname(&u) < 0)
+			return "x86";
+		m = u.machine;
+	}
+	if (str_eq(m, "x86_64") || str_eq(m, "i386") || str_eq(m, "i686") || str_eq(m, "x86"))
+		return "x86";
+	if (str_eq(m, "aarch64") || str_eq(m, "arm64"))
+		return "arm64";
+	if (starts_with(m, "arm"))
+		return "arm";
+	if (starts_with(m, "riscv"))
+		return "riscv";
+	if (starts_with(m, "ppc") || starts_with(m, "powerpc"))
+		return "powerpc";
+	if (starts_with(m, "s390"))
+		return "s390";
+	if (starts_with(m, "mips"))
+		return "mips";
+	if (starts_with(m, "sparc"))
+		return "sparc";
+	return arch ? arch : "x86"; /* unknown host: caller passes --arch */
+}
+
+enum kb_status config_check_tree(const char *tree, const char *arch, const char **srcarch)
+{
+	char *p;
+	int ok;
+
+	if (!tree) {
+		kb_error("no kernel tree given (use --tree DIR)");
+		return KB_EUSAGE;
+	}
+	if (!fs_is_dir(tree)) {
+		kb_error("kernel tree '%s': %s", tree, access(tree, F_OK) ? strerror(errno) : "not a directory");
+		return KB_EENV;
+	}
+	p = xasprintf("%s/Kconfig", tree);
+	ok = fs_is_file(p);
+	free(p);
+	p = xasprintf("%s/Makefile", tree);
+	ok = ok && fs_is_file(p);
+	free(p);
+	if (!ok) {
+		kb_error("'%s' is not a kernel tree: no Kconfig and Makefile at its top", tree);
+		return KB_EENV;
+	}
+	*srcarch = host_srcarch(arch);
+	p = xasprintf("%s/arch/%s/Kconfig", tree, *srcarch);
+	ok = fs_is_file(p);
+	free(p);
+	if (!ok) {
+		kb_error("kernel tree '%s' has no arch/%s/Kconfig", tree, *srcarch);
+		return KB_EENV;
+	}
+	return KB_OK;
+}
+
+static char *abs_path(const char *path)
+{
+	char *cwd;
+	char *r;
+
+	if (path[0] == '/')
+		return xstrdup(path);
+	cwd = getcwd(NULL, 0);
+	if (!cwd)
+		return xstrdup(path);
+	r = xasprintf("%s/%s", cwd, path);
+	free(cwd);
+	return r;
+}
+
+/* make -C tree O=objdir KCONFIG_CONFIG=file target; output shown only on failure or with -v. */
+static enum kb_status run_kconfig_target(const struct config_opts *o, const char *objdir,
+					 const char *config_file, const char *target)
+{
+	char *odir = xasprintf("O=%s", objdir);
+	char *kc = xasprintf("KCONFIG_CONFIG=%s", config_file);
+	char *archarg = o->arch ? xasprintf("ARCH=%s", o->arch) : NULL;
+	const char *argv[8];
+	const char *env[] = { "MAKEFLAGS=", "MAKELEVEL=", "MFLAGS=", "MAKEOVERRIDES=", NULL };
+	struct strbuf out = STRBUF_INIT;
+	struct run_cmd cmd = { .argv = argv, .env = env, .out = &out, .merge_err = 1 };
+	enum kb_status st = KB_OK;
+	int n = 0, ret;
+
+	argv[n++] = "make";
+	argv[n++] = "-s";
+	argv[n++] = "-C";
+	argv[n++] = o->tree;
+	argv[n++] = odir;
+	argv[n++] = kc;
+	if (archarg)
+		argv[n++] = archarg;
+	argv[n++] = target;
+	argv[n] = NULL;
+	if (o->verbose) {
+		char *line = run_format(&cmd);
+		fprintf(stderr, "%s\n", line);
+		free(line);
+	}
+	ret = run_command(&cmd);
+	if (ret == -ENOENT) {
+		kb_error("cannot run 'make': not installed (apt-get install make)");
+		st = KB_EENV;
+	} else if (ret < 0) {
+		kb_error("cannot run 'make': %s", strerror(-ret));
+		st = KB_EENV;
+	} else if (ret != 0) {
+		fputs(out.buf, stderr);
+		kb_error("'make %s' failed in '%s' (exit %d)", target, o->tree, ret);
+		st = KB_EENV;
+	} else if (o->verbose) {
+		fputs(out.buf, stderr);
+	}
+	strbuf_release(&out);
+	free(odir);
+	free(kc);
+	free(archarg);
+	return st;
+}
+
+static int is_named_base(const char *base)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(named_bases); i++)
+		if (str_eq(base, named_bases[i]))
+			return 1;
+	return ends_with(base, "_defconfig") && !strchr(base, '/');
+}
+
+/* Produce the base configuration as a parsed file. */
+static enum kb_status load_base(const struct config_opts *o, const char *objdir, const char *statedir,
+				struct cfg_file *base)
+{
+	struct strbuf err = STRBUF_INIT;
+	const char *name = o->base ? o->base : "running";
+	enum kb_status st = KB_OK;
+	char *path = NULL, *display = NULL;
+
+	if (str_eq(name, "running")) {
+		struct utsname u;
+
+		uname(&u);
+		path = xasprintf("/boot/config-%s", u.release);
+		if (!fs_is_file(path)) {
+			free(path);
+			path = xstrdup("/proc/config.gz");
+		}
+		if (!fs_is_file(path)) {
+			kb_error("no configuration of the running kernel: neither /boot/config-%s nor "
+				 "/proc/config.gz exists (use --base defconfig or --base FILE)", u.release);
+			free(path);
+			return KB_EENV;
+		}
+		display = xstrdup(path);
+	} else if (is_named_base(name)) {
+		path = xasprintf("%s/base.config", statedir);
+		unlink(path);
+		kb_progress("BASE", "make %s", name);
+		st = run_kconfig_target(o, objdir, path, name);
+		if (st != KB_OK) {
+			free(path);
+			return st;
+		}
+		display = xasprintf("<%s base>", name);
+	} else {
+		if (!fs_is_file(name)) {
+			kb_error("base configuration '%s': %s", name,
+				 access(name, F_OK) ? strerror(errno) : "not a regular file");
+			return KB_EUSAGE;
+		}
+		path = xstrdup(name);
+		display = xstrdup(name);
+	}
+	if (cfg_read(base, path, display, &err) < 0) {
+		fputs(err.buf, stderr);
+		st = access(path, R_OK) ? KB_EENV : KB_EUSAGE;
+	}
+	base->is_base = 1;
+	if (st == KB_OK)
+		kb_progress("BASE", "%s (%zu assignments)", display, base->nr);
+	strbuf_release(&err);
+	free(path);
+	free(display);
+	return st;
+}
+
+struct choice_change {
+	const struct kchoice *choice;
+	const struct cfg_assign *from; /* replaced member's assignment */
+	const struct cfg_assign *to;   /* winner */
+};
+
+struct run_state {
+	const struct config_opts *o;
+	struct kconfig kc;
+	struct cfg_merge merge;
+	struct cfg_file base;
+	struct cfg_file *frags;
+	size_t nr_frags;
+	struct choice_change *changes;
+	size_t nr_changes, alloc_changes;
+	struct cfg_map resolved;
+	struct verdict *verdicts;
+	size_t nr_verdicts;
+	char *objdir, *statedir, *resolved_path;
+	const char *srcarch;
+	struct { const struct cfg_assign *pref, *fallback; } *fallbacks;
+	size_t nr_fallbacks, alloc_fallbacks;
+};
+
+/*
+ * Choices: a y on one member deselects the others. A fragment that picks a
+ * member over the base's is a choice change, not a miss. Several members
+ * set y in one fragment are an ordered preference: the last is requested,
+ * the earlier ones are fallbacks used when it does not stick.
+ */
+static void resolve_choices(struct run_state *rs)
+{
+	for (size_t c = 0; c < rs->kc.nr_choices; c++) {
+		const struct kchoice *ch = rs->kc.choices[c];
+		struct cfg_entry *win = NULL;
+
+		for (size_t i = 0; i < ch->nr_members; i++) {
+			struct cfg_entry *e = cfg_merge_get(&rs->merge, ch->members[i]->name);
+			if (e && str_eq(e->cur.value, "y") && (!win || e->cur.seq > win->cur.seq))
+				win = e;
+		}
+		if (!win)
+			continue;
+		for (size_t i = 0; i < ch->nr_members; i++) {
+			struct cfg_entry *e = cfg_merge_get(&rs->merge, ch->members[i]->name);
+			struct cfg_assign from;
+
+			if (!e || e == win || !str_eq(e->cur.value, "y"))
+				continue;
+			from = e->cur;
+			if (!from.is_base && win->request && !win->cur.is_base && str_eq(from.file, win->cur.file)) {
+				e->superseded = e->fallback = 1;
+				ALLOC_GROW(rs->fallbacks, rs->nr_fallbacks + 1, rs->alloc_fallbacks);
+				rs->fallbacks[rs->nr_fallbacks].pref = win->request;
+				rs->fallbacks[rs->nr_fallbacks].fallback = e->request;
+				rs->nr_fallbacks++;
+			} else {
+				if (!from.is_base) {
+					e->superseded = 1;
+					kb_diag(KB_WARNING, win->cur.file, win->cur.line,
+						"choice \"%s\": CONFIG_%s replaces CONFIG_%s (set at %s:%d)",
+						ch->def.props ? ch->def.props->text : "", win->cur.name,
+						from.name, from.file, from.line);
+				}
+				ALLOC_GROW(rs->changes, rs->nr_changes + 1, rs->alloc_changes);
+				rs->changes[rs->nr_changes].choice = ch;
+				rs->changes[rs->nr_changes].from = from.is_base ? e->base : e->request;
+				rs->changes[rs->nr_changes].to = win->request ? win->request : win->base;
+				rs->nr_changes++;
+			}
+			cfg_merge_set_derived(&rs->merge, e->cur.name, "n");
+		}
+	}
+}
+
+static const char *choice_text(const struct kchoice *ch)
+{
+	for (const struct kprop *p = ch->def.props; p; p = p->next)
+		if (p->kind == KP_PROMPT)
+			return p->text;
+	return "(unnamed choice)";
+}
+
+static enum kb_status olddefconfig(struct run_state *rs)
+{
+	struct strbuf merged = STRBUF_INIT, err = STRBUF_INIT;
+	char *old = xasprintf("%s.old", rs->resolved_path);
+	enum kb_status st;
+	int ret;
+
+	cfg_merge_write(&rs->merge, &merged);
+	ret = fs_write_atomic(rs->resolved_path, merged.buf, merged.len, NULL);
+	if (ret < 0) {
+		kb_error("cannot write '%s': %s", rs->resolved_path, strerror(-ret));
+		st = KB_EENV;
+		goto out;
+	}
+	kb_progress("CONFIG", "make olddefconfig");
+	st = run_kconfig_target(rs->o, rs->objdir, rs->resolved_path, "olddefconfig");
+	unlink(old);
+	if (st != KB_OK)
+		goto out;
+	cfg_map_release(&rs->resolved);
+	if (cfg_map_read(&rs->resolved, rs->resolved_path, &err) < 0) {
+		fputs(err.buf, stderr);
+		kb_error("kconfig wrote a configuration kbuild cannot read");
+		st = KB_EENV;
+	}
+out:
+	free(old);
+	strbuf_release(&merged);
+	strbuf_release(&err);
+	return st;
+}
+
+static void verify(struct run_state *rs)
+{
+	struct kvals vals = { cfg_map_value, &rs->resolved };
+	struct explain_ctx ctx = { &rs->kc, &vals, &rs->merge };
+	size_t n = 0;
+
+	for (size_t i = 0; i < rs->nr_verdicts; i++)
+		verdict_release(&rs->verdicts[i]);
+	free(rs->verdicts);
+	rs->verdicts = xcalloc(rs->merge.nr, sizeof(*rs->verdicts));
+	for (size_t i = 0; i < rs->merge.nr; i++) {
+		const struct cfg_entry *e = rs->merge.order[i];
+
+		if (!e->request || e->superseded)
+			continue;
+		verdict_init(&rs->verdicts[n]);
+		explain_request(&ctx, e->request, &rs->verdicts[n]);
+		n++;
+	}
+	rs->nr_verdicts = n;
+}
+
+/* Fall back to an earlier member of a choice when the preferred one did not stick. */
+static int apply_fallbacks(struct run_state *rs)
+{
+	int applied = 0;
+
+	for (size_t i = 0; i < rs->nr_fallbacks; i++) {
+		const struct cfg_assign *pref = rs->fallbacks[i].pref, *best = NULL;
+		const char *got = cfg_map_value(&rs->resolved, pref->name);
+		struct cfg_entry *fe;
+		int seen = 0;
+
+		for (size_t j = 0; j < i; j++)
+			seen |= rs->fallbacks[j].pref == pref;
+		if (seen || (got && str_eq(got, "y")))
+			continue;
+		/* the nearest earlier line of the same fragment is next in line */
+		for (size_t j = i; j < rs->nr_fallbacks; j++)
+			if (rs->fallbacks[j].pref == pref &&
+			    (!best || rs->fallbacks[j].fallback->line > best->line))
+				best = rs->fallbacks[j].fallback;
+		fe = cfg_merge_get(&rs->merge, best->name);
+		kb_diag(KB_NOTE, pref->file, pref->line,
+			"CONFIG_%s did not stick: falling back to CONFIG_%s (%s:%d)",
+			pref->name, best->name, best->file, best->line);
+		cfg_merge_set_derived(&rs->merge, pref->name, "n");
+		cfg_merge_set_derived(&rs->merge, best->name, "y");
+		fe->superseded = 0;
+		applied++;
+	}
+	return applied;
+}
+
+static void write_json(struct run_state *rs, struct strbuf *out)
+{
+	struct json_writer w;
+
+	json_init(&w, out, 1);
+	json_begin_object(&w);
+	json_kv_string(&w, "tree", rs->o->tree);
+	json_kv_string(&w, "objdir", rs->o->objdir);
+	json_kv_string(&w, "base", rs->o->base ? rs->o->base : "running");
+	json_key(&w, "requested");
+	json_begin_array(&w);
+	for (size_t i = 0; i < rs->nr_verdicts; i++) {
+		const struct verdict *v = &rs->verdicts[i];
+
+		json_begin_object(&w);
+		json_kv_string(&w, "symbol", v->req->name);
+		json_kv_string(&w, "requested", v->req->value);
+		json_kv_string(&w, "actual", v->actual);
+		json_kv_string(&w, "status", req_status_name(v->status));
+		json_kv_string(&w, "reason", v->status == RS_OK ? NULL : v->reason.buf);
+		if (v->detail.len) {
+			struct strbuf d = STRBUF_INIT;
+			/* detail lines without their indentation */
+			for (const char *s = v->detail.buf; *s; ) {
+				const char *nl = strchr(s, '\n');
+				size_t len = nl ? (size_t)(nl - s) : strlen(s);
+				while (len && *s == ' ') {
+					s++;
+					len--;
+				}
+				if (d.len)
+					strbuf_addstr(&d, "; ");
+				strbuf_add(&d, s, len);
+				s += len + (nl ? 1 : 0);
+			}
+			json_kv_string(&w, "detail", d.buf);
+			strbuf_release(&d);
+		}
+		json_kv_string(&w, "file", v->req->file);
+		json_kv_int(&w, "line", v->req->line);
+		json_end_object(&w);
+	}
+	json_end_array(&w);
+	json_key(&w, "choices");
+	json_begin_array(&w);
+	for (size_t i = 0; i < rs->nr_changes; i++) {
+		const struct choice_change *c = &rs->changes[i];
+
+		json_begin_object(&w);
+		json_kv_string(&w, "choice", choice_text(c->choice));
+		json_kv_string(&w, "from", c->from->name);
+		json_kv_string(&w, "from_file", c->from->file);
+		json_kv_int(&w, "from_line", c->from->line);
+		json_kv_string(&w, "to", c->to->name);
+		json_kv_string(&w, "to_file", c->to->file);
+		json_kv_int(&w, "to_line", c->to->line);
+		json_end_object(&w);
+	}
+	json_end_array(&w);
+	json_end_object(&w);
+}
+
+static void report(struct run_state *rs, int counts[4])
+{
+	memset(counts, 0, 4 * sizeof(int));
+	for (size_t i = 0; i < rs->nr_verdicts; i++) {
+		const struct verdict *v = &rs->verdicts[i];
+
+		counts[v->status]++;
+		if (v->status == RS_OK) {
+			if (rs->o->verbose)
+				kb_diag(KB_NOTE, v->req->file, v->req->line, "%s=%s: ok", v->req->name, v->req->value);
+			continue;
+		}
+		if (v->status == RS_UNKNOWN)
+			kb_diag(KB_WARNING, v->req->file, v->req->line, "%s: %s", v->req->name, v->reason.buf);
+		else
+			kb_diag(KB_ERROR, v->req->file, v->req->line, "%s: requested %s, got %s: %s",
+				v->req->name, v->req->value, v->actual ? v->actual : "(no value)", v->reason.buf);
+		fputs(v->detail.buf, stderr);
+	}
+}
+
+static void free_state(struct run_state *rs)
+{
+	for (size_t i = 0; i < rs->nr_verdicts; i++)
+		verdict_release(&rs->verdicts[i]);
+	free(rs->verdicts);
+	cfg_map_release(&rs->resolved);
+	cfg_merge_release(&rs->merge);
+	for (size_t i = 0; i < rs->nr_frags; i++)
+		cfg_file_release(&rs->frags[i]);
+	free(rs->frags);
+	cfg_file_release(&rs->base);
+	kconfig_release(&rs->kc);
+	free(rs->changes);
+	free(rs->fallbacks);
+	free(rs->objdir);
+	free(rs->statedir);
+	free(rs->resolved_path);
+}
+
+enum kb_status config_run(const struct config_opts *o)
+{
+	struct run_state rs;
+	struct fragment_list list = { 0 };
+	struct strbuf err = STRBUF_INIT;
+	enum kb_status st;
+	int counts[4], ret;
+
+	memset(&rs, 0, sizeof(rs));
+	rs.o = o;
+	if (!o->objdir) {
+		kb_error("no build directory given (use -O DIR)");
+		return KB_EUSAGE;
+	}
+	st = config_check_tree(o->tree, o->arch, &rs.srcarch);
+	if (st != KB_OK)
+		return st;
+	if (!o->nr_configs) {
+		kb_error("nothing to merge: give at least one --config NAME|FILE");
+		return KB_EUSAGE;
+	}
+	/* all input is read and checked before anything is written */
+	for (size_t i = 0; i < o->nr_configs; i++) {
+		if (fragment_resolve(&list, o->datadir, o->configs[i], &err) < 0) {
+			fputs(err.buf, stderr);
+			st = KB_EUSAGE;
+			goto out;
+		}
+	}
+	rs.frags = xcalloc(list.nr, sizeof(*rs.frags));
+	for (size_t i = 0; i < list.nr; i++) {
+		if (cfg_read(&rs.frags[i], list.items[i].path, list.items[i].display, &err) < 0) {
+			fputs(err.buf, stderr);
+			st = KB_EUSAGE;
+			goto out;
+		}
+		rs.nr_frags++;
+	}
+	if (o->base && !str_eq(o->base, "running") && !is_named_base(o->base) && !fs_is_file(o->base)) {
+		kb_error("base configuration '%s': no such file or kconfig target", o->base);
+		st = KB_EUSAGE;
+		goto out;
+	}
+	if (!run_have_program("make")) {
+		kb_error("cannot run 'make': not installed (apt-get install make)");
+		st = KB_EENV;
+		goto out;
+	}
+	ret = kconfig_parse(&rs.kc, o->tree, rs.srcarch);
+	if (ret < 0) {
+		kb_error("cannot read '%s/Kconfig': %s", o->tree, strerror(-ret));
+		st = KB_EENV;
+		goto out;
+	}
+	rs.objdir = abs_path(o->objdir);
+	rs.statedir = xasprintf("%s/.kbuild", rs.objdir);
+	rs.resolved_path = xasprintf("%s/resolved.config", rs.statedir);
+	if ((ret = fs_mkdir_p(rs.statedir, 0755)) < 0) {
+		kb_error("cannot create '%s': %s", rs.statedir, strerror(-ret));
+		st = KB_EENV;
+		goto out;
+	}
+	st = load_base(o, rs.objdir, rs.statedir, &rs.base);
+	if (st != KB_OK)
+		goto out;
+	cfg_merge_init(&rs.merge);
+	rs.merge.builtin_wins = o->builtin_wins;
+	cfg_merge_add(&rs.merge, &rs.base);
+	for (size_t i = 0; i < rs.nr_frags; i++) {
+		kb_progress("MERGE", "%s", rs.frags[i].path);
+		cfg_merge_add(&rs.merge, &rs.frags[i]);
+	}
+	resolve_choices(&rs);
+	for (size_t i = 0; i < rs.nr_changes; i++)
+		kb_progress("CHOICE", "\"%s\": %s -> %s (%s:%d)", choice_text(rs.changes[i].choice),
+			    rs.changes[i].from->name, rs.changes[i].to->name, rs.changes[i].to->file,
+			    rs.changes[i].to->line);
+	st = olddefconfig(&rs);
+	if (st != KB_OK)
+		goto out;
+	if (apply_fallbacks(&rs)) {
+		st = olddefconfig(&rs);
+		if (st != KB_OK)
+			goto out;
+	}
+	verify(&rs);
+	report(&rs, counts);
+	printf("kbuild: %zu requested: %d ok, %d unmet, %d invalid, %d unknown\n", rs.nr_verdicts,
+	       counts[RS_OK], counts[RS_UNMET], counts[RS_INVALID], counts[RS_UNKNOWN]);
+	if (o->json) {
+		struct strbuf js = STRBUF_INIT;
+
+		write_json(&rs, &js);
+		ret = fs_write_atomic(o->json, js.buf, js.len, NULL);
+		strbuf_release(&js);
+		if (ret < 0) {
+			kb_error("cannot write '%s': %s", o->json, strerror(-ret));
+			st = KB_EENV;
+			goto out;
+		}
+	}
+	{
+		struct strbuf cfg = STRBUF_INIT;
+		char *dot = xasprintf("%s/.config", rs.objdir), *old = xasprintf("%s/.config.old", rs.objdir);
+
+		if ((ret = fs_read_file(rs.resolved_path, &cfg)) == 0)
+			ret = fs_write_atomic(dot, cfg.buf, cfg.len, old);
+		if (ret < 0) {
+			kb_error("cannot write '%s': %s", dot, strerror(-ret));
+			st = KB_EENV;
+		} else {
+			kb_progress("WRITE", "%s%s", dot, ret == FS_UNCHANGED ? " (unchanged)" : "");
+		}
+		unlink(rs.resolved_path);
+		free(dot);
+		free(old);
+		strbuf_release(&cfg);
+		if (st != KB_OK)
+			goto out;
+	}
+	if ((counts[RS_UNMET] || counts[RS_INVALID]) && !o->allow_unmet)
+		st = KB_FAILED;
+out:
+	fragment_list_release(&list);
+	strbuf_release(&err);
+	free_state(&rs);
+	return st;
+}
+
+enum kb_status config_explain(const struct explain_opts *o)
+{
+	struct kconfig kc;
+	struct cfg_map cm;
+	struct strbuf err = STRBUF_INIT, out = STRBUF_INIT;
+	struct kvals vals = { cfg_map_value, &cm };
+	struct explain_ctx ctx = { &kc, &vals, NULL };
+	const char *srcarch;
+	enum kb_status st;
+	char *dot;
+	int ret;
+
+	memset(&kc, 0, sizeof(kc));
+	st = config_check_tree(o->tree, o->arch, &srcarch);
+	if (st != KB_OK)
+		return st;
+	if (!o->objdir) {
+		kb_error("no build directory given (use -O DIR)");
+		return KB_EUSAGE;
+	}
+	dot = xasprintf("%s/.config", o->objdir);
+	if (cfg_map_read(&cm, dot, &err) < 0) {
+		fputs(err.buf, stderr);
+		if (!fs_is_file(dot))
+			kb_error("no configuration in '%s': run 'kbuild config' first", o->objdir);
+		free(dot);
+		strbuf_release(&err);
+		return KB_EENV;
+	}
+	free(dot);
+	ret = kconfig_parse(&kc, o->tree, srcarch);
+	if (ret < 0) {
+		kb_error("cannot read '%s/Kconfig': %s", o->tree, strerror(-ret));
+		st = KB_EENV;
+		goto out;
+	}
+	for (size_t i = 0; i < o->nr_symbols; i++) {
+		if (i)
+			strbuf_addch(&out, '\n');
+		if (explain_symbol(&ctx, o->symbols[i], &out) < 0) {
+			const char *name = starts_with(o->symbols[i], "CONFIG_") ? o->symbols[i] + 7 : o->symbols[i];
+			struct strbuf sug = STRBUF_INIT;
+			const char *hint = explain_hint(&kc, name);
+
+			explain_suggest(&kc, name, &sug);
+			kb_error("CONFIG_%s: unknown symbol: not defined anywhere in this tree%s%s%s%s", name,
+				 sug.len ? " (did you mean " : "", sug.buf, sug.len ? "?)" : "",
+				 hint ? "" : "");
+			if (hint)
+				fprintf(stderr, "    hint: %s\n", hint);
+			strbuf_release(&sug);
+			st = KB_FAILED;
+		}
+	}
+	fputs(out.buf, stdout);
+out:
+	strbuf_release(&out);
+	strbuf_release(&err);
+	cfg_map_release(&cm);
+	kconfig_release(&kc);
+	return st;
+}
+
+enum kb_status config_merge_only(const struct merge_opts *o)
+{
+	struct cfg_file *files = xcalloc(o->nr_files, sizeof(*files));
+	struct strbuf err = STRBUF_INIT, out = STRBUF_INIT;
+	struct cfg_merge m;
+	enum kb_status st = KB_OK;
+	size_t nread = 0;
+	int ret;
+
+	for (; nread < o->nr_files; nread++) {
+		if (cfg_read(&files[nread], o->files[nread], o->files[nread], &err) < 0) {
+			fputs(err.buf, stderr);
+			st = KB_EUSAGE;
+			goto out;
+		}
+		files[nread].is_base = nread == 0;
+	}
+	cfg_merge_init(&m);
+	m.builtin_wins = o->builtin_wins;
+	m.quiet = o->quiet;
+	for (size_t i = 0; i < o->nr_files; i++)
+		cfg_merge_add(&m, &files[i]);
+	cfg_merge_write(&m, &out);
+	if (o->output) {
+		ret = fs_write_atomic(o->output, out.buf, out.len, NULL);
+		if (ret < 0) {
+			kb_error("cannot write '%s': %s", o->output, strerror(-ret));
+			st = KB_EENV;
+		}
+	} else {
+		fwrite(out.buf, 1, out.len, stdout);
+	}
+	cfg_merge_release(&m);
+out:
+	for (size_t i = 0; i < nread; i++)
+		cfg_file_release(&files[i]);
+	free(files);
+	strbuf_release(&err);
+	strbuf_release(&out);
+	return st;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+enum kb_status config_list(const char *datadir)
+{
+	DIR *d = opendir(datadir);
+	struct dirent *de;
+	char **names = NULL;
+	size_t n = 0, alloc = 0;
+
+	if (!d) {
+		kb_error("cannot list fragments in '%s': %s", datadir, strerror(errno));
+		return KB_EENV;
+	}
+	while ((de = readdir(d))) {
+		if (ends_with(de->d_name, ".config") || ends_with(de->d_name, ".profile")) {
+			ALLOC_GROW(names, n + 1, alloc);
+			names[n++] = xstrdup(de->d_name);
+		}
+	}
+	closedir(d);
+	qsort(names, n, sizeof(*names), cmp_str);
+	for (size_t i = 0; i < n; i++) {
+		char *path = xasprintf("%s/%s", datadir, names[i]);
+		struct strbuf sb = STRBUF_INIT;
+		const char *help = "";
+		char *dot = strrchr(names[i], '.');
+
+		if (fs_read_file(path, &sb) == 0 && starts_with(sb.buf, "# Help:")) {
+			char *nl = strchr(sb.buf, '\n');
+			if (nl)
+				*nl = '\0';
+			help = sb.buf + 7;
+			while (*help == ' ')
+				help++;
+		}
+		*dot = '\0';
+		printf("%-12s %-8s %s\n", names[i], dot + 1, help);
+		strbuf_release(&sb);
+		free(path);
+		free(names[i]);
+	}
+	free(names);
+	return KB_OK;
+}

@@ -1,0 +1,51 @@
+/* config.h - the config stage: base + fragments -> merged -> olddefconfig -> verified .config */
+#ifndef KB_CONFIG_H
+#define KB_CONFIG_H
+
+#include <stddef.h>
+#include "status.h"
+
+struct config_opts {
+	const char *tree;         /* kernel source tree */
+	const char *objdir;       /* O= build directory */
+	const char *base;         /* running, a kconfig target (defconfig, tinyconfig, ...) or a file */
+	const char *const *configs; /* --config arguments, in order */
+	size_t nr_configs;
+	const char *json;         /* write the report here, or NULL */
+	const char *datadir;      /* where kconfig-fragments/ lives */
+	const char *arch;         /* ARCH for make and SRCARCH for Kconfig, or NULL for the host */
+	int allow_unmet;
+	int builtin_wins;
+	int verbose;
+};
+
+enum kb_status config_run(const struct config_opts *o);
+
+struct explain_opts {
+	const char *tree;
+	const char *objdir;
+	const char *arch;
+	const char *const *symbols;
+	size_t nr_symbols;
+};
+
+enum kb_status config_explain(const struct explain_opts *o);
+
+/* merge_config.sh -m without a tree: write the merged configuration. */
+struct merge_opts {
+	const char *const *files; /* base first */
+	size_t nr_files;
+	const char *output;       /* NULL: stdout */
+	int builtin_wins;
+	int quiet;
+};
+
+enum kb_status config_merge_only(const struct merge_opts *o);
+
+/* Fragments and profiles shipped in datadir, with their Help lines. */
+enum kb_status config_list(const char *datadir);
+
+/* Check that `tree` is a kernel source tree; fills SRCARCH. Returns KB_OK or KB_EENV (message printed). */
+enum kb_status config_check_tree(const char *tree, const char *arch, const char **srcarch);
+
+#endif

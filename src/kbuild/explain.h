@@ -1,0 +1,38 @@
+/* explain.h - compare requested with resolved values and say why a value did not stick */
+#ifndef KB_EXPLAIN_H
+#define KB_EXPLAIN_H
+
+#include "fragment.h"
+#include "kconfig.h"
+#include "strbuf.h"
+
+enum req_status { RS_OK, RS_UNMET, RS_UNKNOWN, RS_INVALID };
+
+struct verdict {
+	const struct cfg_assign *req;
+	char *actual;              /* resolved value text; NULL for an unknown symbol (owned) */
+	enum req_status status;
+	struct strbuf reason;      /* one line, without the "SYM: requested x, got y: " head */
+	struct strbuf detail;      /* extra lines, each "    ...\n" */
+};
+
+/* Where a merged value came from, for "set at ..." wording. */
+struct explain_ctx {
+	const struct kconfig *kc;
+	const struct kvals *resolved;
+	const struct cfg_merge *merge; /* may be NULL */
+};
+
+const char *req_status_name(enum req_status s);
+void verdict_init(struct verdict *v);
+void verdict_release(struct verdict *v);
+/* Compare one request with the resolved configuration and fill `out`. */
+void explain_request(const struct explain_ctx *ctx, const struct cfg_assign *req, struct verdict *out);
+/* The `kbuild explain` report for one symbol. Returns 0, or -ENOENT for an unknown symbol. */
+int explain_symbol(const struct explain_ctx *ctx, const char *name, struct strbuf *out);
+/* A hint we know for a symbol in this tree, or NULL. */
+const char *explain_hint(const struct kconfig *kc, const char *name);
+/* Closest defined symbol names (edit distance <= 2) for an unknown one, into out ("A, B"). */
+void explain_suggest(const struct kconfig *kc, const char *name, struct strbuf *out);
+
+#endif
