@@ -5,7 +5,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 #include "explain.h"
@@ -765,4 +767,60 @@ enum kb_status config_list(const char *datadir)
 	}
 	free(names);
 	return KB_OK;
+}
+
+enum kb_status config_kconfig_stats(const char *tree, const char *arch, const char *check, int verbose)
+{
+	struct kconfig kc;
+	struct timespec t0, t1;
+	struct rusage ru;
+	const char *srcarch;
+	enum kb_status st = config_check_tree(tree, arch, &srcarch);
+	size_t members = 0;
+	int ret;
+
+	if (st != KB_OK)
+		return st;
+	memset(&kc, 0, sizeof(kc));
+	kc.verbose = verbose;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ret = kconfig_parse(&kc, tree, srcarch);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (ret < 0) {
+		kb_error("cannot read '%s/Kconfig': %s", tree, strerror(-ret));
+		return KB_EENV;
+	}
+	getrusage(RUSAGE_SELF, &ru);
+	for (size_t i = 0; i < kc.nr_choices; i++)
+		members += kc.choices[i]->nr_members;
+	printf("tree:        %s (%d.%d.%d, SRCARCH=%s)\n", tree, kc.version, kc.patchlevel, kc.sublevel, srcarch);
+	printf("files:       %d (%zu lines, %zu bytes)\n", kc.stats.files, kc.stats.lines, kc.stats.bytes);
+	printf("symbols:     %d\n", kc.stats.symbols);
+	printf("choices:     %zu (%zu members)\n", kc.nr_choices, members);
+	printf("oddities:    %d (tolerated; -v lists them)\n", kc.stats.warnings);
+	printf("parse_ms:    %.1f\n", (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+	printf("arena_kb:    %zu\n", kc.arena.total / 1024);
+	printf("maxrss_kb:   %ld\n", ru.ru_maxrss);
+	if (check) {
+		struct cfg_map cm;
+		struct strbuf err = STRBUF_INIT, out = STRBUF_INIT;
+		struct kvals vals = { cfg_map_value, &cm };
+		struct explain_ctx ctx = { &kc, &vals, NULL };
+		int bad;
+
+		if (cfg_map_read(&cm, check, &err) < 0) {
+			fputs(err.buf, stderr);
+			st = KB_EUSAGE;
+		} else {
+			bad = explain_check_config(&ctx, &out);
+			fputs(out.buf, stdout);
+			printf("checked:     %s: %d values not covered by dependencies or selects\n", check, bad);
+			st = bad ? KB_FAILED : KB_OK;
+		}
+		cfg_map_release(&cm);
+		strbuf_release(&err);
+		strbuf_release(&out);
+	}
+	kconfig_release(&kc);
+	return st;
 }

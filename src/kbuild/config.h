@@ -45,6 +45,9 @@ enum kb_status config_merge_only(const struct merge_opts *o);
 /* Fragments and profiles shipped in datadir, with their Help lines. */
 enum kb_status config_list(const char *datadir);
 
+/* Parse a tree's Kconfig and print counts, parse time and peak memory. */
+enum kb_status config_kconfig_stats(const char *tree, const char *arch, const char *check, int verbose);
+
 /* Check that `tree` is a kernel source tree; fills SRCARCH. Returns KB_OK or KB_EENV (message printed). */
 enum kb_status config_check_tree(const char *tree, const char *arch, const char **srcarch);
 

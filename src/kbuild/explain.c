@@ -254,7 +254,15 @@ static void where_set(const struct explain_ctx *ctx, const char *name, struct st
 		strbuf_addstr(sb, "chosen by kconfig");
 }
 
-static enum tri dep_of_all_defs(const struct ksym *s, const struct kvals *v)
+/* kconfig treats m as y for bool options and when modules are off. */
+static enum tri as_type(const struct kconfig *kc, const struct ksym *s, const struct kvals *v, enum tri t)
+{
+	if (t == TRI_M && (s->type == KT_BOOL || (kc->modules && kval_tri(v, kc->modules) != TRI_Y)))
+		return TRI_Y;
+	return t;
+}
+
+static enum tri dep_of_all_defs(const struct kconfig *kc, const struct ksym *s, const struct kvals *v)
 {
 	enum tri best = TRI_N;
 
@@ -264,7 +272,47 @@ static enum tri dep_of_all_defs(const struct ksym *s, const struct kvals *v)
 		enum tri t = kdef_dep_eval(d, v);
 		best = t > best ? t : best;
 	}
-	return best;
+	return as_type(kc, s, v, best);
+}
+
+static enum tri rev_dep(const struct kconfig *kc, const struct ksym *s, const struct kvals *v)
+{
+	enum tri best = TRI_N;
+
+	for (const struct krev *r = s->selected_by; r; r = r->next) {
+		enum tri t = kval_tri(v, r->from), c = kexpr_eval(r->prop->cond, v);
+
+		t = c < t ? c : t;
+		best = t > best ? t : best;
+	}
+	return as_type(kc, s, v, best);
+}
+
+static void print_deps(struct strbuf *sb, const struct ksym *s, const struct kvals *v);
+
+int explain_check_config(const struct explain_ctx *ctx, struct strbuf *out)
+{
+	const struct strmap_entry *e;
+	size_t it = 0;
+	int bad = 0;
+
+	while (strmap_next(&ctx->kc->syms, &it, &e)) {
+		const struct ksym *s = e->value;
+		enum tri val, dep, rev;
+
+		if (!s->defs || (s->type != KT_BOOL && s->type != KT_TRISTATE))
+			continue;
+		val = kval_tri(ctx->resolved, s);
+		dep = dep_of_all_defs(ctx->kc, s, ctx->resolved);
+		rev = rev_dep(ctx->kc, s, ctx->resolved);
+		if (val <= dep || val <= rev)
+			continue;
+		bad++;
+		strbuf_addf(out, "%s=%s but depends on ", s->name, tri_name(val));
+		print_deps(out, s, ctx->resolved);
+		strbuf_addf(out, " => %s, selected => %s\n", tri_name(dep), tri_name(rev));
+	}
+	return bad;
 }
 
 static void print_deps(struct strbuf *sb, const struct ksym *s, const struct kvals *v)
@@ -403,7 +451,7 @@ static int reason_too_low(const struct explain_ctx *ctx, const struct ksym *s, e
 			  struct strbuf *reason, struct strbuf *detail)
 {
 	const struct kvals *v = ctx->resolved;
-	enum tri dep = dep_of_all_defs(s, v);
+	enum tri dep = dep_of_all_defs(ctx->kc, s, v);
 	const struct ksym *mods = ctx->kc->modules;
 
 	if (want == TRI_M && s->type == KT_TRISTATE && mods && kval_tri(v, mods) != TRI_Y) {
@@ -637,7 +685,7 @@ int explain_symbol(const struct explain_ctx *ctx, const char *name, struct strbu
 		print_deps(&deps, s, v);
 		if (deps.len)
 			strbuf_addf(out, "  %-12s %s  => %s\n", "depends on:", deps.buf,
-				    tri_name(dep_of_all_defs(s, v)));
+				    tri_name(dep_of_all_defs(ctx->kc, s, v)));
 		strbuf_release(&deps);
 	}
 	print_prop_list(out, s, KP_SELECT, "selects:", v);

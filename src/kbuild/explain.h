@@ -30,6 +30,9 @@ void verdict_release(struct verdict *v);
 void explain_request(const struct explain_ctx *ctx, const struct cfg_assign *req, struct verdict *out);
 /* The `kbuild explain` report for one symbol. Returns 0, or -ENOENT for an unknown symbol. */
 int explain_symbol(const struct explain_ctx *ctx, const char *name, struct strbuf *out);
+/* Lint a resolved configuration: every bool/tristate value must be covered by its
+ * dependencies or an active select. Appends one line per violation; returns the count. */
+int explain_check_config(const struct explain_ctx *ctx, struct strbuf *out);
 /* A hint we know for a symbol in this tree, or NULL. */
 const char *explain_hint(const struct kconfig *kc, const char *name);
 /* Closest defined symbol names (edit distance <= 2) for an unknown one, into out ("A, B"). */

@@ -801,6 +801,23 @@ static void parse_statement(struct parser *p, struct cursor *c)
 	}
 }
 
+/* "name := value", "name = value", "name += value": Kconfig's macro language. */
+static int is_variable_assignment(const char *s)
+{
+	const char *w;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	w = s;
+	while (isalnum((unsigned char)*s) || *s == '_' || *s == '-')
+		s++;
+	if (s == w)
+		return 0;
+	while (*s == ' ' || *s == '\t')
+		s++;
+	return (s[0] == '=' ) || ((s[0] == ':' || s[0] == '+' || s[0] == '?') && s[1] == '=');
+}
+
 static void parse_buffer(struct parser *p, const char *file, const char *buf, size_t len)
 {
 	struct cursor c = { buf, buf + len, buf, 0 };
@@ -822,6 +839,8 @@ static void parse_buffer(struct parser *p, const char *file, const char *buf, si
 		}
 		p->kc->stats.lines += (size_t)(c.lineno - start + 1);
 		p->line = start;
+		if (is_variable_assignment(line.buf))
+			continue; /* preprocessor: tolerated, not evaluated */
 		if (!tokenize(p, line.buf))
 			continue;
 		parse_statement(p, &c);

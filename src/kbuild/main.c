@@ -48,6 +48,16 @@ static const struct kb_option merge_options[] = {
 	{ NULL, 0, 0, NULL, NULL },
 };
 
+static const struct kb_option kconfig_options[] = {
+	{ "tree", OPT_TREE, required_argument, "DIR", "kernel source tree" },
+	{ "arch", OPT_ARCH, required_argument, "ARCH", "SRCARCH for Kconfig (default: the host's)" },
+	{ "check", OPT_JSON, required_argument, "CONFIG",
+	  "check that every value in CONFIG is allowed by the dependencies and selects kbuild parsed" },
+	{ "verbose", 'v', no_argument, NULL, "show every tolerated oddity in the Kconfig files" },
+	{ "help", 'h', no_argument, NULL, "show this help" },
+	{ NULL, 0, 0, NULL, NULL },
+};
+
 static const struct kb_option main_options[] = {
 	{ "help", 'h', no_argument, NULL, "show this help" },
 	{ "version", OPT_VERSION, no_argument, NULL, "show the version" },
@@ -65,6 +75,7 @@ static void usage_main(FILE *fp)
 		"  config    merge fragments into a tree's .config, run olddefconfig, verify and explain\n"
 		"  explain   why a symbol has its value in a build directory's .config\n"
 		"  merge     merge .config fragments without a tree (like merge_config.sh -m)\n"
+		"  kconfig   parse a tree's Kconfig files and print what they hold, time and memory\n"
 		"\n"
 		"options:\n");
 	opt_print_help(fp, main_options);
@@ -260,6 +271,41 @@ static int cmd_merge(int argc, char **argv)
 	return config_merge_only(&o);
 }
 
+static int cmd_kconfig(int argc, char **argv)
+{
+	const char *tree = NULL, *arch = NULL, *check = NULL;
+	struct option *lo;
+	char *so;
+	int c, verbose = 0;
+
+	opt_tables(kconfig_options, &lo, &so);
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, so, lo, NULL)) != -1) {
+		switch (c) {
+		case OPT_TREE: tree = optarg; break;
+		case OPT_ARCH: arch = optarg; break;
+		case 'v': verbose = 1; break;
+		case OPT_JSON: check = optarg; break;
+		case 'h':
+			usage_cmd(stdout, "kbuild kconfig --tree SRC [--arch ARCH]", kconfig_options);
+			opt_tables_free(lo, so);
+			return KB_OK;
+		default:
+			if (!bad_option(c, argv))
+				BUG("unhandled option %d", c);
+			opt_tables_free(lo, so);
+			return KB_EUSAGE;
+		}
+	}
+	opt_tables_free(lo, so);
+	if (optind < argc) {
+		kb_error("unexpected argument '%s'", argv[optind]);
+		return KB_EUSAGE;
+	}
+	return config_kconfig_stats(tree, arch, check, verbose);
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(int argc, char **argv);
@@ -267,6 +313,7 @@ static const struct {
 	{ "config", cmd_config },
 	{ "explain", cmd_explain },
 	{ "merge", cmd_merge },
+	{ "kconfig", cmd_kconfig },
 };
 
 int main(int argc, char **argv)
