@@ -475,11 +475,20 @@ static int reason_too_low(const struct explain_ctx *ctx, const struct ksym *s, e
 	}
 	if (ksym_prompt_visible(s, v) < want) {
 		const struct kprop *p = ksym_first_prompt(s);
+		const struct kblock *b;
 
 		strbuf_addf(reason, "its prompt \"%s\" is hidden", p->text);
-		if (p->cond) {
+		if (p->cond && kexpr_eval(p->cond, v) < want) {
 			strbuf_addstr(reason, ": if ");
 			kexpr_print(reason, p->cond, v);
+			return 0;
+		}
+		for (b = p->def->parent; b; b = b->parent) {
+			if (b->visible && kexpr_eval(b->visible, v) < want) {
+				strbuf_addf(reason, ": menu \"%s\" is visible if ", b->text ? b->text : "");
+				kexpr_print(reason, b->visible, v);
+				break;
+			}
 		}
 		return 0;
 	}
@@ -588,6 +597,11 @@ void explain_request(const struct explain_ctx *ctx, const struct cfg_assign *req
 			return;
 		}
 		out->status = RS_UNMET;
+		if (want == TRI_M && s->type == KT_TRISTATE && ctx->kc->modules &&
+		    kval_tri(ctx->resolved, ctx->kc->modules) != TRI_Y) {
+			reason_too_low(ctx, s, want, &out->reason, &out->detail);
+			return;
+		}
 		if (want > got ? reason_too_low(ctx, s, want, &out->reason, &out->detail)
 			       : reason_too_high(ctx, s, want, got, &out->reason))
 			strbuf_addstr(&out->reason, UNEXPLAINED);

@@ -1067,7 +1067,7 @@ void kexpr_print(struct strbuf *sb, const struct kexpr *e, const struct kvals *v
 {
 	static const char *const ops[] = {
 		[KE_AND] = " && ", [KE_OR] = " || ", [KE_EQ] = "=", [KE_NE] = "!=",
-		[KE_LT] = "<", [KE_LE] = "<=", [KE_GT] = ">", [KE_GE] = ">=",
+		[KE_LT] = " < ", [KE_LE] = " <= ", [KE_GT] = " > ", [KE_GE] = " >= ",
 	};
 	struct strbuf scratch = STRBUF_INIT;
 

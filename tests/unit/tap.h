@@ -60,7 +60,7 @@ struct tap_capture {
 	char path[64];
 };
 
-static void capture_stderr_begin(struct tap_capture *c)
+__attribute__((unused)) static void capture_stderr_begin(struct tap_capture *c)
 {
 	int fd;
 
@@ -73,7 +73,7 @@ static void capture_stderr_begin(struct tap_capture *c)
 }
 
 /* Returns malloc'ed contents. */
-static char *capture_stderr_end(struct tap_capture *c)
+__attribute__((unused)) static char *capture_stderr_end(struct tap_capture *c)
 {
 	FILE *f;
 	char *buf;
@@ -95,7 +95,7 @@ static char *capture_stderr_end(struct tap_capture *c)
 }
 
 /* Path of a fixture: $KB_SRCDIR/tests/fixtures/REL (or relative to the cwd). */
-static char *fixture(const char *rel)
+__attribute__((unused)) static char *fixture(const char *rel)
 {
 	const char *root = getenv("KB_SRCDIR");
 	char *p;
