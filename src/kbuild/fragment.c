@@ -372,6 +372,15 @@ void cfg_map_release(struct cfg_map *cm)
 static int resolve_one(struct fragment_list *list, const char *datadir, const char *arg,
 		       const char *via, int depth, struct strbuf *err);
 
+/* "file:line: error: " for a profile line, "kbuild: error: --config X: " for an argument. */
+static void error_at(struct strbuf *err, const char *via)
+{
+	if (starts_with(via, "--"))
+		strbuf_addf(err, "%s: error: %s: ", program_invocation_short_name, via);
+	else
+		strbuf_addf(err, "%s: error: ", via);
+}
+
 static int add_ref(struct fragment_list *list, const char *path, const char *display, const char *via,
 		   struct strbuf *err)
 {
@@ -387,8 +396,9 @@ static int add_ref(struct fragment_list *list, const char *path, const char *dis
 
 		free(other);
 		if (same) {
-			strbuf_addf(err, "%s: error: fragment '%s' included twice (first from %s)\n",
-				    via, display, list->items[i].via);
+			error_at(err, via);
+			strbuf_addf(err, "fragment '%s' included twice (first from %s)\n",
+				    display, list->items[i].via);
 			free(real);
 			return -EINVAL;
 		}
@@ -484,11 +494,12 @@ static int resolve_one(struct fragment_list *list, const char *datadir, const ch
 		return add_ref(list, arg, arg, via, err);
 	}
 	if (fs_is_dir(arg)) {
-		strbuf_addf(err, "%s: error: '%s' is a directory, not a fragment\n", via, arg);
+		error_at(err, via);
+		strbuf_addf(err, "'%s' is a directory, not a fragment\n", arg);
 		return -EINVAL;
 	}
-	strbuf_addf(err, "%s: error: no fragment, profile or file named '%s'"
-		    " (see 'kbuild config --list')\n", via, arg);
+	error_at(err, via);
+	strbuf_addf(err, "no fragment, profile or file named '%s' (see 'kbuild config --list')\n", arg);
 	return -ENOENT;
 }
 
