@@ -57,9 +57,16 @@ CORE_OBJ = $(call obj,$(KBUILD_CORE))
 UNIT_BIN = $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRC))
 
 all: $(O)/kbuild
-.PHONY: all check check-fast check-unit check-cli check-kernel bench install clean
+.SECONDARY:
+.PHONY: FORCE all check check-fast check-unit check-cli check-kernel bench install clean
 
-$(O)/obj/%.o: %.c
+# rebuild everything when the compiler flags change
+$(O)/.cflags: FORCE
+	@mkdir -p $(O)
+	@echo '$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS)' | cmp -s - $@ || echo '$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS)' >$@
+FORCE:
+
+$(O)/obj/%.o: %.c $(O)/.cflags
 	@mkdir -p $(dir $@)
 	$(quiet) CC $<
 	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
@@ -103,6 +110,6 @@ install: $(O)/kbuild
 	install -m 644 man/kbuild.1 $(DESTDIR)$(MANDIR)/man1/kbuild.1
 
 clean:
-	rm -rf out out-sanitize $(filter-out out out-sanitize,$(O))
+	rm -rf out out-sanitize $(O)/obj $(O)/tests $(O)/kbuild $(O)/.cflags
 
 -include $(shell find $(O)/obj -name '*.d' 2>/dev/null)

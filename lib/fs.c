@@ -65,11 +65,9 @@ int fs_read_gz(const char *path, struct strbuf *sb)
 		sb->len += (size_t)n;
 		sb->buf[sb->len] = '\0';
 	}
-	if (n < 0) {
-		gzclose(gz);
+	/* a truncated stream reads as end of file; only gzclose tells */
+	if (gzclose(gz) != Z_OK || n < 0)
 		return -EIO;
-	}
-	gzclose(gz);
 	return 0;
 }
 
@@ -112,8 +110,16 @@ int fs_write_atomic(const char *path, const void *data, size_t len, const char *
 		p += n;
 		left -= (size_t)n;
 	}
-	if (!err && fchmod(fd, 0644) < 0)
-		err = -errno;
+	if (!err) {
+		/* keep the mode of the file we replace; a new file gets 0666 less the umask */
+		struct stat st;
+		mode_t mode, mask = umask(0);
+
+		umask(mask);
+		mode = stat(path, &st) == 0 ? (st.st_mode & 07777) : (0666 & ~mask);
+		if (fchmod(fd, mode) < 0)
+			err = -errno;
+	}
 	if (!err && fsync(fd) < 0)
 		err = -errno;
 	if (close(fd) < 0 && !err)
@@ -134,10 +140,12 @@ int fs_write_atomic(const char *path, const void *data, size_t len, const char *
 
 int fs_mkdir_p(const char *path, unsigned mode)
 {
-	char *p = xstrdup(path);
-	char *s;
+	char *p, *s;
 	int err = 0;
 
+	if (!*path)
+		return -ENOENT;
+	p = xstrdup(path);
 	for (s = p + 1; ; s++) {
 		if (*s == '/' || *s == '\0') {
 			char c = *s;

@@ -67,6 +67,9 @@ int run_command(const struct run_cmd *cmd)
 	ssize_t n;
 	pid_t pid;
 
+	/* a missing directory must not look like a missing program */
+	if (cmd->dir && access(cmd->dir, X_OK) < 0)
+		return errno == ENOENT ? -ENOTDIR : -errno;
 	if (pipe2(errpipe, O_CLOEXEC) < 0)
 		return -errno;
 	if (cmd->out && pipe2(pipefd, O_CLOEXEC) < 0) {

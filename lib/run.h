@@ -15,7 +15,8 @@ struct run_cmd {
 
 /*
  * Run and wait. Returns the exit status (0-255), 128+signal when killed,
- * or -errno when it could not be started (-ENOENT: no such program).
+ * or -errno when it could not be started (-ENOENT: no such program,
+ * -ENOTDIR: no such directory to run it in).
  */
 int run_command(const struct run_cmd *cmd);
 /* Is `prog` an executable somewhere in PATH? */

@@ -38,6 +38,8 @@ void strbuf_grow(struct strbuf *sb, size_t extra)
 {
 	size_t want = sb->len + extra + 1;
 
+	if (want < sb->len)
+		BUG("strbuf size overflow (%zu + %zu)", sb->len, extra);
 	if (want <= sb->alloc)
 		return;
 	if (want < sb->alloc * 2)

@@ -203,11 +203,18 @@ static int check_valid(const struct explain_ctx *ctx, const struct ksym *s, cons
 				    !bound_value(p->expr2, ctx->resolved, s->type, &hi))
 					return 0;
 				if (n < lo || n > hi) {
-					strbuf_addf(reason, "invalid value: %s is out of range [", value);
-					kexpr_print(reason, p->expr, NULL);
-					strbuf_addstr(reason, " ");
-					kexpr_print(reason, p->expr2, NULL);
-					strbuf_addf(reason, "] (%s:%d)", d->file, p->line);
+					int fmt_hex = s->type == KT_HEX;
+
+					strbuf_addf(reason, fmt_hex ? "invalid value: %s is out of range [0x%llx 0x%llx] (%s:%d"
+							    : "invalid value: %s is out of range [%lld %lld] (%s:%d",
+						    value, lo, hi, d->file, p->line);
+					if (p->expr->op == KE_SYMBOL || p->expr2->op == KE_SYMBOL) {
+						strbuf_addstr(reason, ": range ");
+						kexpr_print(reason, p->expr, NULL);
+						strbuf_addch(reason, ' ');
+						kexpr_print(reason, p->expr2, NULL);
+					}
+					strbuf_addch(reason, ')');
 					return -1;
 				}
 				return 0; /* kconfig uses the first active range */
@@ -530,7 +537,7 @@ static int reason_too_high(const struct explain_ctx *ctx, const struct ksym *s, 
 		return 0;
 	}
 	if (s->choice && want == TRI_N) {
-		strbuf_addf(reason, "choice \"%s\" needs one member and kconfig picked %s (its default or only visible member)",
+		strbuf_addf(reason, "choice \"%s\" needs one member set, and it is %s: request another member instead",
 			    choice_prompt(s->choice), s->name);
 		return 0;
 	}

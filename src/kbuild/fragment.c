@@ -97,11 +97,16 @@ static const char *check_value(char *v)
 
 int cfg_parse(struct cfg_file *f, const char *path, char *data, size_t len, struct strbuf *err)
 {
-	char *s = data, *end = data + len;
+	char *s, *end;
 	int lineno = 0, nerr = 0;
 	char excerpt[64];
 
 	memset(f, 0, sizeof(*f));
+	/* lines are cut in place: room for the final NUL when the last newline is missing */
+	data = xrealloc(data, len + 1);
+	data[len] = '\0';
+	s = data;
+	end = data + len;
 	f->path = xstrdup(path);
 	f->data = data;
 	if (memchr(data, '\0', len)) {
@@ -183,7 +188,8 @@ int cfg_parse(struct cfg_file *f, const char *path, char *data, size_t len, stru
 		}
 	}
 	if (nerr > MAX_REPORTED_ERRORS)
-		strbuf_addf(err, "%s: error: %d more errors not shown\n", path, nerr - MAX_REPORTED_ERRORS);
+		strbuf_addf(err, "%s: error: %d more error%s not shown\n", path, nerr - MAX_REPORTED_ERRORS,
+			    nerr - MAX_REPORTED_ERRORS == 1 ? "" : "s");
 	if (!nerr)
 		return 0;
 fail:
@@ -465,14 +471,29 @@ static int expand_profile(struct fragment_list *list, const char *datadir, const
 static int resolve_one(struct fragment_list *list, const char *datadir, const char *arg,
 		       const char *via, int depth, struct strbuf *err)
 {
-	int is_name = !strchr(arg, '/') && !ends_with(arg, ".config") && !ends_with(arg, ".profile");
-	int ret = -ENOENT;
+	int has_slash = strchr(arg, '/') != NULL;
+	int suffixed = ends_with(arg, ".config") || ends_with(arg, ".profile");
 
-	if (is_name && datadir) {
+	/* NAME.config or NAME.profile without a directory: a file here first, then the shipped one */
+	if (!has_slash && suffixed && !fs_is_file(arg) && datadir) {
+		char *path = xasprintf("%s/%s", datadir, arg);
+		char *display = xasprintf("kconfig-fragments/%s", arg);
+		int found = fs_is_file(path), ret = 0;
+
+		if (found)
+			ret = ends_with(arg, ".profile") ? expand_profile(list, datadir, path, display, depth, err)
+							 : add_ref(list, path, display, via, err);
+		free(path);
+		free(display);
+		if (found)
+			return ret;
+	}
+	if (!has_slash && !suffixed && datadir) {
 		char *profile = xasprintf("%s/%s.profile", datadir, arg);
 		char *frag = xasprintf("%s/%s.config", datadir, arg);
 		/* on the command line a profile wins; inside a profile the fragment does */
 		int use_profile = fs_is_file(profile) && (depth == 0 || !fs_is_file(frag));
+		int found = 1, ret = 0;
 
 		if (use_profile) {
 			char *display = xasprintf("kconfig-fragments/%s.profile", arg);
@@ -482,16 +503,18 @@ static int resolve_one(struct fragment_list *list, const char *datadir, const ch
 			char *display = xasprintf("kconfig-fragments/%s.config", arg);
 			ret = add_ref(list, frag, display, via, err);
 			free(display);
+		} else {
+			found = 0;
 		}
 		free(profile);
 		free(frag);
-		if (ret != -ENOENT)
-			return ret;
+		if (found)
+			return ret; /* errors inside are already reported */
 	}
 	if (fs_is_file(arg)) {
-		if (ends_with(arg, ".profile"))
-			return expand_profile(list, datadir, arg, arg, depth, err);
-		return add_ref(list, arg, arg, via, err);
+		int ret = ends_with(arg, ".profile") ? expand_profile(list, datadir, arg, arg, depth, err)
+						     : add_ref(list, arg, arg, via, err);
+		return ret;
 	}
 	if (fs_is_dir(arg)) {
 		error_at(err, via);

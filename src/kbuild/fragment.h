@@ -26,7 +26,7 @@ struct cfg_file {
 };
 
 /*
- * Parse a .config or fragment held in `data` (taken over, freed by
+ * Parse a .config or fragment held in `data` (malloc'ed, taken over, freed by
  * cfg_file_release). Errors are written to `err` as "path:line: error: ..."
  * and -EINVAL is returned; nothing is kept.
  */

@@ -1,0 +1,20 @@
+# lib.sh - for tests on real kernel trees: fetch (or reuse) the cached Debian trees, then test-lib.sh
+. "$(dirname "$0")/../test-lib.sh"
+if ! kt_env=$("$SRCDIR/scripts/fetch-test-kernels" 2>"$TRASH_ROOT/fetch.log"); then
+	cat "$TRASH_ROOT/fetch.log" >&2
+	echo "Bail out! cannot fetch the real kernel trees (scripts/fetch-test-kernels failed)"
+	exit 1
+fi
+eval "$kt_env"
+
+# a ready build directory per tree: kconfig's host tools are compiled once per test file
+# and copied, so each test still gets a scratch directory of its own
+objdir_for() {
+	local tree=$1 dir=$2 tmpl
+	tmpl=$TRASH_ROOT/tmpl-$(basename "$tree")
+	if [ ! -d "$tmpl" ]; then
+		make -s -C "$tree" O="$tmpl" KCONFIG_CONFIG="$tmpl/.tmp.config" tinyconfig >/dev/null 2>&1 || return 1
+		rm -f "$tmpl/.tmp.config" "$tmpl/.tmp.config.old"
+	fi
+	cp -a "$tmpl" "$dir"
+}
