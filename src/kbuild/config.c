@@ -108,7 +108,7 @@ static enum kb_status run_kconfig_target(const struct config_opts *o, const char
 	char *odir = xasprintf("O=%s", objdir);
 	char *kc = xasprintf("KCONFIG_CONFIG=%s", config_file);
 	char *archarg = o->arch ? xasprintf("ARCH=%s", o->arch) : NULL;
-	const char *argv[8];
+	const char *argv[12];
 	const char *env[] = { "MAKEFLAGS=", "MAKELEVEL=", "MFLAGS=", "MAKEOVERRIDES=", NULL };
 	struct strbuf out = STRBUF_INIT;
 	struct run_cmd cmd = { .argv = argv, .env = env, .out = &out, .merge_err = 1 };
