@@ -447,6 +447,28 @@ static void write_json(struct run_state *rs, struct strbuf *out)
 	json_end_object(&w);
 }
 
+/* Values the base set that olddefconfig changed: not requests, but worth a count. */
+static int base_changes(struct run_state *rs)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < rs->merge.nr; i++) {
+		const struct cfg_entry *e = rs->merge.order[i];
+		const char *got;
+
+		if (!e->base || e->request || e->cur.line != e->base->line || e->cur.file != e->base->file)
+			continue;
+		got = cfg_map_value(&rs->resolved, e->cur.name);
+		if (str_eq(got ? got : "n", e->cur.value))
+			continue;
+		n++;
+		if (rs->o->verbose)
+			kb_diag(KB_NOTE, e->base->file, e->base->line, "CONFIG_%s=%s from the base became %s",
+				e->cur.name, e->cur.value, got ? got : "n");
+	}
+	return n;
+}
+
 static void report(struct run_state *rs, int counts[4])
 {
 	memset(counts, 0, 4 * sizeof(int));
@@ -574,6 +596,14 @@ enum kb_status config_run(const struct config_opts *o)
 	}
 	verify(&rs);
 	report(&rs, counts);
+	{
+		int changed = base_changes(&rs);
+
+		if (changed && !o->verbose)
+			kb_diag(KB_NOTE, rs.base.path, 0,
+				"%d values of the base did not survive olddefconfig (not requested; -v lists them)",
+				changed);
+	}
 	printf("kbuild: %zu requested: %d ok, %d unmet, %d invalid, %d unknown\n", rs.nr_verdicts,
 	       counts[RS_OK], counts[RS_UNMET], counts[RS_INVALID], counts[RS_UNKNOWN]);
 	if (o->json) {

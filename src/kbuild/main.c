@@ -14,7 +14,7 @@
 #define KB_VERSION "0.1"
 #endif
 
-enum { OPT_BASE = 256, OPT_JSON, OPT_ALLOW_UNMET, OPT_ARCH, OPT_TREE, OPT_LIST, OPT_VERSION };
+enum { OPT_BASE = 256, OPT_CHECK, OPT_JSON, OPT_ALLOW_UNMET, OPT_ARCH, OPT_TREE, OPT_LIST, OPT_VERSION };
 
 static const struct kb_option config_options[] = {
 	{ "tree", OPT_TREE, required_argument, "DIR", "kernel source tree" },
@@ -51,7 +51,7 @@ static const struct kb_option merge_options[] = {
 static const struct kb_option kconfig_options[] = {
 	{ "tree", OPT_TREE, required_argument, "DIR", "kernel source tree" },
 	{ "arch", OPT_ARCH, required_argument, "ARCH", "SRCARCH for Kconfig (default: the host's)" },
-	{ "check", OPT_JSON, required_argument, "CONFIG",
+	{ "check", OPT_CHECK, required_argument, "CONFIG",
 	  "check that every value in CONFIG is allowed by the dependencies and selects kbuild parsed" },
 	{ "verbose", 'v', no_argument, NULL, "show every tolerated oddity in the Kconfig files" },
 	{ "help", 'h', no_argument, NULL, "show this help" },
@@ -286,9 +286,9 @@ static int cmd_kconfig(int argc, char **argv)
 		case OPT_TREE: tree = optarg; break;
 		case OPT_ARCH: arch = optarg; break;
 		case 'v': verbose = 1; break;
-		case OPT_JSON: check = optarg; break;
+		case OPT_CHECK: check = optarg; break;
 		case 'h':
-			usage_cmd(stdout, "kbuild kconfig --tree SRC [--arch ARCH]", kconfig_options);
+			usage_cmd(stdout, "kbuild kconfig --tree SRC [--arch ARCH] [--check CONFIG]", kconfig_options);
 			opt_tables_free(lo, so);
 			return KB_OK;
 		default:
