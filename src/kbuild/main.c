@@ -135,92 +135,109 @@ static int bad_option(int c, char **argv)
 	return 0;
 }
 
-static int cmd_config(int argc, char **argv)
+/*
+ * getopt_long over a command's option table; `set` stores each option.
+ * Returns -1 when the command should go on (optind at the operands), or the
+ * exit status: KB_OK after -h, KB_EUSAGE on a bad option.
+ */
+static int parse_options(int argc, char **argv, const struct kb_option *opts, const char *synopsis,
+			 void (*set)(int c, const char *arg, void *ctx), void *ctx)
 {
-	struct config_opts o = { 0 };
-	const char **configs = xcalloc((size_t)argc, sizeof(*configs));
 	struct option *lo;
-	char *so, *datadir = find_datadir();
-	int c, list = 0, ret;
+	char *so;
+	int c, ret = -1;
 
-	opt_tables(config_options, &lo, &so);
+	opt_tables(opts, &lo, &so);
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, so, lo, NULL)) != -1) {
-		switch (c) {
-		case OPT_TREE: o.tree = optarg; break;
-		case 'O': o.objdir = optarg; break;
-		case OPT_BASE: o.base = optarg; break;
-		case 'c': configs[o.nr_configs++] = optarg; break;
-		case OPT_JSON: o.json = optarg; break;
-		case OPT_ALLOW_UNMET: o.allow_unmet = 1; break;
-		case 'y': o.builtin_wins = 1; break;
-		case OPT_ARCH: o.arch = optarg; break;
-		case OPT_LIST: list = 1; break;
-		case 'v': o.verbose = 1; break;
-		case 'h':
-			usage_cmd(stdout, "kbuild config --tree SRC -O BUILD [--base BASE] --config NAME|FILE ... "
-				  "[--json FILE] [--allow-unmet]", config_options);
+	while (ret < 0 && (c = getopt_long(argc, argv, so, lo, NULL)) != -1) {
+		if (c == 'h') {
+			usage_cmd(stdout, synopsis, opts);
 			ret = KB_OK;
-			goto out;
-		default:
-			if (!bad_option(c, argv))
-				BUG("unhandled option %d", c);
+		} else if (bad_option(c, argv)) {
 			ret = KB_EUSAGE;
-			goto out;
+		} else {
+			set(c, optarg, ctx);
 		}
 	}
+	opt_tables_free(lo, so);
+	return ret;
+}
+
+struct config_args {
+	struct config_opts o;
+	const char **configs;
+	int list;
+};
+
+static void set_config(int c, const char *arg, void *ctx)
+{
+	struct config_args *a = ctx;
+
+	switch (c) {
+	case OPT_TREE: a->o.tree = arg; break;
+	case 'O': a->o.objdir = arg; break;
+	case OPT_BASE: a->o.base = arg; break;
+	case 'c': a->configs[a->o.nr_configs++] = arg; break;
+	case OPT_JSON: a->o.json = arg; break;
+	case OPT_ALLOW_UNMET: a->o.allow_unmet = 1; break;
+	case 'y': a->o.builtin_wins = 1; break;
+	case OPT_ARCH: a->o.arch = arg; break;
+	case OPT_LIST: a->list = 1; break;
+	case 'v': a->o.verbose = 1; break;
+	default: BUG("unhandled option %d", c);
+	}
+}
+
+static int cmd_config(int argc, char **argv)
+{
+	struct config_args a = { .configs = xcalloc((size_t)argc, sizeof(char *)) };
+	char *datadir = find_datadir();
+	int ret = parse_options(argc, argv, config_options,
+				"kbuild config --tree SRC -O BUILD [--base BASE] --config NAME|FILE ... "
+				"[--json FILE] [--allow-unmet]", set_config, &a);
+
+	if (ret >= 0)
+		goto out;
 	if (optind < argc) {
 		kb_error("unexpected argument '%s' (fragments are given with --config)", argv[optind]);
 		ret = KB_EUSAGE;
-		goto out;
-	}
-	if (list) {
+	} else if (a.list) {
 		ret = config_list(datadir);
-		goto out;
-	}
-	if (!o.tree) {
+	} else if (!a.o.tree) {
 		kb_error("no kernel tree given (use --tree DIR)");
 		ret = KB_EUSAGE;
-		goto out;
+	} else {
+		a.o.configs = a.configs;
+		a.o.datadir = datadir;
+		ret = config_run(&a.o);
 	}
-	o.configs = configs;
-	o.datadir = datadir;
-	ret = config_run(&o);
 out:
-	opt_tables_free(lo, so);
-	free(configs);
+	free(a.configs);
 	free(datadir);
 	return ret;
+}
+
+static void set_explain(int c, const char *arg, void *ctx)
+{
+	struct explain_opts *o = ctx;
+
+	switch (c) {
+	case OPT_TREE: o->tree = arg; break;
+	case 'O': o->objdir = arg; break;
+	case OPT_ARCH: o->arch = arg; break;
+	default: BUG("unhandled option %d", c);
+	}
 }
 
 static int cmd_explain(int argc, char **argv)
 {
 	struct explain_opts o = { 0 };
-	struct option *lo;
-	char *so;
-	int c, ret;
+	int ret = parse_options(argc, argv, explain_options, "kbuild explain --tree SRC -O BUILD CONFIG_X...",
+				set_explain, &o);
 
-	opt_tables(explain_options, &lo, &so);
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, so, lo, NULL)) != -1) {
-		switch (c) {
-		case OPT_TREE: o.tree = optarg; break;
-		case 'O': o.objdir = optarg; break;
-		case OPT_ARCH: o.arch = optarg; break;
-		case 'h':
-			usage_cmd(stdout, "kbuild explain --tree SRC -O BUILD CONFIG_X...", explain_options);
-			opt_tables_free(lo, so);
-			return KB_OK;
-		default:
-			if (!bad_option(c, argv))
-				BUG("unhandled option %d", c);
-			opt_tables_free(lo, so);
-			return KB_EUSAGE;
-		}
-	}
-	opt_tables_free(lo, so);
+	if (ret >= 0)
+		return ret;
 	if (optind >= argc) {
 		kb_error("no symbol given: kbuild explain --tree SRC -O BUILD CONFIG_X");
 		return KB_EUSAGE;
@@ -231,37 +248,29 @@ static int cmd_explain(int argc, char **argv)
 	}
 	o.symbols = (const char *const *)argv + optind;
 	o.nr_symbols = (size_t)(argc - optind);
-	ret = config_explain(&o);
-	return ret;
+	return config_explain(&o);
+}
+
+static void set_merge(int c, const char *arg, void *ctx)
+{
+	struct merge_opts *o = ctx;
+
+	switch (c) {
+	case 'o': o->output = arg; break;
+	case 'y': o->builtin_wins = 1; break;
+	case 'q': o->quiet = 1; break;
+	default: BUG("unhandled option %d", c);
+	}
 }
 
 static int cmd_merge(int argc, char **argv)
 {
 	struct merge_opts o = { 0 };
-	struct option *lo;
-	char *so;
-	int c;
+	int ret = parse_options(argc, argv, merge_options, "kbuild merge [-o FILE] [-y] BASE FRAGMENT...",
+				set_merge, &o);
 
-	opt_tables(merge_options, &lo, &so);
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, so, lo, NULL)) != -1) {
-		switch (c) {
-		case 'o': o.output = optarg; break;
-		case 'y': o.builtin_wins = 1; break;
-		case 'q': o.quiet = 1; break;
-		case 'h':
-			usage_cmd(stdout, "kbuild merge [-o FILE] [-y] BASE FRAGMENT...", merge_options);
-			opt_tables_free(lo, so);
-			return KB_OK;
-		default:
-			if (!bad_option(c, argv))
-				BUG("unhandled option %d", c);
-			opt_tables_free(lo, so);
-			return KB_EUSAGE;
-		}
-	}
-	opt_tables_free(lo, so);
+	if (ret >= 0)
+		return ret;
 	if (optind >= argc) {
 		kb_error("nothing to merge: kbuild merge BASE FRAGMENT...");
 		return KB_EUSAGE;
@@ -271,39 +280,41 @@ static int cmd_merge(int argc, char **argv)
 	return config_merge_only(&o);
 }
 
+struct kconfig_args {
+	const char *tree, *arch, *check;
+	int verbose;
+};
+
+static void set_kconfig(int c, const char *arg, void *ctx)
+{
+	struct kconfig_args *a = ctx;
+
+	switch (c) {
+	case OPT_TREE: a->tree = arg; break;
+	case OPT_ARCH: a->arch = arg; break;
+	case OPT_CHECK: a->check = arg; break;
+	case 'v': a->verbose = 1; break;
+	default: BUG("unhandled option %d", c);
+	}
+}
+
 static int cmd_kconfig(int argc, char **argv)
 {
-	const char *tree = NULL, *arch = NULL, *check = NULL;
-	struct option *lo;
-	char *so;
-	int c, verbose = 0;
+	struct kconfig_args a = { 0 };
+	int ret = parse_options(argc, argv, kconfig_options,
+				"kbuild kconfig --tree SRC [--arch ARCH] [--check CONFIG]", set_kconfig, &a);
 
-	opt_tables(kconfig_options, &lo, &so);
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, so, lo, NULL)) != -1) {
-		switch (c) {
-		case OPT_TREE: tree = optarg; break;
-		case OPT_ARCH: arch = optarg; break;
-		case 'v': verbose = 1; break;
-		case OPT_CHECK: check = optarg; break;
-		case 'h':
-			usage_cmd(stdout, "kbuild kconfig --tree SRC [--arch ARCH] [--check CONFIG]", kconfig_options);
-			opt_tables_free(lo, so);
-			return KB_OK;
-		default:
-			if (!bad_option(c, argv))
-				BUG("unhandled option %d", c);
-			opt_tables_free(lo, so);
-			return KB_EUSAGE;
-		}
-	}
-	opt_tables_free(lo, so);
+	if (ret >= 0)
+		return ret;
 	if (optind < argc) {
 		kb_error("unexpected argument '%s'", argv[optind]);
 		return KB_EUSAGE;
 	}
-	return config_kconfig_stats(tree, arch, check, verbose);
+	if (!a.tree) {
+		kb_error("no kernel tree given (use --tree DIR)");
+		return KB_EUSAGE;
+	}
+	return config_kconfig_stats(a.tree, a.arch, a.check, a.verbose);
 }
 
 static const struct {

@@ -141,6 +141,17 @@ test_expect_success 'malformed base file: file:line error, exit 2' '
 	echo "CONFIG_KEEP=y" >keep.expect && test_cmp keep.expect b/.config
 '
 
+test_expect_success 'make missing: exit 3 before anything is written' '
+	bin=$KBUILD &&
+	if head -c2 "$bin" | grep -q "#!"; then "$bin" --version >/dev/null && bin=$SRCDIR/out/kbuild; fi &&
+	prepare_objdir &&
+	echo "CONFIG_SND=y" >ok.config &&
+	test_must_fail --exit 3 env PATH=/nonexistent "$bin" config --tree "$TREE" -O b --config ./ok.config 2>err &&
+	echo "kbuild: error: cannot run '\''make'\'': not installed (apt-get install make)" >expect &&
+	test_cmp expect err &&
+	objdir_untouched
+'
+
 test_expect_success 'explain without a .config: exit 3' '
 	mkdir empty &&
 	test_must_fail --exit 3 "$KBUILD" explain --tree "$TREE" -O empty CONFIG_SND 2>err &&

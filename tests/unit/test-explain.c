@@ -189,6 +189,19 @@ int main(void)
 		       "  to be n:     selected by SND_HRTIMER [=y]\n",
 		       "explain report for a selected symbol");
 		strbuf_reset(&sb);
+		is_int(explain_symbol(&ctx, "SND_DUMMY", &sb), 0, "explain knows SND_DUMMY");
+		is_str(sb.buf,
+		       "CONFIG_SND_DUMMY is not set\n"
+		       "  type:        tristate\n"
+		       "  defined at:  Kconfig:53\n"
+		       "  prompt:      \"Dummy (/dev/null) soundcard\"\n"
+		       "  visible:     y\n"
+		       "  depends on:  SND [=y]  => y\n"
+		       "  selected by: (nothing in this tree)\n"
+		       "  implied by:  WANTS_DUMMY [=n]\n"
+		       "  to be y:     nothing blocks it: set CONFIG_SND_DUMMY=y in a fragment\n",
+		       "explain report shows imply and says when nothing blocks a value");
+		strbuf_reset(&sb);
 		is_int(explain_symbol(&ctx, "NO_SUCH_THING", &sb), -ENOENT, "explain: unknown symbol is -ENOENT");
 	}
 
