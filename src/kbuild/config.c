@@ -185,6 +185,11 @@ static enum kb_status load_base(const struct config_opts *o, const char *objdir,
 		}
 		display = xstrdup(path);
 	} else if (is_named_base(name)) {
+		if (starts_with(name, "local") && !run_have_program("lsmod")) {
+			kb_error("--base %s lists the loaded modules with lsmod, which is not installed "
+				 "(apt-get install kmod)", name);
+			return KB_EENV;
+		}
 		path = xasprintf("%s/base.config", statedir);
 		unlink(path);
 		kb_progress("BASE", "make %s", name);

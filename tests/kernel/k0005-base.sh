@@ -34,6 +34,16 @@ test_expect_success '--base defconfig calls the tree'\''s own target' '
 	test_grep "^CONFIG_SND_HDA_INTEL=y$" b/.config
 '
 
+if ! command -v lsmod >/dev/null 2>&1; then
+	test_expect_success '--base localmodconfig without lsmod: exit 3 with the package to install' '
+		test_must_fail --exit 3 "$KBUILD" config --tree "$T" -O b --base localmodconfig --config preempt 2>err &&
+		echo "kbuild: error: --base localmodconfig lists the loaded modules with lsmod, which is not installed (apt-get install kmod)" >expect &&
+		test_cmp expect err
+	'
+else
+	test_skip '--base localmodconfig without lsmod' 'lsmod is installed here'
+fi
+
 test_expect_success 'a tree whose make fails: its output and exit 3' '
 	mkdir tree tree/arch tree/arch/x86 &&
 	echo "config X" >tree/Kconfig && echo "config Y" >tree/arch/x86/Kconfig &&
