@@ -101,13 +101,29 @@ static char *abs_path(const char *path)
 	return r;
 }
 
-/* make -C tree O=objdir KCONFIG_CONFIG=file target; output shown only on failure or with -v. */
+const char *config_arch(const char *arch)
+{
+	const char *env = getenv("ARCH");
+	struct utsname u;
+
+	if (arch && *arch)
+		return arch;
+	if (env && *env)
+		return env;
+	/* without ARCH the kernel's make says "x86", and tinyconfig would then build a 32-bit kernel */
+	if (uname(&u) == 0 && str_eq(u.machine, "x86_64"))
+		return "x86_64";
+	return NULL;
+}
+
+/* make -C tree O=objdir [KCONFIG_CONFIG=file] target; output shown only on failure or with -v. */
 static enum kb_status run_kconfig_target(const struct config_opts *o, const char *objdir,
 					 const char *config_file, const char *target)
 {
 	char *odir = xasprintf("O=%s", objdir);
-	char *kc = xasprintf("KCONFIG_CONFIG=%s", config_file);
-	char *archarg = o->arch ? xasprintf("ARCH=%s", o->arch) : NULL;
+	char *kc = config_file ? xasprintf("KCONFIG_CONFIG=%s", config_file) : NULL;
+	const char *arch = config_arch(o->arch);
+	char *archarg = arch ? xasprintf("ARCH=%s", arch) : NULL;
 	const char *argv[12];
 	const char *env[] = { "MAKEFLAGS=", "MAKELEVEL=", "MFLAGS=", "MAKEOVERRIDES=", NULL };
 	struct strbuf out = STRBUF_INIT;
@@ -120,7 +136,8 @@ static enum kb_status run_kconfig_target(const struct config_opts *o, const char
 	argv[n++] = "-C";
 	argv[n++] = o->tree;
 	argv[n++] = odir;
-	argv[n++] = kc;
+	if (kc)
+		argv[n++] = kc;
 	if (archarg)
 		argv[n++] = archarg;
 	argv[n++] = target;
@@ -160,8 +177,7 @@ static int is_named_base(const char *base)
 }
 
 /* Produce the base configuration as a parsed file. */
-static enum kb_status load_base(const struct config_opts *o, const char *objdir, const char *statedir,
-				struct cfg_file *base)
+static enum kb_status load_base(const struct config_opts *o, const char *statedir, struct cfg_file *base)
 {
 	struct strbuf err = STRBUF_INIT;
 	const char *name = o->base ? o->base : "running";
@@ -185,15 +201,24 @@ static enum kb_status load_base(const struct config_opts *o, const char *objdir,
 		}
 		display = xstrdup(path);
 	} else if (is_named_base(name)) {
+		/*
+		 * The tree's targets run in a build directory of their own: some
+		 * (tinyconfig's merge step before 6.3) ignore KCONFIG_CONFIG and
+		 * would write the user's .config, and localmodconfig reads it.
+		 */
+		char *basedir = xasprintf("%s/base", statedir);
+
 		if (starts_with(name, "local") && !run_have_program("lsmod")) {
 			kb_error("--base %s lists the loaded modules with lsmod, which is not installed "
 				 "(apt-get install kmod)", name);
+			free(basedir);
 			return KB_EENV;
 		}
-		path = xasprintf("%s/base.config", statedir);
+		path = xasprintf("%s/.config", basedir);
 		unlink(path);
 		kb_progress("BASE", "make %s", name);
-		st = run_kconfig_target(o, objdir, path, name);
+		st = run_kconfig_target(o, basedir, NULL, name);
+		free(basedir);
 		if (st != KB_OK) {
 			free(path);
 			return st;
@@ -223,9 +248,12 @@ static enum kb_status load_base(const struct config_opts *o, const char *objdir,
 
 struct choice_change {
 	const struct kchoice *choice;
-	const struct cfg_assign *from; /* replaced member's assignment */
-	const struct cfg_assign *to;   /* winner */
+	const struct cfg_assign *from;      /* replaced member's assignment */
+	const struct cfg_assign *to;        /* winner */
+	const struct cfg_assign *preferred; /* when `to` is a fallback: what did not stick */
 };
+
+static const char *choice_text(const struct kchoice *ch);
 
 struct run_state {
 	const struct config_opts *o;
@@ -241,7 +269,7 @@ struct run_state {
 	size_t nr_verdicts;
 	char *objdir, *statedir, *resolved_path;
 	const char *srcarch;
-	struct { const struct cfg_assign *pref, *fallback; } *fallbacks;
+	struct { const struct cfg_assign *pref, *fallback; int tried; } *fallbacks;
 	size_t nr_fallbacks, alloc_fallbacks;
 };
 
@@ -276,19 +304,19 @@ static void resolve_choices(struct run_state *rs)
 				ALLOC_GROW(rs->fallbacks, rs->nr_fallbacks + 1, rs->alloc_fallbacks);
 				rs->fallbacks[rs->nr_fallbacks].pref = win->request;
 				rs->fallbacks[rs->nr_fallbacks].fallback = e->request;
+				rs->fallbacks[rs->nr_fallbacks].tried = 0;
 				rs->nr_fallbacks++;
+			} else if (!from.is_base) {
+				e->superseded = 1;
+				kb_diag(KB_WARNING, win->cur.file, win->cur.line,
+					"choice \"%s\": CONFIG_%s replaces CONFIG_%s (set at %s:%d)",
+					choice_text(ch), win->cur.name, from.name, from.file, from.line);
 			} else {
-				if (!from.is_base) {
-					e->superseded = 1;
-					kb_diag(KB_WARNING, win->cur.file, win->cur.line,
-						"choice \"%s\": CONFIG_%s replaces CONFIG_%s (set at %s:%d)",
-						ch->def.props ? ch->def.props->text : "", win->cur.name,
-						from.name, from.file, from.line);
-				}
 				ALLOC_GROW(rs->changes, rs->nr_changes + 1, rs->alloc_changes);
 				rs->changes[rs->nr_changes].choice = ch;
 				rs->changes[rs->nr_changes].from = from.is_base ? e->base : e->request;
 				rs->changes[rs->nr_changes].to = win->request ? win->request : win->base;
+				rs->changes[rs->nr_changes].preferred = NULL;
 				rs->nr_changes++;
 			}
 			cfg_merge_set_derived(&rs->merge, e->cur.name, "n");
@@ -336,6 +364,22 @@ out:
 	return st;
 }
 
+static long request_order(const struct run_state *rs, const struct cfg_assign *a)
+{
+	for (size_t i = 0; i < rs->nr_frags; i++)
+		if (rs->frags[i].path == a->file)
+			return (long)i * 10000000L + a->line;
+	return a->line;
+}
+
+static int cmp_verdicts(const void *x, const void *y, void *ctx)
+{
+	const struct verdict *a = x, *b = y;
+	long ka = request_order(ctx, a->req), kb = request_order(ctx, b->req);
+
+	return ka < kb ? -1 : ka > kb;
+}
+
 static void verify(struct run_state *rs)
 {
 	struct kvals vals = { cfg_map_value, &rs->resolved };
@@ -356,35 +400,61 @@ static void verify(struct run_state *rs)
 		n++;
 	}
 	rs->nr_verdicts = n;
+	/* report in the order the user wrote things: fragment by fragment, line by line */
+	qsort_r(rs->verdicts, n, sizeof(*rs->verdicts), cmp_verdicts, rs);
 }
 
-/* Fall back to an earlier member of a choice when the preferred one did not stick. */
+/*
+ * Fall back to the next earlier member of a choice when the one requested
+ * (or the fallback tried last) did not stick. Returns how many changed.
+ */
 static int apply_fallbacks(struct run_state *rs)
 {
 	int applied = 0;
 
 	for (size_t i = 0; i < rs->nr_fallbacks; i++) {
-		const struct cfg_assign *pref = rs->fallbacks[i].pref, *best = NULL;
-		const char *got = cfg_map_value(&rs->resolved, pref->name);
-		struct cfg_entry *fe;
+		const struct cfg_assign *pref = rs->fallbacks[i].pref, *cur = pref, *next = NULL;
+		const char *got;
 		int seen = 0;
 
 		for (size_t j = 0; j < i; j++)
 			seen |= rs->fallbacks[j].pref == pref;
-		if (seen || (got && str_eq(got, "y")))
+		if (seen)
 			continue;
-		/* the nearest earlier line of the same fragment is next in line */
+		/* the candidate in use: the lowest line already tried, else the request itself */
 		for (size_t j = i; j < rs->nr_fallbacks; j++)
-			if (rs->fallbacks[j].pref == pref &&
-			    (!best || rs->fallbacks[j].fallback->line > best->line))
-				best = rs->fallbacks[j].fallback;
-		fe = cfg_merge_get(&rs->merge, best->name);
-		kb_diag(KB_NOTE, pref->file, pref->line,
-			"CONFIG_%s did not stick: falling back to CONFIG_%s (%s:%d)",
-			pref->name, best->name, best->file, best->line);
-		cfg_merge_set_derived(&rs->merge, pref->name, "n");
-		cfg_merge_set_derived(&rs->merge, best->name, "y");
-		fe->superseded = 0;
+			if (rs->fallbacks[j].pref == pref && rs->fallbacks[j].tried &&
+			    rs->fallbacks[j].fallback->line < cur->line)
+				cur = rs->fallbacks[j].fallback;
+		got = cfg_map_value(&rs->resolved, cur->name);
+		if (got && str_eq(got, "y"))
+			continue;
+		/* next in line: the nearest earlier line of the same fragment */
+		for (size_t j = i; j < rs->nr_fallbacks; j++) {
+			const struct cfg_assign *f = rs->fallbacks[j].fallback;
+
+			if (rs->fallbacks[j].pref == pref && !rs->fallbacks[j].tried && f->line < cur->line &&
+			    (!next || f->line > next->line))
+				next = f;
+		}
+		if (!next)
+			continue;
+		for (size_t j = i; j < rs->nr_fallbacks; j++)
+			if (rs->fallbacks[j].fallback == next)
+				rs->fallbacks[j].tried = 1;
+		kb_diag(KB_NOTE, pref->file, pref->line, "CONFIG_%s did not stick: falling back to CONFIG_%s (%s:%d)",
+			cur->name, next->name, next->file, next->line);
+		cfg_merge_set_derived(&rs->merge, cur->name, "n");
+		cfg_merge_set_derived(&rs->merge, next->name, "y");
+		cfg_merge_get(&rs->merge, next->name)->superseded = 0;
+		if (cur != pref)
+			cfg_merge_get(&rs->merge, cur->name)->superseded = 1;
+		for (size_t c = 0; c < rs->nr_changes; c++) {
+			if (rs->changes[c].to == cur) {
+				rs->changes[c].to = next;
+				rs->changes[c].preferred = pref;
+			}
+		}
 		applied++;
 	}
 	return applied;
@@ -446,6 +516,8 @@ static void write_json(struct run_state *rs, struct strbuf *out)
 		json_kv_string(&w, "to", c->to->name);
 		json_kv_string(&w, "to_file", c->to->file);
 		json_kv_int(&w, "to_line", c->to->line);
+		if (c->preferred)
+			json_kv_string(&w, "preferred", c->preferred->name);
 		json_end_object(&w);
 	}
 	json_end_array(&w);
@@ -528,7 +600,7 @@ enum kb_status config_run(const struct config_opts *o)
 		kb_error("no build directory given (use -O DIR)");
 		return KB_EUSAGE;
 	}
-	st = config_check_tree(o->tree, o->arch, &rs.srcarch);
+	st = config_check_tree(o->tree, config_arch(o->arch), &rs.srcarch);
 	if (st != KB_OK)
 		return st;
 	if (!o->nr_configs) {
@@ -576,7 +648,7 @@ enum kb_status config_run(const struct config_opts *o)
 		st = KB_EENV;
 		goto out;
 	}
-	st = load_base(o, rs.objdir, rs.statedir, &rs.base);
+	st = load_base(o, rs.statedir, &rs.base);
 	if (st != KB_OK)
 		goto out;
 	cfg_merge_init(&rs.merge);
@@ -594,7 +666,7 @@ enum kb_status config_run(const struct config_opts *o)
 	st = olddefconfig(&rs);
 	if (st != KB_OK)
 		goto out;
-	if (apply_fallbacks(&rs)) {
+	for (int pass = 0; pass < 4 && apply_fallbacks(&rs); pass++) {
 		st = olddefconfig(&rs);
 		if (st != KB_OK)
 			goto out;
@@ -664,7 +736,7 @@ enum kb_status config_explain(const struct explain_opts *o)
 	int ret;
 
 	memset(&kc, 0, sizeof(kc));
-	st = config_check_tree(o->tree, o->arch, &srcarch);
+	st = config_check_tree(o->tree, config_arch(o->arch), &srcarch);
 	if (st != KB_OK)
 		return st;
 	if (!o->objdir) {
@@ -810,7 +882,7 @@ enum kb_status config_kconfig_stats(const char *tree, const char *arch, const ch
 	struct timespec t0, t1;
 	struct rusage ru;
 	const char *srcarch;
-	enum kb_status st = config_check_tree(tree, arch, &srcarch);
+	enum kb_status st = config_check_tree(tree, config_arch(arch), &srcarch);
 	size_t members = 0;
 	int ret;
 

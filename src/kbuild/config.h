@@ -48,6 +48,9 @@ enum kb_status config_list(const char *datadir);
 /* Parse a tree's Kconfig and print counts, parse time and peak memory. */
 enum kb_status config_kconfig_stats(const char *tree, const char *arch, const char *check, int verbose);
 
+/* The ARCH given to make and Kconfig: --arch, else $ARCH, else x86_64 on an x86_64 host, else NULL. */
+const char *config_arch(const char *arch);
+
 /* Check that `tree` is a kernel source tree; fills SRCARCH. Returns KB_OK or KB_EENV (message printed). */
 enum kb_status config_check_tree(const char *tree, const char *arch, const char **srcarch);
 

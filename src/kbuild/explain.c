@@ -382,6 +382,24 @@ static int count_selectors(const struct ksym *s)
 /* Why is a promptless symbol off: "has no prompt and nothing selects it in this tree". */
 static void promptless_reason(const struct explain_ctx *ctx, const struct ksym *s, struct strbuf *sb)
 {
+	if (s->type != KT_BOOL && s->type != KT_TRISTATE) {
+		/* a value symbol without a prompt follows its defaults, often set by a choice */
+		int n = 0;
+
+		strbuf_addstr(sb, "has no prompt: its value comes from its defaults");
+		for (const struct kdef *d = s->defs; d; d = d->next)
+			for (const struct kprop *p = d->props; p; p = p->next) {
+				if (p->kind != KP_DEFAULT || n >= 6)
+					continue;
+				strbuf_addstr(sb, n++ ? ", " : ": ");
+				kexpr_print(sb, p->expr, NULL);
+				if (p->cond) {
+					strbuf_addstr(sb, " if ");
+					kexpr_print(sb, p->cond, ctx->resolved);
+				}
+			}
+		return;
+	}
 	strbuf_addstr(sb, "has no prompt");
 	if (!count_selectors(s)) {
 		strbuf_addstr(sb, " and nothing selects it in this tree");

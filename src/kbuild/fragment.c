@@ -459,7 +459,22 @@ static int expand_profile(struct fragment_list *list, const char *datadir, const
 			break;
 		}
 		via = xasprintf("%s:%d", display, lineno);
-		ret = resolve_one(list, datadir, line, via, depth + 1, err);
+		{
+			/* a file named in a profile is relative to the profile, not the cwd */
+			char *dir = fs_dirname(path), *rel = NULL;
+			int filelike = strchr(line, '/') || ends_with(line, ".config") || ends_with(line, ".profile");
+
+			if (filelike && line[0] != '/') {
+				rel = xasprintf("%s/%s", dir, line);
+				if (!fs_is_file(rel)) {
+					free(rel);
+					rel = NULL;
+				}
+			}
+			ret = resolve_one(list, datadir, rel ? rel : line, via, depth + 1, err);
+			free(rel);
+			free(dir);
+		}
 		free(via);
 		if (ret < 0)
 			break;

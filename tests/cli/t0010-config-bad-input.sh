@@ -124,6 +124,19 @@ test_expect_success 'a profile line with two names: file:line error' '
 	test_cmp expect err
 '
 
+test_expect_success 'names in a profile are relative to the profile, not the cwd' '
+	mkdir p &&
+	printf "# Help: studio\nextra.config\npreempt\n" >p/studio.profile &&
+	printf "CONFIG_SND=y\n" >p/extra.config &&
+	test_must_fail --exit 2 "$KBUILD" config --tree "$TREE" -O b --config p/studio.profile --config nosuch 2>err &&
+	echo "kbuild: error: --config nosuch: no fragment, profile or file named '\''nosuch'\'' (see '\''kbuild config --list'\'')" >expect &&
+	test_cmp expect err &&
+	printf "# Help: broken\nmissing.config\n" >p/broken.profile &&
+	test_must_fail --exit 2 "$KBUILD" config --tree "$TREE" -O b --config p/broken.profile 2>err &&
+	echo "p/broken.profile:2: error: no fragment, profile or file named '\''missing.config'\'' (see '\''kbuild config --list'\'')" >expect &&
+	test_cmp expect err
+'
+
 test_expect_success 'missing base file: exit 2, nothing changed' '
 	prepare_objdir &&
 	test_must_fail --exit 2 "$KBUILD" config --tree "$TREE" -O b --base ./no-such.config --config audio 2>err &&

@@ -88,6 +88,33 @@ test_expect_success 'unmet dependency, select and range on the real tree: exact 
 	test_grep "^NR_CPUS invalid 1 ./x.config:3$" st
 '
 
+test_expect_success 'a promptless value symbol names the defaults that set it' '
+	objdir_for "$T" b &&
+	printf "CONFIG_HZ=300\n" >hz.config &&
+	test_must_fail --exit 1 "$KBUILD" config --tree "$T" -O b --base tinyconfig --config preempt --config ./hz.config 2>err &&
+	test_grep "^./hz.config:1: error: HZ: requested 300, got 1000: has no prompt: its value comes from its defaults: 100 if HZ_100 \[=n\], 250 if HZ_250 \[=n\], 300 if HZ_300 \[=n\], 1000 if HZ_1000 \[=y\]$" err
+'
+
+test_expect_success 'errors come in the order of the fragments and their lines' '
+	objdir_for "$T" b &&
+	printf "CONFIG_NR_CPUS=100000\nCONFIG_SND_TIMER=m\n" >x.config &&
+	test_must_fail --exit 1 "$KBUILD" config --tree "$T" -O b --base tinyconfig --config audio --config ./x.config 2>err &&
+	grep ": error: " err | cut -d: -f1,2 >actual &&
+	printf "./x.config:1\n./x.config:2\n" >expect &&
+	test_cmp expect actual
+'
+
+test_expect_success 'a choice member replaced twice is one change, with a warning for the fragment it overrode' '
+	objdir_for "$T" b &&
+	printf "CONFIG_HZ_300=y\n" >hz.config &&
+	"$KBUILD" config --tree "$T" -O b --base tinyconfig --config preempt --config ./hz.config 2>err &&
+	test_grep "^./hz.config:1: warning: choice \"Timer frequency\": CONFIG_HZ_300 replaces CONFIG_HZ_1000 (set at kconfig-fragments/preempt.config:12)$" err &&
+	grep "CHOICE  \"Timer frequency\"" err >actual &&
+	echo "  CHOICE  \"Timer frequency\": HZ_250 -> HZ_300 (./hz.config:1)" >expect &&
+	test_cmp expect actual &&
+	test_grep "^CONFIG_HZ_300=y$" b/.config
+'
+
 test_expect_success 'm requested while MODULES=n: reason names MODULES; --allow-unmet exits 0' '
 	objdir_for "$T" b &&
 	test_must_fail --exit 1 "$KBUILD" config --tree "$T" -O b --base tinyconfig --config audio.config 2>err &&

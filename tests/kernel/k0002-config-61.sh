@@ -32,6 +32,8 @@ want = {\"symbol\": \"PREEMPT_RT\", \"requested\": \"y\", \"actual\": \"n\", \"s
         \"detail\": \"ARCH_SUPPORTS_RT has no prompt and nothing selects it in this tree; hint: before 6.12 the PREEMPT_RT patch series provides it: run \x27kbuild --patch ll\x27\",
         \"file\": \"kconfig-fragments/preempt.config\", \"line\": 10}
 assert rt == [want], rt
+pm = [x for x in r[\"choices\"] if x[\"choice\"] == \"Preemption Model\"]
+assert [(x[\"from\"], x[\"to\"], x.get(\"preferred\")) for x in pm] == [(\"PREEMPT_NONE\", \"PREEMPT\", \"PREEMPT_RT\")], pm
 ide = [x for x in r[\"requested\"] if x[\"symbol\"] == \"BLK_DEV_IDESCSI\"][0]
 assert ide[\"status\"] == \"unknown\" and ide[\"actual\"] is None and ide[\"line\"] == 8, ide
 "

@@ -13,7 +13,10 @@ objdir_for() {
 	local tree=$1 dir=$2 tmpl
 	tmpl=$TRASH_ROOT/tmpl-$(basename "$tree")
 	if [ ! -d "$tmpl" ]; then
-		make -s -C "$tree" O="$tmpl" KCONFIG_CONFIG="$tmpl/.tmp.config" tinyconfig >/dev/null 2>&1 || return 1
+		# the build directory and the one kbuild makes its --base targets in
+		make -s -C "$tree" O="$tmpl" ARCH=x86_64 KCONFIG_CONFIG="$tmpl/.tmp.config" olddefconfig >/dev/null 2>&1 &&
+		make -s -C "$tree" O="$tmpl/.kbuild/base" ARCH=x86_64 KCONFIG_CONFIG="$tmpl/.tmp.config" olddefconfig >/dev/null 2>&1 ||
+			return 1
 		rm -f "$tmpl/.tmp.config" "$tmpl/.tmp.config.old"
 	fi
 	cp -a "$tmpl" "$dir"
