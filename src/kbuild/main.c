@@ -25,7 +25,8 @@ static const struct kb_option config_options[] = {
 	{ "json", OPT_JSON, required_argument, "FILE", "write every requested symbol's verdict as JSON" },
 	{ "allow-unmet", OPT_ALLOW_UNMET, no_argument, NULL, "exit 0 even when a requested value did not stick" },
 	{ "builtin", 'y', no_argument, NULL, "never demote y to m while merging (merge_config.sh -y)" },
-	{ "arch", OPT_ARCH, required_argument, "ARCH", "ARCH for make and Kconfig (default: the host's)" },
+	{ "arch", OPT_ARCH, required_argument, "ARCH",
+	  "ARCH for make and Kconfig (default: $ARCH, else x86_64 on x86_64 hosts)" },
 	{ "list", OPT_LIST, no_argument, NULL, "list the shipped fragments and profiles" },
 	{ "verbose", 'v', no_argument, NULL, "show make's commands and every verified value" },
 	{ "help", 'h', no_argument, NULL, "show this help" },
@@ -35,7 +36,7 @@ static const struct kb_option config_options[] = {
 static const struct kb_option explain_options[] = {
 	{ "tree", OPT_TREE, required_argument, "DIR", "kernel source tree" },
 	{ "objdir", 'O', required_argument, "DIR", "build directory holding the .config to explain" },
-	{ "arch", OPT_ARCH, required_argument, "ARCH", "ARCH for Kconfig (default: the host's)" },
+	{ "arch", OPT_ARCH, required_argument, "ARCH", "ARCH for Kconfig (default: $ARCH, else the host's)" },
 	{ "help", 'h', no_argument, NULL, "show this help" },
 	{ NULL, 0, 0, NULL, NULL },
 };
@@ -50,7 +51,7 @@ static const struct kb_option merge_options[] = {
 
 static const struct kb_option kconfig_options[] = {
 	{ "tree", OPT_TREE, required_argument, "DIR", "kernel source tree" },
-	{ "arch", OPT_ARCH, required_argument, "ARCH", "SRCARCH for Kconfig (default: the host's)" },
+	{ "arch", OPT_ARCH, required_argument, "ARCH", "ARCH for Kconfig (default: $ARCH, else the host's)" },
 	{ "check", OPT_CHECK, required_argument, "CONFIG",
 	  "check that every value in CONFIG is allowed by the dependencies and selects kbuild parsed" },
 	{ "verbose", 'v', no_argument, NULL, "show every tolerated oddity in the Kconfig files" },
