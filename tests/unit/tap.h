@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static int tap_count, tap_failures;
@@ -92,6 +93,27 @@ __attribute__((unused)) static char *capture_stderr_end(struct tap_capture *c)
 	fclose(f);
 	unlink(c->path);
 	return buf;
+}
+
+/*
+ * Run fn in a child so that a crash (or a sanitizer report) fails one test
+ * instead of the whole file. Returns fn's result as a signed byte, or -1000
+ * if the child died.
+ */
+__attribute__((unused)) static int in_child(int (*fn)(void))
+{
+	int status;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return -1001;
+	if (pid == 0)
+		_exit(fn() & 0xff); /* _exit: no leak check of the parent's heap */
+	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status))
+		return -1000;
+	return (signed char)WEXITSTATUS(status);
 }
 
 /* Path of a fixture: $KB_SRCDIR/tests/fixtures/REL (or relative to the cwd). */

@@ -162,22 +162,6 @@ static int parse_exact_buffer_child(void)
 	return good ? 0 : 2;
 }
 
-static int in_child(int (*fn)(void))
-{
-	int status;
-	pid_t pid;
-
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0)
-		return -1001;
-	if (pid == 0)
-		_exit(fn() & 0xff); /* _exit: no leak check of the parent's heap */
-	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status))
-		return -1000;
-	return WEXITSTATUS(status);
-}
-
 /* ---- cfg_parse: rejected forms ---- */
 
 static void test_parse_rejects(void)

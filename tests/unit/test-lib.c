@@ -72,26 +72,6 @@ static char *list_dir(const char *path)
 	return strbuf_detach(&sb, NULL);
 }
 
-/*
- * Run fn in a child so that a crash (or a sanitizer report) fails one test
- * instead of the whole file. Returns fn's result, or -1000 if the child died.
- */
-static int in_child(int (*fn)(void))
-{
-	int status;
-	pid_t pid;
-
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0)
-		return -1001;
-	if (pid == 0)
-		_exit(fn() & 0xff); /* _exit: no leak check of the parent's heap */
-	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status))
-		return -1000;
-	return (signed char)WEXITSTATUS(status);
-}
-
 /* ---- strbuf ---- */
 
 static void test_strbuf(void)
