@@ -24,7 +24,7 @@ CFLAGS ?= -O2 -g
 ALL_CFLAGS = -std=gnu11 -Wall -Wextra -Ilib -Isrc/kbuild -MMD -MP $(CFLAGS) \
 	-DKB_VERSION='"$(VERSION)"' -DKB_SRCDIR='"$(CURDIR)"' -DKB_DATADIR='"$(DATADIR)"'
 ALL_LDFLAGS = $(LDFLAGS)
-LIBS = $(shell pkg-config --libs zlib 2>/dev/null || echo -lz)
+LIBS = $(shell pkg-config --libs zlib libcrypto 2>/dev/null || echo -lz -lcrypto)
 
 ifeq ($(DEVELOPER),1)
 ALL_CFLAGS += -Werror -Wformat=2 -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla \
@@ -107,6 +107,10 @@ install: $(O)/kbuild
 	install -m 755 $(O)/kbuild $(DESTDIR)$(BINDIR)/kbuild
 	install -m 644 kconfig-fragments/*.config kconfig-fragments/*.profile \
 		$(DESTDIR)$(DATADIR)/kconfig-fragments/
+	install -d $(DESTDIR)$(DATADIR)/patches/ll $(DESTDIR)$(DATADIR)/scripts
+	install -m 644 patches/ll/sources $(DESTDIR)$(DATADIR)/patches/ll/sources
+	install -m 755 scripts/debian-source $(DESTDIR)$(DATADIR)/scripts/
+	if [ -f scripts/lib-apt.sh ]; then install -m 644 scripts/lib-apt.sh $(DESTDIR)$(DATADIR)/scripts/; fi
 	install -m 644 man/kbuild.1 $(DESTDIR)$(MANDIR)/man1/kbuild.1
 
 clean:

@@ -8,13 +8,14 @@
 #include "fs.h"
 #include "log.h"
 #include "opt.h"
+#include "series.h"
 #include "status.h"
 
 #ifndef KB_VERSION
 #define KB_VERSION "0.1"
 #endif
 
-enum { OPT_BASE = 256, OPT_CHECK, OPT_JSON, OPT_ALLOW_UNMET, OPT_ARCH, OPT_TREE, OPT_LIST, OPT_VERSION };
+enum { OPT_BASE = 256, OPT_CHECK, OPT_PATCH, OPT_DRY_RUN, OPT_UNPATCH, OPT_STATUS, OPT_STRICT, OPT_SOURCE, OPT_JSON, OPT_ALLOW_UNMET, OPT_ARCH, OPT_TREE, OPT_LIST, OPT_VERSION };
 
 static const struct kb_option config_options[] = {
 	{ "tree", OPT_TREE, required_argument, "DIR", "kernel source tree" },
@@ -59,6 +60,20 @@ static const struct kb_option kconfig_options[] = {
 	{ NULL, 0, 0, NULL, NULL },
 };
 
+static const struct kb_option patch_options[] = {
+	{ "tree", OPT_TREE, required_argument, "DIR", "kernel source tree to patch" },
+	{ "patch", OPT_PATCH, required_argument, "ll|DIR|FILE",
+	  "the ll profile, a quilt series directory, a patch, or an RT tarball" },
+	{ "source", OPT_SOURCE, required_argument, "PATH|URL", "a local copy or mirror that replaces the profile's source" },
+	{ "dry-run", OPT_DRY_RUN, no_argument, NULL, "check the whole series against the tree, change nothing" },
+	{ "unpatch", OPT_UNPATCH, no_argument, NULL, "reverse exactly what the ledger says was applied" },
+	{ "status", OPT_STATUS, no_argument, NULL, "which series is applied, and whether the tree still matches it" },
+	{ "strict", OPT_STRICT, no_argument, NULL, "refuse hunks that apply only with fuzz or offset" },
+	{ "verbose", 'v', no_argument, NULL, "more detail" },
+	{ "help", 'h', no_argument, NULL, "show this help" },
+	{ NULL, 0, 0, NULL, NULL },
+};
+
 static const struct kb_option main_options[] = {
 	{ "help", 'h', no_argument, NULL, "show this help" },
 	{ "version", OPT_VERSION, no_argument, NULL, "show the version" },
@@ -73,6 +88,7 @@ static void usage_main(FILE *fp)
 		"Build low-latency audio kernels and check that every requested option stuck.\n"
 		"\n"
 		"commands:\n"
+		"  patch     apply a patch series (the ll profile: PREEMPT_RT) to a tree as one transaction\n"
 		"  config    merge fragments into a tree's .config, run olddefconfig, verify and explain\n"
 		"  explain   why a symbol has its value in a build directory's .config\n"
 		"  merge     merge .config fragments without a tree (like merge_config.sh -m)\n"
@@ -89,37 +105,49 @@ static void usage_cmd(FILE *fp, const char *synopsis, const struct kb_option *op
 	opt_print_help(fp, opts);
 }
 
-/* Where kconfig-fragments/ lives: $KBUILD_DATADIR, beside the binary, the source tree, or PREFIX/share. */
-static char *find_datadir(void)
+/* The directory holding kconfig-fragments/, patches/ and scripts/: beside the binary, the source tree, or PREFIX/share. */
+static char *find_share(void)
 {
-	const char *env = getenv("KBUILD_DATADIR");
 	char exe[PATH_MAX];
 	ssize_t n;
-	char *cand;
+	char *cand, *frag;
 
-	if (env && *env)
-		return xstrdup(env);
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	if (n > 0) {
 		char *dir;
 
 		exe[n] = '\0';
 		dir = fs_dirname(exe);
-		cand = xasprintf("%s/../kconfig-fragments", dir);
-		if (!fs_is_dir(cand)) {
+		for (int i = 0; i < 2; i++) {
+			cand = xasprintf(i ? "%s/../share/kbuild" : "%s/..", dir);
+			frag = xasprintf("%s/kconfig-fragments", cand);
+			if (fs_is_dir(frag)) {
+				free(frag);
+				free(dir);
+				return cand;
+			}
+			free(frag);
 			free(cand);
-			cand = xasprintf("%s/../share/kbuild/kconfig-fragments", dir);
 		}
 		free(dir);
-		if (fs_is_dir(cand))
-			return cand;
-		free(cand);
 	}
-	cand = xstrdup(KB_SRCDIR "/kconfig-fragments");
-	if (fs_is_dir(cand))
-		return cand;
-	free(cand);
-	return xstrdup(KB_DATADIR "/kconfig-fragments");
+	if (fs_is_dir(KB_SRCDIR "/kconfig-fragments"))
+		return xstrdup(KB_SRCDIR);
+	return xstrdup(KB_DATADIR);
+}
+
+/* kconfig-fragments/: $KBUILD_DATADIR or the shared directory's. */
+static char *find_datadir(void)
+{
+	const char *env = getenv("KBUILD_DATADIR");
+	char *share, *d;
+
+	if (env && *env)
+		return xstrdup(env);
+	share = find_share();
+	d = xasprintf("%s/kconfig-fragments", share);
+	free(share);
+	return d;
 }
 
 /* Shared getopt loop error reporting: returns 1 if the option was an error. */
@@ -318,10 +346,64 @@ static int cmd_kconfig(int argc, char **argv)
 	return config_kconfig_stats(a.tree, a.arch, a.check, a.verbose);
 }
 
+static void set_patch(int c, const char *arg, void *ctx)
+{
+	struct patch_opts *o = ctx;
+
+	switch (c) {
+	case OPT_TREE: o->tree = arg; break;
+	case OPT_PATCH: o->spec = arg; break;
+	case OPT_SOURCE: o->source = arg; break;
+	case OPT_DRY_RUN: o->dry_run = 1; break;
+	case OPT_UNPATCH: o->unpatch = 1; break;
+	case OPT_STATUS: o->status = 1; break;
+	case OPT_STRICT: o->strict = 1; break;
+	case 'v': o->verbose = 1; break;
+	default: BUG("unhandled option %d", c);
+	}
+}
+
+static int cmd_patch(int argc, char **argv)
+{
+	struct patch_opts o = { 0 };
+	char *share = find_share(), *patchdir = NULL, *scriptdir = NULL;
+	const char *env = getenv("KBUILD_PATCHDIR");
+	int ret = parse_options(argc, argv, patch_options,
+				"kbuild patch --tree SRC --patch ll|DIR|FILE [--dry-run] [--unpatch] [--status] [--strict]",
+				set_patch, &o);
+
+	if (ret >= 0)
+		goto out;
+	ret = KB_EUSAGE;
+	if (optind < argc)
+		kb_error("unexpected argument '%s'", argv[optind]);
+	else if (!o.tree)
+		kb_error("no kernel tree given (use --tree DIR)");
+	else if (o.unpatch + o.status + o.dry_run > 1)
+		kb_error("--unpatch, --status and --dry-run exclude each other");
+	else if (!o.spec && !o.unpatch && !o.status)
+		kb_error("no series given (use --patch ll|DIR|FILE)");
+	else
+		ret = -1;
+	if (ret >= 0)
+		goto out;
+	patchdir = env && *env ? xstrdup(env) : xasprintf("%s/patches", share);
+	scriptdir = xasprintf("%s/scripts", share);
+	o.patchdir = patchdir;
+	o.scriptdir = scriptdir;
+	ret = patch_run(&o);
+out:
+	free(share);
+	free(patchdir);
+	free(scriptdir);
+	return ret;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(int argc, char **argv);
 } commands[] = {
+	{ "patch", cmd_patch },
 	{ "config", cmd_config },
 	{ "explain", cmd_explain },
 	{ "merge", cmd_merge },

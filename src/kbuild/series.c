@@ -1,0 +1,1367 @@
+/* series.c - patch series: parse, check against the tree, apply as one transaction, ledger, unpatch, status */
+#define _GNU_SOURCE
+#include "series.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "fs.h"
+#include "log.h"
+#include "run.h"
+#include "source.h"
+#include "strmap.h"
+
+/* ---- reading patches ---- */
+
+static const struct {
+	const char *suffix;
+	const char *tool;
+} decompressors[] = {
+	{ ".bz2", "bzip2" }, { ".xz", "xz" }, { ".zst", "zstd" },
+};
+
+/* Read a patch, decompressing by suffix. 0 or -errno (message in err). */
+static int read_patch(const char *path, struct strbuf *sb, struct strbuf *err)
+{
+	int ret;
+
+	if (ends_with(path, ".gz")) {
+		ret = fs_read_gz(path, sb);
+	} else {
+		for (size_t i = 0; i < ARRAY_SIZE(decompressors); i++) {
+			if (!ends_with(path, decompressors[i].suffix))
+				continue;
+			if (!fs_is_file(path)) {
+				ret = -ENOENT;
+				goto fail;
+			}
+			{
+				const char *argv[] = { decompressors[i].tool, "-dc", "--", path, NULL };
+				struct run_cmd cmd = { .argv = argv, .out = sb };
+
+				ret = run_command(&cmd);
+			}
+			if (ret == -ENOENT) {
+				strbuf_addf(err, "%s: error: cannot decompress: '%s' is not installed\n", path,
+					    decompressors[i].tool);
+				return -ENOENT;
+			}
+			if (ret != 0) {
+				strbuf_addf(err, "%s: error: '%s -dc' failed: corrupt or truncated\n", path,
+					    decompressors[i].tool);
+				return -EIO;
+			}
+			return 0;
+		}
+		ret = fs_read_file(path, sb);
+	}
+fail:
+	if (ret < 0)
+		strbuf_addf(err, "%s: error: cannot read: %s\n", path,
+			    ret == -EIO ? "corrupt or truncated" : strerror(-ret));
+	return ret;
+}
+
+static struct patch_file *new_patch(struct series *s)
+{
+	ALLOC_GROW(s->patches, s->nr + 1, s->alloc);
+	memset(&s->patches[s->nr], 0, sizeof(s->patches[0]));
+	s->patches[s->nr].strip = 1;
+	return &s->patches[s->nr++];
+}
+
+static int load_patch_data(struct patch_file *p, struct strbuf *err)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int ret = read_patch(p->path, &sb, err);
+
+	if (ret < 0) {
+		strbuf_release(&sb);
+		return ret;
+	}
+	p->data = strbuf_detach(&sb, &p->len);
+	sha256_hex(p->data, p->len, p->sha256);
+	return patch_parse_paths(p, err);
+}
+
+/* Parse a quilt series file: names, -pN, -R, comments, blank lines. */
+static int load_series_file(struct series *s, const char *dir, const char *file, struct strbuf *err)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char *line, *next;
+	int lineno = 0, ret;
+
+	ret = fs_read_file(file, &sb);
+	if (ret < 0) {
+		strbuf_addf(err, "%s: error: cannot read: %s\n", file, strerror(-ret));
+		return ret;
+	}
+	s->series_file = xstrdup(file);
+	for (line = sb.buf; line; line = next) {
+		char *nl = strchr(line, '\n'), *hash, *tok, *save = NULL;
+		struct patch_file *p;
+
+		next = nl ? nl + 1 : NULL;
+		if (nl)
+			*nl = '\0';
+		lineno++;
+		/* quilt: '#' starts a comment at the start of a line or after blanks */
+		for (hash = line; (hash = strchr(hash, '#')); hash++) {
+			if (hash == line || isspace((unsigned char)hash[-1])) {
+				*hash = '\0';
+				break;
+			}
+		}
+		tok = strtok_r(line, " \t\r", &save);
+		if (!tok)
+			continue;
+		p = new_patch(s);
+		p->name = xstrdup(tok);
+		p->path = tok[0] == '/' ? xstrdup(tok) : xasprintf("%s/%s", dir, tok);
+		p->series_file = s->series_file;
+		p->line = lineno;
+		while ((tok = strtok_r(NULL, " \t\r", &save))) {
+			if (str_eq(tok, "-R")) {
+				p->reverse = 1;
+			} else if (tok[0] == '-' && tok[1] == 'p' && isdigit((unsigned char)tok[2]) && !tok[3]) {
+				p->strip = tok[2] - '0';
+			} else {
+				strbuf_addf(err, "%s:%d: error: unknown option '%s' for %s (quilt knows -pN and -R)\n",
+					    file, lineno, tok, p->name);
+				ret = -EINVAL;
+			}
+		}
+	}
+	strbuf_release(&sb);
+	if (!ret && !s->nr) {
+		strbuf_addf(err, "%s: error: the series lists no patches\n", file);
+		ret = -EINVAL;
+	}
+	for (size_t i = 0; !ret && i < s->nr; i++) {
+		if (!fs_is_file(s->patches[i].path)) {
+			strbuf_addf(err, "%s:%d: error: patch '%s' is missing\n", file, s->patches[i].line,
+				    s->patches[i].name);
+			ret = -ENOENT;
+			break;
+		}
+		ret = load_patch_data(&s->patches[i], err);
+		if (ret < 0) {
+			strbuf_addf(err, "%s:%d: note: listed here\n", file, s->patches[i].line);
+			break;
+		}
+	}
+	return ret;
+}
+
+int series_load(struct series *s, const char *spec, const char *name, struct strbuf *err)
+{
+	char *file;
+	int ret;
+
+	memset(s, 0, sizeof(*s));
+	s->name = xstrdup(name ? name : spec);
+	if (fs_is_dir(spec)) {
+		file = xasprintf("%s/series", spec);
+		if (fs_is_file(file)) {
+			ret = load_series_file(s, spec, file, err);
+			free(file);
+			return ret;
+		}
+		free(file);
+		file = xasprintf("%s/patches/series", spec);
+		if (fs_is_file(file)) {
+			char *dir = xasprintf("%s/patches", spec);
+
+			ret = load_series_file(s, dir, file, err);
+			free(dir);
+			free(file);
+			return ret;
+		}
+		free(file);
+		strbuf_addf(err, "%s: error: no 'series' file in this directory (nor in patches/)\n", spec);
+		return -ENOENT;
+	}
+	if (!fs_is_file(spec)) {
+		strbuf_addf(err, "%s: error: no such patch, series directory or tarball\n", spec);
+		return -ENOENT;
+	}
+	{
+		struct patch_file *p = new_patch(s);
+
+		p->name = xstrdup(spec);
+		p->path = xstrdup(spec);
+		p->series_file = NULL;
+		return load_patch_data(p, err);
+	}
+}
+
+void series_release(struct series *s)
+{
+	for (size_t i = 0; i < s->nr; i++) {
+		struct patch_file *p = &s->patches[i];
+
+		free(p->name);
+		free(p->path);
+		free(p->data);
+		for (size_t j = 0; j < p->nr_files; j++)
+			free(p->files[j]);
+		free(p->files);
+	}
+	free(s->patches);
+	free(s->name);
+	free(s->series_file);
+	memset(s, 0, sizeof(*s));
+}
+
+/* ---- what a patch touches ---- */
+
+static void add_file(struct patch_file *p, const char *path)
+{
+	for (size_t i = 0; i < p->nr_files; i++)
+		if (str_eq(p->files[i], path))
+			return;
+	ALLOC_GROW(p->files, p->nr_files + 1, p->alloc_files);
+	p->files[p->nr_files++] = xstrdup(path);
+}
+
+/* The name in a ---/+++ line: up to a tab (timestamp) or the end; git may quote it. */
+static char *header_name(const char *s)
+{
+	const char *e;
+
+	if (*s == '"') {
+		struct strbuf sb = STRBUF_INIT;
+
+		for (s++; *s && *s != '"'; s++) {
+			if (*s == '\\' && s[1])
+				s++;
+			strbuf_addch(&sb, *s);
+		}
+		return strbuf_detach(&sb, NULL);
+	}
+	e = strchr(s, '\t');
+	if (!e)
+		e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\r'))
+		e--;
+	return xstrndup(s, (size_t)(e - s));
+}
+
+/* Strip `n` leading components; NULL when there are not that many. */
+static const char *strip_components(const char *name, int n)
+{
+	const char *s = name;
+
+	for (int i = 0; i < n; i++) {
+		const char *slash = strchr(s, '/');
+		if (!slash)
+			return NULL;
+		s = slash + 1;
+		while (*s == '/')
+			s++;
+	}
+	return s;
+}
+
+static int add_header_path(struct patch_file *p, const char *raw, int lineno, struct strbuf *err)
+{
+	char *name = header_name(raw);
+	const char *stripped;
+	int ret = 0;
+
+	if (str_eq(name, "/dev/null")) {
+		free(name);
+		return 0;
+	}
+	stripped = name[0] == '/' ? name : strip_components(name, p->strip);
+	if (!stripped || !*stripped) {
+		strbuf_addf(err, "%s:%d: error: cannot strip %d components from '%s'\n", p->path, lineno,
+			    p->strip, name);
+		ret = -EINVAL;
+	} else {
+		add_file(p, stripped);
+	}
+	free(name);
+	return ret;
+}
+
+int patch_parse_paths(struct patch_file *p, struct strbuf *err)
+{
+	char *copy = xstrndup(p->data, p->len), *line, *next;
+	long old_left = 0, new_left = 0;
+	int lineno = 0, ret = 0;
+
+	for (line = copy; line && !ret; line = next) {
+		char *nl = strchr(line, '\n');
+
+		next = nl ? nl + 1 : NULL;
+		if (nl)
+			*nl = '\0';
+		lineno++;
+		if (old_left > 0 || new_left > 0) {
+			/* inside a hunk: count its lines instead of guessing from their text */
+			if (line[0] == ' ' || line[0] == '\0') {
+				old_left--;
+				new_left--;
+			} else if (line[0] == '-') {
+				old_left--;
+			} else if (line[0] == '+') {
+				new_left--;
+			} else if (line[0] != '\\') {
+				old_left = new_left = 0;
+			}
+			continue;
+		}
+		if (starts_with(line, "@@ -")) {
+			long a, b = 1, c, d = 1;
+			const char *s = line + 4;
+			char *e;
+
+			a = strtol(s, &e, 10);
+			if (*e == ',')
+				b = strtol(e + 1, &e, 10);
+			if (strncmp(e, " +", 2) == 0) {
+				c = strtol(e + 2, &e, 10);
+				if (*e == ',')
+					d = strtol(e + 1, &e, 10);
+				(void)a;
+				(void)c;
+				old_left = b;
+				new_left = d;
+			}
+		} else if (starts_with(line, "--- ") && next && starts_with(next, "+++ ")) {
+			ret = add_header_path(p, line + 4, lineno, err);
+		} else if (starts_with(line, "+++ ")) {
+			ret = add_header_path(p, line + 4, lineno, err);
+		} else if (starts_with(line, "rename from ")) {
+			add_file(p, line + 12); /* git extended headers: tree paths, no a/ b/ */
+		} else if (starts_with(line, "rename to ")) {
+			add_file(p, line + 10);
+		} else if (starts_with(line, "copy to ")) {
+			add_file(p, line + 8);
+		}
+	}
+	free(copy);
+	if (!ret && !p->nr_files) {
+		strbuf_addf(err, "%s: error: not a patch: no '--- '/'+++ ' file headers found\n", p->path);
+		ret = -EINVAL;
+	}
+	return ret;
+}
+
+/* ---- paths that leave the tree ---- */
+
+static const char *unsafe_reason(const char *tree, const char *path, struct strbuf *where)
+{
+	char *copy, *s, *full;
+	struct stat st;
+	const char *why = NULL;
+
+	if (path[0] == '/')
+		return "absolute path";
+	copy = xstrdup(path);
+	for (s = strtok(copy, "/"); s; s = strtok(NULL, "/")) {
+		if (str_eq(s, "..")) {
+			why = "'..' component";
+			break;
+		}
+	}
+	free(copy);
+	if (why)
+		return why;
+	/* every existing prefix must be a real directory, and the file itself not a symlink */
+	copy = xstrdup(path);
+	for (s = copy; ; s++) {
+		if (*s == '/' || *s == '\0') {
+			char c = *s;
+
+			*s = '\0';
+			full = xasprintf("%s/%s", tree, copy);
+			if (lstat(full, &st) < 0) {
+				free(full);
+				break;
+			}
+			free(full);
+			if (S_ISLNK(st.st_mode)) {
+				strbuf_addstr(where, copy);
+				why = c ? "goes through a symlink" : "is a symlink";
+				break;
+			}
+			*s = c;
+			if (!c)
+				break;
+		}
+	}
+	free(copy);
+	return why;
+}
+
+int patch_check_paths(const struct series *s, const char *tree, struct strbuf *err)
+{
+	int bad = 0;
+
+	for (size_t i = 0; i < s->nr; i++) {
+		const struct patch_file *p = &s->patches[i];
+
+		for (size_t j = 0; j < p->nr_files; j++) {
+			struct strbuf where = STRBUF_INIT;
+			const char *why = unsafe_reason(tree, p->files[j], &where);
+
+			if (!why)
+				continue;
+			bad++;
+			if (p->series_file)
+				strbuf_addf(err, "%s:%d: error: %s writes outside the tree: '%s': %s%s%s\n",
+					    p->series_file, p->line, p->name, p->files[j], why,
+					    where.len ? " at " : "", where.buf);
+			else
+				strbuf_addf(err, "%s: error: writes outside the tree: '%s': %s%s%s\n", p->path,
+					    p->files[j], why, where.len ? " at " : "", where.buf);
+			strbuf_release(&where);
+		}
+	}
+	return bad ? -EPERM : 0;
+}
+
+/* ---- the ledger ---- */
+
+struct ledger_patch {
+	char sha256[SHA256_HEX];
+	int strip, reverse;
+	char *where;  /* series-file:line */
+	char *name;
+};
+
+struct ledger_file {
+	char kind;    /* 'M': existed before, 'N': new */
+	unsigned mode;
+	char sha256[SHA256_HEX]; /* after the series, or "-" when the series deletes it */
+	char *path;
+};
+
+struct ledger {
+	char *series;
+	struct ledger_patch *patches;
+	size_t nr_patches, alloc_patches;
+	struct ledger_file *files;
+	size_t nr_files, alloc_files;
+	char **dirs;  /* directories the series created, parents first */
+	size_t nr_dirs, alloc_dirs;
+};
+
+static void ledger_release(struct ledger *l)
+{
+	free(l->series);
+	for (size_t i = 0; i < l->nr_patches; i++) {
+		free(l->patches[i].where);
+		free(l->patches[i].name);
+	}
+	free(l->patches);
+	for (size_t i = 0; i < l->nr_files; i++)
+		free(l->files[i].path);
+	free(l->files);
+	for (size_t i = 0; i < l->nr_dirs; i++)
+		free(l->dirs[i]);
+	free(l->dirs);
+	memset(l, 0, sizeof(*l));
+}
+
+static void ledger_write(const struct ledger *l, struct strbuf *sb)
+{
+	strbuf_addf(sb, "kbuild-patches\t1\nseries\t%s\n", l->series);
+	for (size_t i = 0; i < l->nr_patches; i++)
+		strbuf_addf(sb, "patch\t%s\t%d\t%d\t%s\t%s\n", l->patches[i].sha256, l->patches[i].strip,
+			    l->patches[i].reverse, l->patches[i].where, l->patches[i].name);
+	for (size_t i = 0; i < l->nr_dirs; i++)
+		strbuf_addf(sb, "dir\t%s\n", l->dirs[i]);
+	for (size_t i = 0; i < l->nr_files; i++)
+		strbuf_addf(sb, "file\t%c\t%o\t%s\t%s\n", l->files[i].kind, l->files[i].mode, l->files[i].sha256,
+			    l->files[i].path);
+}
+
+/* Split a line into tab-separated fields in place. */
+static int split_tabs(char *line, char **f, int max)
+{
+	int n = 0;
+
+	while (n < max) {
+		f[n++] = line;
+		line = strchr(line, '\t');
+		if (!line)
+			break;
+		*line++ = '\0';
+	}
+	return n;
+}
+
+static int ledger_read(struct ledger *l, const char *path, struct strbuf *err)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char *line, *next, *f[8];
+	int ret, lineno = 0;
+
+	memset(l, 0, sizeof(*l));
+	ret = fs_read_file(path, &sb);
+	if (ret < 0) {
+		strbuf_addf(err, "%s: error: cannot read the ledger: %s\n", path, strerror(-ret));
+		return ret;
+	}
+	if (!starts_with(sb.buf, "kbuild-patches\t1\n")) {
+		strbuf_addf(err, "%s:1: error: not a kbuild patch ledger\n", path);
+		strbuf_release(&sb);
+		return -EINVAL;
+	}
+	for (line = sb.buf; line && *line; line = next) {
+		char *nl = strchr(line, '\n');
+		int n;
+
+		next = nl ? nl + 1 : NULL;
+		if (nl)
+			*nl = '\0';
+		lineno++;
+		n = split_tabs(line, f, 8);
+		if (str_eq(f[0], "series") && n == 2) {
+			l->series = xstrdup(f[1]);
+		} else if (str_eq(f[0], "patch") && n == 6) {
+			struct ledger_patch *p;
+
+			ALLOC_GROW(l->patches, l->nr_patches + 1, l->alloc_patches);
+			p = &l->patches[l->nr_patches++];
+			snprintf(p->sha256, sizeof(p->sha256), "%s", f[1]);
+			p->strip = atoi(f[2]);
+			p->reverse = atoi(f[3]);
+			p->where = xstrdup(f[4]);
+			p->name = xstrdup(f[5]);
+		} else if (str_eq(f[0], "dir") && n == 2) {
+			ALLOC_GROW(l->dirs, l->nr_dirs + 1, l->alloc_dirs);
+			l->dirs[l->nr_dirs++] = xstrdup(f[1]);
+		} else if (str_eq(f[0], "file") && n == 5) {
+			struct ledger_file *lf;
+
+			ALLOC_GROW(l->files, l->nr_files + 1, l->alloc_files);
+			lf = &l->files[l->nr_files++];
+			lf->kind = f[1][0];
+			lf->mode = (unsigned)strtoul(f[2], NULL, 8);
+			snprintf(lf->sha256, sizeof(lf->sha256), "%s", f[3]);
+			lf->path = xstrdup(f[4]);
+		} else if (!str_eq(f[0], "kbuild-patches")) {
+			strbuf_addf(err, "%s:%d: error: malformed ledger line\n", path, lineno);
+			ret = -EINVAL;
+			break;
+		}
+	}
+	strbuf_release(&sb);
+	if (!ret && !l->series) {
+		strbuf_addf(err, "%s: error: the ledger names no series\n", path);
+		ret = -EINVAL;
+	}
+	if (ret)
+		ledger_release(l);
+	return ret;
+}
+
+/* ---- file moves ---- */
+
+static int mkdir_parents(const char *path)
+{
+	char *dir = fs_dirname(path);
+	int ret = fs_is_dir(dir) ? 0 : fs_mkdir_p(dir, 0755);
+
+	free(dir);
+	return ret;
+}
+
+/* Copy src to dst (dst's directory created), with mode; through a temporary and rename. */
+static int copy_file(const char *src, const char *dst, unsigned mode)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char *tmp;
+	int ret = fs_read_file(src, &sb), fd;
+
+	if (ret < 0)
+		goto out;
+	if ((ret = mkdir_parents(dst)) < 0)
+		goto out;
+	tmp = xasprintf("%s.kbuild-tmp", dst);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		ret = -errno;
+		free(tmp);
+		goto out;
+	}
+	for (size_t off = 0; off < sb.len;) {
+		ssize_t n = write(fd, sb.buf + off, sb.len - off);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			ret = -errno;
+			break;
+		}
+		off += (size_t)n;
+	}
+	if (!ret && fchmod(fd, mode & 07777) < 0)
+		ret = -errno;
+	if (close(fd) < 0 && !ret)
+		ret = -errno;
+	if (!ret && rename(tmp, dst) < 0)
+		ret = -errno;
+	if (ret)
+		unlink(tmp);
+	free(tmp);
+out:
+	strbuf_release(&sb);
+	return ret;
+}
+
+/* Put the tree back as the ledger says it was: originals restored, new files and dirs removed. */
+static int rollback(const char *tree, const char *origdir, const struct ledger *l, struct strbuf *err)
+{
+	int failed = 0;
+
+	for (size_t i = 0; i < l->nr_files; i++) {
+		const struct ledger_file *f = &l->files[i];
+		char *dst = xasprintf("%s/%s", tree, f->path);
+		int ret;
+
+		if (f->kind == 'M') {
+			char *src = xasprintf("%s/%s", origdir, f->path);
+
+			ret = copy_file(src, dst, f->mode);
+			if (ret < 0) {
+				strbuf_addf(err, "%s: error: cannot restore '%s': %s\n", tree, f->path, strerror(-ret));
+				failed++;
+			}
+			free(src);
+		} else if (unlink(dst) < 0 && errno != ENOENT) {
+			strbuf_addf(err, "%s: error: cannot remove '%s': %s\n", tree, f->path, strerror(errno));
+			failed++;
+		}
+		free(dst);
+	}
+	for (size_t i = l->nr_dirs; i-- > 0;) {
+		char *d = xasprintf("%s/%s", tree, l->dirs[i]);
+		rmdir(d); /* only when empty: the user may have added files */
+		free(d);
+	}
+	return failed ? -EIO : 0;
+}
+
+/* ---- running GNU patch ---- */
+
+struct patch_result {
+	int status;            /* patch's exit code, or -errno */
+	struct strbuf out;
+	int fuzz_or_offset;
+};
+
+static void run_patch(const char *workdir, const struct patch_file *p, const char *file, int reverse,
+		      int strict, const char *rej, struct patch_result *r)
+{
+	char strip[16];
+	const char *argv[20];
+	/* POSIXLY_CORRECT, even empty, would switch patch to POSIX rules (no git file creation) */
+	const char *env[] = { "PATCH_GET=0", "QUOTING_STYLE=literal", NULL };
+	struct run_cmd cmd = { .argv = argv, .env = env, .merge_err = 1 };
+	int n = 0;
+
+	strbuf_init(&r->out, 0);
+	cmd.out = &r->out;
+	snprintf(strip, sizeof(strip), "-p%d", p->strip);
+	argv[n++] = "patch";
+	argv[n++] = "-d";
+	argv[n++] = workdir;
+	argv[n++] = strip;
+	if (reverse)
+		argv[n++] = "-R";
+	argv[n++] = "--forward";
+	argv[n++] = "--batch";
+	argv[n++] = "--no-backup-if-mismatch";
+	argv[n++] = "-r";
+	argv[n++] = rej;
+	if (strict)
+		argv[n++] = "--fuzz=0";
+	argv[n++] = "-i";
+	argv[n++] = file;
+	argv[n] = NULL;
+	r->status = run_command(&cmd);
+	r->fuzz_or_offset = strstr(r->out.buf, " with fuzz ") != NULL || strstr(r->out.buf, "(offset ") != NULL;
+}
+
+/* ---- the transaction ---- */
+
+struct txn {
+	const struct patch_opts *o;
+	char *ledger_dir;  /* TREE/.kbuild-patches */
+	char *txn_dir;     /* .../txn */
+	char *work;        /* .../txn/work: the files as the series leaves them */
+	char *orig;        /* .../txn/orig: the files as they were */
+	char **files;      /* union of the series' paths, in first-seen order */
+	size_t nr_files, alloc_files;
+	struct strmap seen;
+	int fuzzy;         /* hunks applied with fuzz or offset */
+};
+
+static void txn_add_file(struct txn *t, const char *path)
+{
+	char *copy;
+
+	if (strmap_get(&t->seen, path))
+		return;
+	copy = xstrdup(path);
+	strmap_put(&t->seen, copy, copy);
+	ALLOC_GROW(t->files, t->nr_files + 1, t->alloc_files);
+	t->files[t->nr_files++] = copy;
+}
+
+static void txn_release(struct txn *t)
+{
+	for (size_t i = 0; i < t->nr_files; i++)
+		free(t->files[i]);
+	free(t->files);
+	strmap_release(&t->seen);
+	free(t->ledger_dir);
+	free(t->txn_dir);
+	free(t->work);
+	free(t->orig);
+}
+
+static void txn_init(struct txn *t, const struct patch_opts *o)
+{
+	memset(t, 0, sizeof(*t));
+	t->o = o;
+	strmap_init(&t->seen);
+	t->ledger_dir = xasprintf("%s/" LEDGER_DIR, o->tree);
+	t->txn_dir = xasprintf("%s/txn", t->ledger_dir);
+	t->work = xasprintf("%s/work", t->txn_dir);
+	t->orig = xasprintf("%s/orig", t->txn_dir);
+}
+
+static int path_exists(const char *p)
+{
+	struct stat st;
+	return lstat(p, &st) == 0;
+}
+
+/* Copy the series' files from `from` into `dir` (missing ones stay missing). */
+static int stage_files(struct txn *t, const char *from, const char *dir, struct strbuf *err)
+{
+	for (size_t i = 0; i < t->nr_files; i++) {
+		char *src = xasprintf("%s/%s", from, t->files[i]);
+		char *dst = xasprintf("%s/%s", dir, t->files[i]);
+		struct stat st;
+		int ret = 0;
+
+		if (lstat(src, &st) == 0) {
+			if (!S_ISREG(st.st_mode)) {
+				strbuf_addf(err, "%s: error: '%s' is not a regular file; refusing to patch it\n",
+					    t->o->tree, t->files[i]);
+				ret = -EPERM;
+			} else {
+				ret = copy_file(src, dst, st.st_mode & 07777);
+				if (ret < 0)
+					strbuf_addf(err, "%s: error: cannot copy '%s': %s\n", t->o->tree, t->files[i],
+						    strerror(-ret));
+			}
+		}
+		free(src);
+		free(dst);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+/* The patch file GNU patch reads: the original, or the decompressed text written into the txn. */
+static char *patch_input(struct txn *t, const struct patch_file *p, size_t i)
+{
+	char *path;
+
+	if (!ends_with(p->path, ".gz") && !ends_with(p->path, ".bz2") && !ends_with(p->path, ".xz") &&
+	    !ends_with(p->path, ".zst"))
+		return p->path[0] == '/' ? xstrdup(p->path) : fs_realpath(p->path);
+	path = xasprintf("%s/p%04zu.patch", t->txn_dir, i);
+	if (fs_write_atomic(path, p->data, p->len, NULL) < 0) {
+		free(path);
+		return NULL;
+	}
+	return path;
+}
+
+static void report_failure(const struct patch_file *p, const char *output, const char *rej)
+{
+	struct strbuf rtext = STRBUF_INIT;
+	int lines = 0;
+
+	if (p->series_file)
+		kb_diag(KB_ERROR, p->series_file, p->line, "%s does not apply", p->name);
+	else
+		kb_diag(KB_ERROR, p->path, 0, "does not apply");
+	for (const char *s = output; *s;) {
+		const char *nl = strchr(s, '\n');
+		size_t n = nl ? (size_t)(nl - s) : strlen(s);
+
+		if (n)
+			fprintf(stderr, "    %.*s\n", (int)n, s);
+		s += n + (nl ? 1 : 0);
+	}
+	if (fs_read_file(rej, &rtext) == 0 && rtext.len) {
+		fprintf(stderr, "    reject:\n");
+		for (const char *s = rtext.buf; *s && lines < 40; lines++) {
+			const char *nl = strchr(s, '\n');
+			size_t n = nl ? (size_t)(nl - s) : strlen(s);
+
+			fprintf(stderr, "    | %.*s\n", (int)n, s);
+			s += n + (nl ? 1 : 0);
+		}
+		if (lines == 40)
+			fprintf(stderr, "    | ...\n");
+	}
+	strbuf_release(&rtext);
+}
+
+/* Apply the series in `dir`; reverse runs it backwards with -R toggled. Returns the failing index or -1. */
+static long apply_in(struct txn *t, const struct series *s, const char *dir, int reverse, int quiet,
+		     struct patch_result *fail)
+{
+	char *rej = xasprintf("%s/reject", t->txn_dir);
+
+	for (size_t k = 0; k < s->nr; k++) {
+		size_t i = reverse ? s->nr - 1 - k : k;
+		const struct patch_file *p = &s->patches[i];
+		char *input = patch_input(t, p, i);
+		struct patch_result r;
+
+		if (!input) {
+			kb_error("cannot prepare '%s'", p->name);
+			free(rej);
+			return (long)i;
+		}
+		if (!quiet)
+			kb_progress("PATCH", "%s", p->name);
+		unlink(rej);
+		run_patch(dir, p, input, p->reverse ^ reverse, t->o->strict, rej, &r);
+		free(input);
+		if (r.status != 0) {
+			*fail = r;
+			free(rej);
+			return (long)i;
+		}
+		if (r.fuzz_or_offset && !quiet) {
+			t->fuzzy++;
+			for (const char *l = r.out.buf; (l = strstr(l, "Hunk #")); l++) {
+				const char *nl = strchr(l, '\n');
+				if (strstr(l, "succeeded") && (!nl || strstr(l, "succeeded") < nl))
+					kb_diag(KB_NOTE, p->series_file ? p->series_file : p->path, p->line,
+						"%s: %.*s", p->name, nl ? (int)(nl - l) : (int)strlen(l), l);
+			}
+		}
+		strbuf_release(&r.out);
+	}
+	free(rej);
+	return -1;
+}
+
+/* Build the ledger from the staged before/after states. */
+static void build_ledger(struct txn *t, const struct series *s, const char *before, const char *after,
+			 struct ledger *l)
+{
+	memset(l, 0, sizeof(*l));
+	l->series = xstrdup(s->name);
+	for (size_t i = 0; i < s->nr; i++) {
+		const struct patch_file *p = &s->patches[i];
+		struct ledger_patch *lp;
+
+		ALLOC_GROW(l->patches, l->nr_patches + 1, l->alloc_patches);
+		lp = &l->patches[l->nr_patches++];
+		memcpy(lp->sha256, p->sha256, sizeof(lp->sha256));
+		lp->strip = p->strip;
+		lp->reverse = p->reverse;
+		lp->where = p->series_file ? xasprintf("%s:%d", p->series_file, p->line) : xstrdup(p->path);
+		lp->name = xstrdup(p->name);
+	}
+	for (size_t i = 0; i < t->nr_files; i++) {
+		char *b = xasprintf("%s/%s", before, t->files[i]);
+		char *a = xasprintf("%s/%s", after, t->files[i]);
+		struct ledger_file *f;
+		struct stat st;
+
+		ALLOC_GROW(l->files, l->nr_files + 1, l->alloc_files);
+		f = &l->files[l->nr_files++];
+		f->path = xstrdup(t->files[i]);
+		if (lstat(b, &st) == 0) {
+			f->kind = 'M';
+			f->mode = st.st_mode & 07777;
+		} else {
+			f->kind = 'N';
+			f->mode = 0;
+		}
+		if (sha256_file(a, f->sha256) < 0)
+			strcpy(f->sha256, "-");
+		free(a);
+		free(b);
+	}
+}
+
+/* Directories the commit must create in the tree, parents first. */
+static void plan_dirs(struct txn *t, struct ledger *l)
+{
+	for (size_t i = 0; i < l->nr_files; i++) {
+		char *p;
+
+		if (str_eq(l->files[i].sha256, "-"))
+			continue;
+		p = xstrdup(l->files[i].path);
+		for (char *s = strchr(p, '/'); s; s = strchr(s + 1, '/')) {
+			char *full;
+			int known = 0;
+
+			*s = '\0';
+			full = xasprintf("%s/%s", t->o->tree, p);
+			for (size_t d = 0; d < l->nr_dirs; d++)
+				known |= str_eq(l->dirs[d], p);
+			if (!known && !path_exists(full)) {
+				ALLOC_GROW(l->dirs, l->nr_dirs + 1, l->alloc_dirs);
+				l->dirs[l->nr_dirs++] = xstrdup(p);
+			}
+			free(full);
+			*s = '/';
+		}
+		free(p);
+	}
+}
+
+static int write_text(const char *path, const struct strbuf *sb)
+{
+	int ret = fs_write_atomic(path, sb->buf, sb->len, NULL);
+	return ret < 0 ? ret : 0;
+}
+
+/*
+ * Bring an interrupted run back to a consistent state: an apply that had not
+ * committed is discarded, one that had is rolled back (or finished, if its
+ * ledger is written), an interrupted unpatch is finished.
+ */
+static int recover(struct txn *t, struct strbuf *err)
+{
+	char *state = xasprintf("%s/STATE", t->txn_dir);
+	char *ledger_path = xasprintf("%s/ledger", t->ledger_dir);
+	char *unpatch = xasprintf("%s/UNPATCH", t->ledger_dir);
+	char *final_orig = xasprintf("%s/orig", t->ledger_dir);
+	int ret = 0;
+
+	if (fs_is_dir(t->txn_dir)) {
+		if (fs_is_file(state) && !fs_is_file(ledger_path)) {
+			struct ledger l;
+			char *planned = xasprintf("%s/ledger", t->txn_dir);
+
+			ret = ledger_read(&l, planned, err);
+			if (ret == 0) {
+				ret = rollback(t->o->tree, fs_is_dir(t->orig) ? t->orig : final_orig, &l, err);
+				ledger_release(&l);
+			}
+			free(planned);
+			if (ret == 0) {
+				kb_warning("an earlier run was interrupted while patching '%s': rolled it back", t->o->tree);
+				fs_remove_tree(final_orig);
+			}
+		}
+		if (ret == 0)
+			ret = fs_remove_tree(t->txn_dir);
+	}
+	if (ret == 0 && fs_is_file(unpatch)) {
+		struct ledger l;
+
+		ret = ledger_read(&l, ledger_path, err);
+		if (ret == 0) {
+			ret = rollback(t->o->tree, final_orig, &l, err);
+			ledger_release(&l);
+		}
+		if (ret == 0) {
+			kb_warning("an earlier --unpatch of '%s' was interrupted: finished it", t->o->tree);
+			ret = fs_remove_tree(t->ledger_dir);
+		}
+	}
+	if (ret == 0 && fs_is_dir(t->ledger_dir) && !fs_is_file(ledger_path))
+		ret = fs_remove_tree(t->ledger_dir); /* nothing was committed */
+	free(state);
+	free(ledger_path);
+	free(unpatch);
+	free(final_orig);
+	return ret;
+}
+
+static int same_series(const struct ledger *l, const struct series *s)
+{
+	if (l->nr_patches != s->nr)
+		return 0;
+	for (size_t i = 0; i < s->nr; i++)
+		if (!str_eq(l->patches[i].sha256, s->patches[i].sha256))
+			return 0;
+	return 1;
+}
+
+/* Move the staged result into the tree. The STATE file is the point of no return. */
+static int commit(struct txn *t, struct ledger *l, struct strbuf *err)
+{
+	struct strbuf text = STRBUF_INIT;
+	char *path = xasprintf("%s/ledger", t->txn_dir), *state = xasprintf("%s/STATE", t->txn_dir);
+	char *final_orig = xasprintf("%s/orig", t->ledger_dir), *final_ledger = xasprintf("%s/ledger", t->ledger_dir);
+	int ret;
+
+	ledger_write(l, &text);
+	if ((ret = write_text(path, &text)) < 0)
+		goto out;
+	strbuf_reset(&text);
+	strbuf_addstr(&text, "commit\n");
+	if ((ret = write_text(state, &text)) < 0)
+		goto out;
+	for (size_t i = 0; i < l->nr_dirs && !ret; i++) {
+		char *d = xasprintf("%s/%s", t->o->tree, l->dirs[i]);
+		if (mkdir(d, 0755) < 0 && errno != EEXIST)
+			ret = -errno;
+		free(d);
+	}
+	for (size_t i = 0; i < l->nr_files && !ret; i++) {
+		char *src = xasprintf("%s/%s", t->work, l->files[i].path);
+		char *dst = xasprintf("%s/%s", t->o->tree, l->files[i].path);
+
+		if (!str_eq(l->files[i].sha256, "-")) {
+			if (rename(src, dst) < 0)
+				ret = -errno;
+		} else if (unlink(dst) < 0 && errno != ENOENT) {
+			ret = -errno;
+		}
+		if (ret)
+			strbuf_addf(err, "%s: error: cannot install '%s': %s\n", t->o->tree, l->files[i].path,
+				    strerror(-ret));
+		free(src);
+		free(dst);
+	}
+	if (!ret && rename(t->orig, final_orig) < 0)
+		ret = -errno;
+	strbuf_reset(&text);
+	ledger_write(l, &text);
+	if (!ret)
+		ret = write_text(final_ledger, &text);
+	if (!ret)
+		fs_remove_tree(t->txn_dir);
+out:
+	if (ret && !err->len)
+		strbuf_addf(err, "%s: error: cannot commit the series: %s\n", t->o->tree, strerror(-ret));
+	strbuf_release(&text);
+	free(path);
+	free(state);
+	free(final_orig);
+	free(final_ledger);
+	return ret;
+}
+
+/* The tree already carries the series (by hand, or quilt): record a ledger without touching it. */
+static int adopt(struct txn *t, const struct series *s, struct strbuf *err)
+{
+	struct patch_result r;
+	struct ledger l;
+	struct strbuf text = STRBUF_INIT;
+	char *ledger_path = xasprintf("%s/ledger", t->ledger_dir), *final_orig = xasprintf("%s/orig", t->ledger_dir);
+	int ret = -1;
+
+	fs_remove_tree(t->orig);
+	if (stage_files(t, t->o->tree, t->orig, err) < 0)
+		goto out;
+	if (apply_in(t, s, t->orig, 1, 1, &r) >= 0) {
+		strbuf_release(&r.out);
+		goto out;
+	}
+	build_ledger(t, s, t->orig, t->o->tree, &l);
+	ledger_write(&l, &text);
+	ledger_release(&l);
+	if (rename(t->orig, final_orig) == 0 && write_text(ledger_path, &text) == 0) {
+		fs_remove_tree(t->txn_dir);
+		ret = 0;
+	}
+out:
+	strbuf_release(&text);
+	free(ledger_path);
+	free(final_orig);
+	return ret;
+}
+
+static enum kb_status do_apply(struct txn *t, const struct series *s)
+{
+	struct strbuf err = STRBUF_INIT;
+	struct patch_result r;
+	struct ledger l;
+	long failed;
+	enum kb_status st = KB_OK;
+
+	for (size_t i = 0; i < s->nr; i++)
+		for (size_t j = 0; j < s->patches[i].nr_files; j++)
+			txn_add_file(t, s->patches[i].files[j]);
+	if (fs_mkdir_p(t->work, 0755) < 0 || fs_mkdir_p(t->orig, 0755) < 0) {
+		kb_error("cannot create '%s': %s", t->txn_dir, strerror(errno));
+		return KB_EENV;
+	}
+	if (stage_files(t, t->o->tree, t->work, &err) < 0) {
+		fputs(err.buf, stderr);
+		st = KB_FAILED;
+		goto out;
+	}
+	failed = apply_in(t, s, t->work, 0, 0, &r);
+	if (failed >= 0) {
+		/* maybe the tree already carries it: applied by hand or by quilt */
+		if (adopt(t, s, &err) == 0) {
+			kb_progress("LEDGER", "recorded the series found in the tree");
+			printf("kbuild: %s is already applied to %s (found by reverse-checking; no ledger was there, "
+			       "one is recorded now)\n", s->name, t->o->tree);
+			strbuf_release(&r.out);
+			goto out;
+		}
+		{
+			char *rej = xasprintf("%s/reject", t->txn_dir);
+			report_failure(&s->patches[failed], r.out.buf, rej);
+			free(rej);
+		}
+		strbuf_release(&r.out);
+		printf("kbuild: %s does not apply to %s: patch %ld of %zu fails; the tree is unchanged\n", s->name,
+		       t->o->tree, failed + 1, s->nr);
+		st = KB_FAILED;
+		goto out;
+	}
+	if (t->o->strict && t->fuzzy) {
+		printf("kbuild: --strict: %d patches apply only with fuzz or offset; the tree is unchanged\n", t->fuzzy);
+		st = KB_FAILED;
+		goto out;
+	}
+	if (stage_files(t, t->o->tree, t->orig, &err) < 0) {
+		fputs(err.buf, stderr);
+		st = KB_EENV;
+		goto out;
+	}
+	build_ledger(t, s, t->orig, t->work, &l);
+	plan_dirs(t, &l);
+	if (t->o->dry_run) {
+		printf("kbuild: %s applies cleanly to %s (%zu patches, %zu files%s); --dry-run: nothing changed\n",
+		       s->name, t->o->tree, s->nr, l.nr_files, t->fuzzy ? ", some with fuzz or offset" : "");
+		ledger_release(&l);
+		goto out;
+	}
+	kb_progress("COMMIT", "%zu files", l.nr_files);
+	if (commit(t, &l, &err) < 0) {
+		fputs(err.buf, stderr);
+		st = KB_EENV;
+	} else {
+		printf("kbuild: applied %s to %s: %zu patches, %zu files%s\n", s->name, t->o->tree, s->nr, l.nr_files,
+		       t->fuzzy ? " (some hunks with fuzz or offset, see the notes)" : "");
+	}
+	ledger_release(&l);
+	strbuf_release(&err);
+	return st;
+out:
+	/* nothing was committed: leave no trace in the tree */
+	{
+		char *ledger_path = xasprintf("%s/ledger", t->ledger_dir);
+
+		if (fs_is_file(ledger_path))
+			fs_remove_tree(t->txn_dir);
+		else
+			fs_remove_tree(t->ledger_dir);
+		free(ledger_path);
+	}
+	strbuf_release(&err);
+	return st;
+}
+
+static enum kb_status do_unpatch(struct txn *t)
+{
+	struct strbuf err = STRBUF_INIT, text = STRBUF_INIT;
+	char *ledger_path = xasprintf("%s/ledger", t->ledger_dir), *marker = xasprintf("%s/UNPATCH", t->ledger_dir);
+	char *final_orig = xasprintf("%s/orig", t->ledger_dir);
+	enum kb_status st = KB_OK;
+	struct ledger l;
+
+	if (!fs_is_file(ledger_path)) {
+		printf("kbuild: no series is applied to %s (no ledger); nothing to unpatch\n", t->o->tree);
+		goto out;
+	}
+	if (ledger_read(&l, ledger_path, &err) < 0) {
+		fputs(err.buf, stderr);
+		st = KB_EENV;
+		goto out;
+	}
+	strbuf_addstr(&text, "unpatch\n");
+	if (write_text(marker, &text) < 0 || rollback(t->o->tree, final_orig, &l, &err) < 0 ||
+	    fs_remove_tree(t->ledger_dir) < 0) {
+		fputs(err.buf, stderr);
+		kb_error("cannot unpatch '%s'; the next run finishes the job", t->o->tree);
+		st = KB_EENV;
+	} else {
+		kb_progress("UNPATCH", "%zu patches, %zu files", l.nr_patches, l.nr_files);
+		printf("kbuild: removed %s from %s: %zu files restored\n", l.series, t->o->tree, l.nr_files);
+	}
+	ledger_release(&l);
+out:
+	strbuf_release(&err);
+	strbuf_release(&text);
+	free(ledger_path);
+	free(marker);
+	free(final_orig);
+	return st;
+}
+
+static enum kb_status do_status(struct txn *t)
+{
+	struct strbuf err = STRBUF_INIT;
+	char *ledger_path = xasprintf("%s/ledger", t->ledger_dir);
+	enum kb_status st = KB_OK;
+	struct ledger l;
+	size_t changed = 0;
+
+	if (fs_is_dir(t->txn_dir) || !fs_is_file(ledger_path)) {
+		if (fs_is_dir(t->ledger_dir) && !fs_is_file(ledger_path)) {
+			printf("%s: an interrupted kbuild patch run left state behind; the next run repairs it\n",
+			       t->o->tree);
+			st = KB_FAILED;
+		} else if (fs_is_dir(t->txn_dir)) {
+			printf("%s: an interrupted kbuild patch run left state behind; the next run repairs it\n",
+			       t->o->tree);
+			st = KB_FAILED;
+		} else {
+			printf("%s: no series applied\n", t->o->tree);
+		}
+		free(ledger_path);
+		return st;
+	}
+	if (ledger_read(&l, ledger_path, &err) < 0) {
+		fputs(err.buf, stderr);
+		free(ledger_path);
+		strbuf_release(&err);
+		return KB_EENV;
+	}
+	printf("%s: %s\n", t->o->tree, l.series);
+	printf("applied: %zu patches\n", l.nr_patches);
+	for (size_t i = 0; i < l.nr_patches; i++)
+		printf("  %s\n", l.patches[i].name);
+	for (size_t i = 0; i < l.nr_files; i++) {
+		char *p = xasprintf("%s/%s", t->o->tree, l.files[i].path);
+		char sha[SHA256_HEX];
+		int gone = sha256_file(p, sha) < 0;
+
+		if (gone ? !str_eq(l.files[i].sha256, "-") : !str_eq(sha, l.files[i].sha256)) {
+			printf("%s %s\n", changed++ ? "" : "changed since the series was applied:\n ",
+			       l.files[i].path);
+		}
+		free(p);
+	}
+	if (changed) {
+		printf("tree: %zu of %zu patched files differ from the ledger\n", changed, l.nr_files);
+		st = KB_FAILED;
+	} else {
+		printf("tree: matches the ledger (%zu files)\n", l.nr_files);
+	}
+	ledger_release(&l);
+	free(ledger_path);
+	strbuf_release(&err);
+	return st;
+}
+
+enum kb_status patch_run(const struct patch_opts *o)
+{
+	struct source_opts so = { .tree = o->tree, .spec = o->spec, .patchdir = o->patchdir,
+				  .scriptdir = o->scriptdir, .override = o->source, .verbose = o->verbose };
+	struct series_source src = { 0 };
+	struct strbuf err = STRBUF_INIT;
+	struct series s = { 0 };
+	struct txn t;
+	enum kb_status st = KB_OK;
+	int lockfd, loaded = 0;
+	char *ledger_path;
+
+	if (!fs_is_dir(o->tree)) {
+		kb_error("kernel tree '%s': %s", o->tree, access(o->tree, F_OK) ? strerror(errno) : "not a directory");
+		return KB_EENV;
+	}
+	if (!run_have_program("patch")) {
+		kb_error("cannot run 'patch': not installed (apt-get install patch)");
+		return KB_EENV;
+	}
+	txn_init(&t, o);
+	lockfd = open(o->tree, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (lockfd < 0 || flock(lockfd, LOCK_EX) < 0) {
+		kb_error("cannot lock '%s': %s", o->tree, strerror(errno));
+		st = KB_EENV;
+		goto out;
+	}
+	if (o->status) {
+		st = do_status(&t);
+		goto out;
+	}
+	if (recover(&t, &err) < 0) {
+		fputs(err.buf, stderr);
+		kb_error("cannot repair '%s' after an interrupted run", o->tree);
+		st = KB_EENV;
+		goto out;
+	}
+	if (o->unpatch) {
+		st = do_unpatch(&t);
+		goto out;
+	}
+	so.cachedir = source_cache_dir();
+	if (source_resolve(&so, &src, &err) < 0) {
+		fputs(err.buf, stderr);
+		st = KB_EUSAGE;
+		goto out;
+	}
+	if (!src.spec) {
+		printf("kbuild: nothing to apply: %s\n", src.why_none);
+		goto out;
+	}
+	if (series_load(&s, src.spec, src.name, &err) < 0) {
+		fputs(err.buf, stderr);
+		st = KB_EUSAGE;
+		goto out;
+	}
+	loaded = 1;
+	if (patch_check_paths(&s, o->tree, &err) < 0) {
+		fputs(err.buf, stderr);
+		printf("kbuild: refused %s: it would write outside %s; the tree is unchanged\n", s.name, o->tree);
+		st = KB_FAILED;
+		goto out;
+	}
+	ledger_path = xasprintf("%s/ledger", t.ledger_dir);
+	if (fs_is_file(ledger_path)) {
+		struct ledger l;
+
+		if (ledger_read(&l, ledger_path, &err) < 0) {
+			fputs(err.buf, stderr);
+			st = KB_EENV;
+		} else if (same_series(&l, &s)) {
+			printf("kbuild: %s: already applied to %s\n", s.name, o->tree);
+		} else {
+			kb_error("'%s' carries another series (%s); run 'kbuild patch --tree %s --unpatch' first",
+				 o->tree, l.series, o->tree);
+			st = KB_FAILED;
+		}
+		if (st != KB_EENV)
+			ledger_release(&l);
+		free(ledger_path);
+		goto out;
+	}
+	free(ledger_path);
+	st = do_apply(&t, &s);
+out:
+	if (lockfd >= 0)
+		close(lockfd);
+	if (loaded)
+		series_release(&s);
+	series_source_release(&src);
+	free((char *)so.cachedir);
+	txn_release(&t);
+	strbuf_release(&err);
+	return st;
+}

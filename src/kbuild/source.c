@@ -1,0 +1,362 @@
+/* source.c - where a series comes from: the ll profile by kernel version, tarballs, Debian source packages */
+#define _GNU_SOURCE
+#include "source.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include "fs.h"
+#include "log.h"
+#include "run.h"
+#include "sha256.h"
+
+int source_tree_version(const char *tree, struct tree_version *v)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char *path = xasprintf("%s/Makefile", tree);
+	const char *s;
+	int ret = fs_read_file(path, &sb);
+
+	free(path);
+	memset(v, 0, sizeof(*v));
+	if (ret < 0)
+		goto out;
+	if ((s = strstr(sb.buf, "\nVERSION = ")))
+		v->version = atoi(s + 11);
+	if ((s = strstr(sb.buf, "\nPATCHLEVEL = ")))
+		v->patchlevel = atoi(s + 14);
+	if ((s = strstr(sb.buf, "\nSUBLEVEL = ")))
+		v->sublevel = atoi(s + 12);
+	if (!v->version && !starts_with(sb.buf, "VERSION = "))
+		ret = -EINVAL;
+	else if (!v->version)
+		v->version = atoi(sb.buf + 10);
+out:
+	strbuf_release(&sb);
+	return ret;
+}
+
+char *source_cache_dir(void)
+{
+	const char *c = getenv("KBUILD_CACHE"), *x = getenv("XDG_CACHE_HOME"), *h = getenv("HOME");
+
+	if (c && *c)
+		return xstrdup(c);
+	if (x && *x)
+		return xasprintf("%s/kbuild", x);
+	return xasprintf("%s/.cache/kbuild", h && *h ? h : "/tmp");
+}
+
+void series_source_release(struct series_source *s)
+{
+	free(s->spec);
+	free(s->name);
+	free(s->why_none);
+	memset(s, 0, sizeof(*s));
+}
+
+/* "6.1", "6.1.176", "5.15-6.11", "6.12-": does v match? -1 on a malformed pattern. */
+static int parse_ver(const char *s, int out[3], const char **end)
+{
+	int n = 0;
+
+	out[0] = out[1] = out[2] = -1;
+	while (n < 3 && isdigit((unsigned char)*s)) {
+		out[n++] = (int)strtol(s, (char **)&s, 10);
+		if (*s != '.')
+			break;
+		s++;
+	}
+	*end = s;
+	return n >= 2 ? n : -1;
+}
+
+static long ver_key(int major, int minor, int sub)
+{
+	return (long)major * 1000000L + (long)minor * 1000L + (sub < 0 ? 0 : sub);
+}
+
+static int version_matches(const char *pat, const struct tree_version *v)
+{
+	int lo[3], hi[3], nlo, nhi;
+	const char *e;
+	long key = ver_key(v->version, v->patchlevel, v->sublevel);
+
+	nlo = parse_ver(pat, lo, &e);
+	if (nlo < 0)
+		return -1;
+	if (*e == '\0') {
+		if (lo[0] != v->version || lo[1] != v->patchlevel)
+			return 0;
+		return nlo < 3 || lo[2] == v->sublevel;
+	}
+	if (*e != '-')
+		return -1;
+	if (e[1] == '\0')
+		return key >= ver_key(lo[0], lo[1], lo[2]);
+	nhi = parse_ver(e + 1, hi, &e);
+	if (nhi < 0 || *e)
+		return -1;
+	return key >= ver_key(lo[0], lo[1], lo[2]) &&
+	       key <= ver_key(hi[0], hi[1], nhi < 3 ? 999 : hi[2]);
+}
+
+static int is_tarball(const char *p)
+{
+	return ends_with(p, ".tar.xz") || ends_with(p, ".tar.gz") || ends_with(p, ".tgz") ||
+	       ends_with(p, ".tar.bz2") || ends_with(p, ".tar.zst") || ends_with(p, ".tar");
+}
+
+static int is_url(const char *p)
+{
+	return starts_with(p, "http://") || starts_with(p, "https://") || starts_with(p, "ftp://");
+}
+
+/* Download a URL into the cache (curl or wget); returns the local path or NULL. */
+static char *fetch_url(const struct source_opts *o, const char *url, struct strbuf *err)
+{
+	const char *base = strrchr(url, '/') ? strrchr(url, '/') + 1 : url;
+	char *dir = xasprintf("%s/downloads", o->cachedir);
+	char *dst = xasprintf("%s/%s", dir, base), *tmp = xasprintf("%s.part", dst);
+	int ret;
+
+	if (fs_is_file(dst))
+		goto done;
+	fs_mkdir_p(dir, 0755);
+	kb_progress("FETCH", "%s", url);
+	if (run_have_program("curl")) {
+		const char *argv[] = { "curl", "-fsSL", "-o", tmp, "--", url, NULL };
+		struct run_cmd cmd = { .argv = argv };
+		ret = run_command(&cmd);
+	} else if (run_have_program("wget")) {
+		const char *argv[] = { "wget", "-q", "-O", tmp, "--", url, NULL };
+		struct run_cmd cmd = { .argv = argv };
+		ret = run_command(&cmd);
+	} else {
+		strbuf_addf(err, "kbuild: error: cannot download '%s': neither curl nor wget is installed\n", url);
+		goto fail;
+	}
+	if (ret != 0 || rename(tmp, dst) < 0) {
+		strbuf_addf(err, "kbuild: error: cannot download '%s'%s\n", url,
+			    ret > 0 ? " (the server or network said no)" : "");
+		goto fail;
+	}
+done:
+	free(dir);
+	free(tmp);
+	return dst;
+fail:
+	unlink(tmp);
+	free(dir);
+	free(tmp);
+	free(dst);
+	return NULL;
+}
+
+/* Unpack a tarball into the cache, keyed by its checksum; returns the directory. */
+static char *unpack_tarball(const struct source_opts *o, const char *path, const char *want_sha,
+			    struct strbuf *err)
+{
+	char sha[SHA256_HEX];
+	char *dir, *tmp;
+	int ret = sha256_file(path, sha);
+
+	if (ret < 0) {
+		strbuf_addf(err, "%s: error: cannot read: %s\n", path, strerror(-ret));
+		return NULL;
+	}
+	if (want_sha && !str_eq(want_sha, sha)) {
+		strbuf_addf(err, "%s: error: checksum mismatch: sha256 is %s, the profile expects %s; nothing applied\n",
+			    path, sha, want_sha);
+		return NULL;
+	}
+	dir = xasprintf("%s/series/%s", o->cachedir, sha);
+	if (fs_is_dir(dir))
+		return dir;
+	tmp = xasprintf("%s.tmp%d", dir, (int)getpid());
+	fs_remove_tree(tmp);
+	if ((ret = fs_mkdir_p(tmp, 0755)) < 0) {
+		strbuf_addf(err, "kbuild: error: cannot create '%s': %s\n", tmp, strerror(-ret));
+		goto fail;
+	}
+	kb_progress("UNPACK", "%s", path);
+	{
+		const char *argv[] = { "tar", "-xaf", path, "-C", tmp, NULL };
+		struct strbuf out = STRBUF_INIT;
+		struct run_cmd cmd = { .argv = argv, .out = &out, .merge_err = 1 };
+
+		ret = run_command(&cmd);
+		if (ret != 0) {
+			strbuf_addf(err, "%s: error: cannot unpack (tar exit %d): %s\n", path, ret, out.buf);
+			strbuf_release(&out);
+			goto fail;
+		}
+		strbuf_release(&out);
+	}
+	if (rename(tmp, dir) < 0 && !fs_is_dir(dir)) {
+		strbuf_addf(err, "kbuild: error: cannot move '%s' into place: %s\n", tmp, strerror(errno));
+		goto fail;
+	}
+	fs_remove_tree(tmp);
+	free(tmp);
+	return dir;
+fail:
+	fs_remove_tree(tmp);
+	free(tmp);
+	free(dir);
+	return NULL;
+}
+
+/* A path, URL or tarball as something series_load can read. */
+static char *materialize(const struct source_opts *o, const char *loc, const char *sha, struct strbuf *err)
+{
+	char *local = NULL, *ret;
+
+	if (is_url(loc)) {
+		local = fetch_url(o, loc, err);
+		if (!local)
+			return NULL;
+		loc = local;
+	}
+	if (is_tarball(loc) && fs_is_file(loc))
+		ret = unpack_tarball(o, loc, sha, err);
+	else if (sha && fs_is_file(loc)) {
+		char got[SHA256_HEX];
+
+		if (sha256_file(loc, got) < 0 || !str_eq(got, sha)) {
+			strbuf_addf(err, "%s: error: checksum mismatch: sha256 is %s, the profile expects %s; nothing applied\n",
+				    loc, got, sha);
+			ret = NULL;
+		} else {
+			ret = xstrdup(loc);
+		}
+	} else
+		ret = xstrdup(loc);
+	free(local);
+	return ret;
+}
+
+static char *debian_series(const struct source_opts *o, const char *pkg, const struct tree_version *v,
+			   struct strbuf *err)
+{
+	char *script = xasprintf("%s/debian-source", o->scriptdir);
+	char *ver = xasprintf("%d.%d.%d", v->version, v->patchlevel, v->sublevel);
+	const char *argv[] = { script, "--package", pkg, ver, NULL };
+	struct strbuf out = STRBUF_INIT;
+	struct run_cmd cmd = { .argv = argv, .out = &out };
+	char *path = NULL;
+	int ret;
+
+	kb_progress("SOURCE", "Debian %s %s: debian/patches-rt", pkg, ver);
+	ret = run_command(&cmd);
+	while (out.len && out.buf[out.len - 1] == '\n')
+		strbuf_setlen(&out, out.len - 1);
+	if (ret == 0 && fs_is_dir(out.buf))
+		path = xstrdup(out.buf);
+	else
+		strbuf_addf(err, "kbuild: error: cannot get the PREEMPT_RT series of Debian's %s %s "
+			    "(scripts/debian-source exit %d; give a local copy with --source DIR)\n", pkg, ver, ret);
+	strbuf_release(&out);
+	free(script);
+	free(ver);
+	return path;
+}
+
+static int resolve_ll(const struct source_opts *o, struct series_source *out, struct strbuf *err)
+{
+	struct tree_version v;
+	char *file = xasprintf("%s/ll/sources", o->patchdir);
+	struct strbuf sb = STRBUF_INIT;
+	char *line, *next;
+	int ret, lineno = 0, found = 0;
+
+	if ((ret = source_tree_version(o->tree, &v)) < 0) {
+		strbuf_addf(err, "kbuild: error: cannot read the kernel version from '%s/Makefile'\n", o->tree);
+		free(file);
+		return -EINVAL;
+	}
+	if ((ret = fs_read_file(file, &sb)) < 0) {
+		strbuf_addf(err, "%s: error: cannot read the ll profile: %s\n", file, strerror(-ret));
+		free(file);
+		return ret;
+	}
+	for (line = sb.buf; line && !found; line = next) {
+		char *nl = strchr(line, '\n'), *f[4] = { 0 }, *save = NULL;
+		int n = 0, m;
+
+		next = nl ? nl + 1 : NULL;
+		if (nl)
+			*nl = '\0';
+		lineno++;
+		if (line[0] == '#')
+			continue;
+		for (char *t = strtok_r(line, " \t", &save); t && n < 4; t = strtok_r(NULL, " \t", &save))
+			f[n++] = t;
+		if (!n)
+			continue;
+		m = n >= 3 ? version_matches(f[0], &v) : -1;
+		if (m < 0) {
+			strbuf_addf(err, "%s:%d: error: expected 'VERSIONS KIND LOCATION [SHA256]'\n", file, lineno);
+			ret = -EINVAL;
+			break;
+		}
+		if (!m)
+			continue;
+		found = 1;
+		if (str_eq(f[1], "mainline")) {
+			if (str_eq(f[2], "-") && !o->override) {
+				out->why_none = xasprintf("PREEMPT_RT is part of mainline since 6.12: the ll profile "
+							  "has nothing to apply to %d.%d.%d (%s:%d)",
+							  v.version, v.patchlevel, v.sublevel, file, lineno);
+			} else {
+				char *loc = o->override ? xstrdup(o->override) : xasprintf("%s/ll/%s", o->patchdir, f[2]);
+				out->spec = materialize(o, loc, f[3], err);
+				out->name = xasprintf("ll extras for %d.%d", v.version, v.patchlevel);
+				free(loc);
+				ret = out->spec ? 0 : -EIO;
+			}
+		} else if (str_eq(f[1], "debian-source")) {
+			out->spec = o->override ? materialize(o, o->override, f[3], err) : debian_series(o, f[2], &v, err);
+			out->name = xasprintf("ll: PREEMPT_RT for %d.%d.%d (Debian %s, debian/patches-rt)",
+					      v.version, v.patchlevel, v.sublevel, f[2]);
+			ret = out->spec ? 0 : -EIO;
+		} else if (str_eq(f[1], "tarball") || str_eq(f[1], "dir")) {
+			char *loc = o->override ? xstrdup(o->override)
+				  : str_eq(f[1], "dir") ? xasprintf("%s/ll/%s", o->patchdir, f[2]) : xstrdup(f[2]);
+
+			if (str_eq(f[1], "tarball") && !f[3]) {
+				strbuf_addf(err, "%s:%d: error: a tarball needs its sha256\n", file, lineno);
+				ret = -EINVAL;
+			} else {
+				out->spec = materialize(o, loc, f[3], err);
+				out->name = xasprintf("ll: %s", f[2]);
+				ret = out->spec ? 0 : -EIO;
+			}
+			free(loc);
+		} else {
+			strbuf_addf(err, "%s:%d: error: unknown kind '%s' (mainline, debian-source, tarball, dir)\n",
+				    file, lineno, f[1]);
+			ret = -EINVAL;
+		}
+	}
+	if (!found && !ret) {
+		strbuf_addf(err, "%s: error: the ll profile has no rule for kernel %d.%d.%d\n", file, v.version,
+			    v.patchlevel, v.sublevel);
+		ret = -ENOENT;
+	}
+	strbuf_release(&sb);
+	free(file);
+	return ret;
+}
+
+int source_resolve(const struct source_opts *o, struct series_source *out, struct strbuf *err)
+{
+	memset(out, 0, sizeof(*out));
+	if (str_eq(o->spec, "ll"))
+		return resolve_ll(o, out, err);
+	out->spec = materialize(o, o->override ? o->override : o->spec, NULL, err);
+	out->name = xstrdup(o->spec);
+	return out->spec ? 0 : -EIO;
+}

@@ -1,0 +1,36 @@
+/* source.h - where a series comes from: the ll profile, tarballs, Debian source packages, checksums */
+#ifndef KB_SOURCE_H
+#define KB_SOURCE_H
+
+#include "strbuf.h"
+
+struct tree_version {
+	int version, patchlevel, sublevel;
+};
+
+/* Read VERSION/PATCHLEVEL/SUBLEVEL from the tree's Makefile. 0 or -errno. */
+int source_tree_version(const char *tree, struct tree_version *v);
+
+struct series_source {
+	char *spec;     /* directory or file to load; NULL when nothing is to be applied */
+	char *name;     /* how to call it: "ll for 6.1.176: Debian linux 6.1.176-1 patches-rt" */
+	char *why_none; /* with spec NULL: why nothing applies */
+};
+
+struct source_opts {
+	const char *tree;
+	const char *spec;      /* ll, DIR, FILE or TARBALL */
+	const char *patchdir;  /* the project's patches/ */
+	const char *scriptdir; /* the project's scripts/ */
+	const char *override;  /* --source: a local path or a mirror URL */
+	const char *cachedir;  /* where tarballs are unpacked */
+	int verbose;
+};
+
+/* 0, -ENOENT/-EINVAL/-EIO with messages in err (errors already formatted). */
+int source_resolve(const struct source_opts *o, struct series_source *out, struct strbuf *err);
+void series_source_release(struct series_source *s);
+/* The cache directory: $KBUILD_CACHE, else $XDG_CACHE_HOME/kbuild, else ~/.cache/kbuild (caller frees). */
+char *source_cache_dir(void);
+
+#endif
