@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <signal.h>
 #include <unistd.h>
 #include "fs.h"
 #include "log.h"
@@ -429,6 +430,21 @@ int patch_check_paths(const struct series *s, const char *tree, struct strbuf *e
 	return bad ? -EPERM : 0;
 }
 
+/*
+ * Tests kill the process at named points with KBUILD_CRASH_AT=NAME or
+ * NAME:N (N files into a loop): the same as a kill -9 or a power cut there.
+ */
+static void crash_point(const char *name, size_t n)
+{
+	const char *at = getenv("KBUILD_CRASH_AT");
+	size_t len = strlen(name);
+
+	if (!at || strncmp(at, name, len) != 0)
+		return;
+	if (at[len] == '\0' || (at[len] == ':' && strtoul(at + len + 1, NULL, 10) == n))
+		kill(getpid(), SIGKILL);
+}
+
 /* ---- the ledger ---- */
 
 struct ledger_patch {
@@ -643,6 +659,7 @@ static int rollback(const char *tree, const char *origdir, const struct ledger *
 			failed++;
 		}
 		free(dst);
+		crash_point("rollback", i + 1);
 	}
 	for (size_t i = l->nr_dirs; i-- > 0;) {
 		char *d = xasprintf("%s/%s", tree, l->dirs[i]);
@@ -694,6 +711,7 @@ static void run_patch(const char *workdir, const struct patch_file *p, const cha
 }
 
 /* ---- the transaction ---- */
+
 
 struct txn {
 	const struct patch_opts *o;
@@ -845,6 +863,7 @@ static long apply_in(struct txn *t, const struct series *s, const char *dir, int
 		if (!quiet)
 			kb_progress("PATCH", "%s", p->name);
 		unlink(rej);
+		crash_point("stage", k + 1);
 		run_patch(dir, p, input, p->reverse ^ reverse, t->o->strict, rej, &r);
 		free(input);
 		if (r.status != 0) {
@@ -1017,10 +1036,12 @@ static int commit(struct txn *t, struct ledger *l, struct strbuf *err)
 	ledger_write(l, &text);
 	if ((ret = write_text(path, &text)) < 0)
 		goto out;
+	crash_point("before-state", 0);
 	strbuf_reset(&text);
 	strbuf_addstr(&text, "commit\n");
 	if ((ret = write_text(state, &text)) < 0)
 		goto out;
+	crash_point("after-state", 0);
 	for (size_t i = 0; i < l->nr_dirs && !ret; i++) {
 		char *d = xasprintf("%s/%s", t->o->tree, l->dirs[i]);
 		if (mkdir(d, 0755) < 0 && errno != EEXIST)
@@ -1042,13 +1063,17 @@ static int commit(struct txn *t, struct ledger *l, struct strbuf *err)
 				    strerror(-ret));
 		free(src);
 		free(dst);
+		crash_point("commit", i + 1);
 	}
+	crash_point("before-orig", 0);
 	if (!ret && rename(t->orig, final_orig) < 0)
 		ret = -errno;
 	strbuf_reset(&text);
 	ledger_write(l, &text);
+	crash_point("before-ledger", 0);
 	if (!ret)
 		ret = write_text(final_ledger, &text);
+	crash_point("after-ledger", 0);
 	if (!ret)
 		fs_remove_tree(t->txn_dir);
 out:
@@ -1312,10 +1337,15 @@ enum kb_status patch_run(const struct patch_opts *o)
 		goto out;
 	}
 	so.cachedir = source_cache_dir();
-	if (source_resolve(&so, &src, &err) < 0) {
-		fputs(err.buf, stderr);
-		st = KB_EUSAGE;
-		goto out;
+	{
+		int ret = source_resolve(&so, &src, &err);
+
+		if (ret < 0) {
+			fputs(err.buf, stderr);
+			/* a checksum mismatch is a failed check; the rest is bad input or no source */
+			st = ret == -EBADMSG ? KB_FAILED : ret == -ENOENT || ret == -EINVAL ? KB_EUSAGE : KB_EENV;
+			goto out;
+		}
 	}
 	if (!src.spec) {
 		printf("kbuild: nothing to apply: %s\n", src.why_none);

@@ -157,7 +157,7 @@ fail:
 
 /* Unpack a tarball into the cache, keyed by its checksum; returns the directory. */
 static char *unpack_tarball(const struct source_opts *o, const char *path, const char *want_sha,
-			    struct strbuf *err)
+			    struct strbuf *err, int *mismatch)
 {
 	char sha[SHA256_HEX];
 	char *dir, *tmp;
@@ -170,6 +170,7 @@ static char *unpack_tarball(const struct source_opts *o, const char *path, const
 	if (want_sha && !str_eq(want_sha, sha)) {
 		strbuf_addf(err, "%s: error: checksum mismatch: sha256 is %s, the profile expects %s; nothing applied\n",
 			    path, sha, want_sha);
+		*mismatch = 1;
 		return NULL;
 	}
 	dir = xasprintf("%s/series/%s", o->cachedir, sha);
@@ -210,7 +211,8 @@ fail:
 }
 
 /* A path, URL or tarball as something series_load can read. */
-static char *materialize(const struct source_opts *o, const char *loc, const char *sha, struct strbuf *err)
+static char *materialize(const struct source_opts *o, const char *loc, const char *sha, struct strbuf *err,
+			 int *mismatch)
 {
 	char *local = NULL, *ret;
 
@@ -221,13 +223,14 @@ static char *materialize(const struct source_opts *o, const char *loc, const cha
 		loc = local;
 	}
 	if (is_tarball(loc) && fs_is_file(loc))
-		ret = unpack_tarball(o, loc, sha, err);
+		ret = unpack_tarball(o, loc, sha, err, mismatch);
 	else if (sha && fs_is_file(loc)) {
 		char got[SHA256_HEX];
 
 		if (sha256_file(loc, got) < 0 || !str_eq(got, sha)) {
 			strbuf_addf(err, "%s: error: checksum mismatch: sha256 is %s, the profile expects %s; nothing applied\n",
 				    loc, got, sha);
+			*mismatch = 1;
 			ret = NULL;
 		} else {
 			ret = xstrdup(loc);
@@ -266,6 +269,7 @@ static char *debian_series(const struct source_opts *o, const char *pkg, const s
 
 static int resolve_ll(const struct source_opts *o, struct series_source *out, struct strbuf *err)
 {
+	int mismatch = 0;
 	struct tree_version v;
 	char *file = xasprintf("%s/ll/sources", o->patchdir);
 	struct strbuf sb = STRBUF_INIT;
@@ -312,13 +316,13 @@ static int resolve_ll(const struct source_opts *o, struct series_source *out, st
 							  v.version, v.patchlevel, v.sublevel, file, lineno);
 			} else {
 				char *loc = o->override ? xstrdup(o->override) : xasprintf("%s/ll/%s", o->patchdir, f[2]);
-				out->spec = materialize(o, loc, f[3], err);
+				out->spec = materialize(o, loc, f[3], err, &mismatch);
 				out->name = xasprintf("ll extras for %d.%d", v.version, v.patchlevel);
 				free(loc);
 				ret = out->spec ? 0 : -EIO;
 			}
 		} else if (str_eq(f[1], "debian-source")) {
-			out->spec = o->override ? materialize(o, o->override, f[3], err) : debian_series(o, f[2], &v, err);
+			out->spec = o->override ? materialize(o, o->override, f[3], err, &mismatch) : debian_series(o, f[2], &v, err);
 			out->name = xasprintf("ll: PREEMPT_RT for %d.%d.%d (Debian %s, debian/patches-rt)",
 					      v.version, v.patchlevel, v.sublevel, f[2]);
 			ret = out->spec ? 0 : -EIO;
@@ -330,7 +334,7 @@ static int resolve_ll(const struct source_opts *o, struct series_source *out, st
 				strbuf_addf(err, "%s:%d: error: a tarball needs its sha256\n", file, lineno);
 				ret = -EINVAL;
 			} else {
-				out->spec = materialize(o, loc, f[3], err);
+				out->spec = materialize(o, loc, f[3], err, &mismatch);
 				out->name = xasprintf("ll: %s", f[2]);
 				ret = out->spec ? 0 : -EIO;
 			}
@@ -341,6 +345,8 @@ static int resolve_ll(const struct source_opts *o, struct series_source *out, st
 			ret = -EINVAL;
 		}
 	}
+	if (mismatch)
+		ret = -EBADMSG;
 	if (!found && !ret) {
 		strbuf_addf(err, "%s: error: the ll profile has no rule for kernel %d.%d.%d\n", file, v.version,
 			    v.patchlevel, v.sublevel);
@@ -353,10 +359,16 @@ static int resolve_ll(const struct source_opts *o, struct series_source *out, st
 
 int source_resolve(const struct source_opts *o, struct series_source *out, struct strbuf *err)
 {
+	int mismatch = 0;
+
 	memset(out, 0, sizeof(*out));
 	if (str_eq(o->spec, "ll"))
 		return resolve_ll(o, out, err);
-	out->spec = materialize(o, o->override ? o->override : o->spec, NULL, err);
+	if (!is_url(o->spec) && !fs_is_file(o->spec) && !fs_is_dir(o->spec) && !o->override) {
+		strbuf_addf(err, "kbuild: error: --patch %s: no such series directory, patch or tarball\n", o->spec);
+		return -ENOENT;
+	}
+	out->spec = materialize(o, o->override ? o->override : o->spec, NULL, err, &mismatch);
 	out->name = xstrdup(o->spec);
-	return out->spec ? 0 : -EIO;
+	return out->spec ? 0 : mismatch ? -EBADMSG : -EIO;
 }
