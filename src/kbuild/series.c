@@ -715,6 +715,8 @@ static void run_patch(const char *workdir, const struct patch_file *p, const cha
 
 struct txn {
 	const struct patch_opts *o;
+	char *tree;        /* absolute: GNU patch runs with -d */
+	const char *show;  /* the tree as the user named it, for messages */
 	char *ledger_dir;  /* TREE/.kbuild-patches */
 	char *txn_dir;     /* .../txn */
 	char *work;        /* .../txn/work: the files as the series leaves them */
@@ -743,6 +745,7 @@ static void txn_release(struct txn *t)
 		free(t->files[i]);
 	free(t->files);
 	strmap_release(&t->seen);
+	free(t->tree);
 	free(t->ledger_dir);
 	free(t->txn_dir);
 	free(t->work);
@@ -753,8 +756,12 @@ static void txn_init(struct txn *t, const struct patch_opts *o)
 {
 	memset(t, 0, sizeof(*t));
 	t->o = o;
+	t->tree = fs_realpath(o->tree);
+	if (!t->tree)
+		t->tree = xstrdup(o->tree);
+	t->show = o->tree;
 	strmap_init(&t->seen);
-	t->ledger_dir = xasprintf("%s/" LEDGER_DIR, o->tree);
+	t->ledger_dir = xasprintf("%s/" LEDGER_DIR, t->tree);
 	t->txn_dir = xasprintf("%s/txn", t->ledger_dir);
 	t->work = xasprintf("%s/work", t->txn_dir);
 	t->orig = xasprintf("%s/orig", t->txn_dir);
@@ -778,12 +785,12 @@ static int stage_files(struct txn *t, const char *from, const char *dir, struct 
 		if (lstat(src, &st) == 0) {
 			if (!S_ISREG(st.st_mode)) {
 				strbuf_addf(err, "%s: error: '%s' is not a regular file; refusing to patch it\n",
-					    t->o->tree, t->files[i]);
+					    t->show, t->files[i]);
 				ret = -EPERM;
 			} else {
 				ret = copy_file(src, dst, st.st_mode & 07777);
 				if (ret < 0)
-					strbuf_addf(err, "%s: error: cannot copy '%s': %s\n", t->o->tree, t->files[i],
+					strbuf_addf(err, "%s: error: cannot copy '%s': %s\n", t->show, t->files[i],
 						    strerror(-ret));
 			}
 		}
@@ -824,6 +831,11 @@ static void report_failure(const struct patch_file *p, const char *output, const
 		const char *nl = strchr(s, '\n');
 		size_t n = nl ? (size_t)(nl - s) : strlen(s);
 
+		/* where patch saved the rejects is our staging area: not the user's business */
+		const char *saving = memmem(s, n, " -- saving rejects to file ", 27);
+
+		if (saving)
+			n = (size_t)(saving - s);
 		if (n)
 			fprintf(stderr, "    %.*s\n", (int)n, s);
 		s += n + (nl ? 1 : 0);
@@ -941,7 +953,7 @@ static void plan_dirs(struct txn *t, struct ledger *l)
 			int known = 0;
 
 			*s = '\0';
-			full = xasprintf("%s/%s", t->o->tree, p);
+			full = xasprintf("%s/%s", t->tree, p);
 			for (size_t d = 0; d < l->nr_dirs; d++)
 				known |= str_eq(l->dirs[d], p);
 			if (!known && !path_exists(full)) {
@@ -981,12 +993,12 @@ static int recover(struct txn *t, struct strbuf *err)
 
 			ret = ledger_read(&l, planned, err);
 			if (ret == 0) {
-				ret = rollback(t->o->tree, fs_is_dir(t->orig) ? t->orig : final_orig, &l, err);
+				ret = rollback(t->tree, fs_is_dir(t->orig) ? t->orig : final_orig, &l, err);
 				ledger_release(&l);
 			}
 			free(planned);
 			if (ret == 0) {
-				kb_warning("an earlier run was interrupted while patching '%s': rolled it back", t->o->tree);
+				kb_warning("an earlier run was interrupted while patching '%s': rolled it back", t->show);
 				fs_remove_tree(final_orig);
 			}
 		}
@@ -998,11 +1010,11 @@ static int recover(struct txn *t, struct strbuf *err)
 
 		ret = ledger_read(&l, ledger_path, err);
 		if (ret == 0) {
-			ret = rollback(t->o->tree, final_orig, &l, err);
+			ret = rollback(t->tree, final_orig, &l, err);
 			ledger_release(&l);
 		}
 		if (ret == 0) {
-			kb_warning("an earlier --unpatch of '%s' was interrupted: finished it", t->o->tree);
+			kb_warning("an earlier --unpatch of '%s' was interrupted: finished it", t->show);
 			ret = fs_remove_tree(t->ledger_dir);
 		}
 	}
@@ -1043,14 +1055,14 @@ static int commit(struct txn *t, struct ledger *l, struct strbuf *err)
 		goto out;
 	crash_point("after-state", 0);
 	for (size_t i = 0; i < l->nr_dirs && !ret; i++) {
-		char *d = xasprintf("%s/%s", t->o->tree, l->dirs[i]);
+		char *d = xasprintf("%s/%s", t->tree, l->dirs[i]);
 		if (mkdir(d, 0755) < 0 && errno != EEXIST)
 			ret = -errno;
 		free(d);
 	}
 	for (size_t i = 0; i < l->nr_files && !ret; i++) {
 		char *src = xasprintf("%s/%s", t->work, l->files[i].path);
-		char *dst = xasprintf("%s/%s", t->o->tree, l->files[i].path);
+		char *dst = xasprintf("%s/%s", t->tree, l->files[i].path);
 
 		if (!str_eq(l->files[i].sha256, "-")) {
 			if (rename(src, dst) < 0)
@@ -1059,7 +1071,7 @@ static int commit(struct txn *t, struct ledger *l, struct strbuf *err)
 			ret = -errno;
 		}
 		if (ret)
-			strbuf_addf(err, "%s: error: cannot install '%s': %s\n", t->o->tree, l->files[i].path,
+			strbuf_addf(err, "%s: error: cannot install '%s': %s\n", t->show, l->files[i].path,
 				    strerror(-ret));
 		free(src);
 		free(dst);
@@ -1078,7 +1090,7 @@ static int commit(struct txn *t, struct ledger *l, struct strbuf *err)
 		fs_remove_tree(t->txn_dir);
 out:
 	if (ret && !err->len)
-		strbuf_addf(err, "%s: error: cannot commit the series: %s\n", t->o->tree, strerror(-ret));
+		strbuf_addf(err, "%s: error: cannot commit the series: %s\n", t->show, strerror(-ret));
 	strbuf_release(&text);
 	free(path);
 	free(state);
@@ -1097,13 +1109,13 @@ static int adopt(struct txn *t, const struct series *s, struct strbuf *err)
 	int ret = -1;
 
 	fs_remove_tree(t->orig);
-	if (stage_files(t, t->o->tree, t->orig, err) < 0)
+	if (stage_files(t, t->tree, t->orig, err) < 0)
 		goto out;
 	if (apply_in(t, s, t->orig, 1, 1, &r) >= 0) {
 		strbuf_release(&r.out);
 		goto out;
 	}
-	build_ledger(t, s, t->orig, t->o->tree, &l);
+	build_ledger(t, s, t->orig, t->tree, &l);
 	ledger_write(&l, &text);
 	ledger_release(&l);
 	if (rename(t->orig, final_orig) == 0 && write_text(ledger_path, &text) == 0) {
@@ -1132,29 +1144,34 @@ static enum kb_status do_apply(struct txn *t, const struct series *s)
 		kb_error("cannot create '%s': %s", t->txn_dir, strerror(errno));
 		return KB_EENV;
 	}
-	if (stage_files(t, t->o->tree, t->work, &err) < 0) {
+	if (stage_files(t, t->tree, t->work, &err) < 0) {
 		fputs(err.buf, stderr);
 		st = KB_FAILED;
 		goto out;
 	}
 	failed = apply_in(t, s, t->work, 0, 0, &r);
 	if (failed >= 0) {
+		char *last = xasprintf("%s/reject", t->txn_dir), *kept = xasprintf("%s/reject.forward", t->txn_dir);
+
+		rename(last, kept); /* the reverse check below writes its own */
+		free(last);
+		free(kept);
 		/* maybe the tree already carries it: applied by hand or by quilt */
 		if (adopt(t, s, &err) == 0) {
 			kb_progress("LEDGER", "recorded the series found in the tree");
 			printf("kbuild: %s is already applied to %s (found by reverse-checking; no ledger was there, "
-			       "one is recorded now)\n", s->name, t->o->tree);
+			       "one is recorded now)\n", s->name, t->show);
 			strbuf_release(&r.out);
 			goto out;
 		}
 		{
-			char *rej = xasprintf("%s/reject", t->txn_dir);
+			char *rej = xasprintf("%s/reject.forward", t->txn_dir);
 			report_failure(&s->patches[failed], r.out.buf, rej);
 			free(rej);
 		}
 		strbuf_release(&r.out);
 		printf("kbuild: %s does not apply to %s: patch %ld of %zu fails; the tree is unchanged\n", s->name,
-		       t->o->tree, failed + 1, s->nr);
+		       t->show, failed + 1, s->nr);
 		st = KB_FAILED;
 		goto out;
 	}
@@ -1163,7 +1180,7 @@ static enum kb_status do_apply(struct txn *t, const struct series *s)
 		st = KB_FAILED;
 		goto out;
 	}
-	if (stage_files(t, t->o->tree, t->orig, &err) < 0) {
+	if (stage_files(t, t->tree, t->orig, &err) < 0) {
 		fputs(err.buf, stderr);
 		st = KB_EENV;
 		goto out;
@@ -1172,7 +1189,7 @@ static enum kb_status do_apply(struct txn *t, const struct series *s)
 	plan_dirs(t, &l);
 	if (t->o->dry_run) {
 		printf("kbuild: %s applies cleanly to %s (%zu patches, %zu files%s); --dry-run: nothing changed\n",
-		       s->name, t->o->tree, s->nr, l.nr_files, t->fuzzy ? ", some with fuzz or offset" : "");
+		       s->name, t->show, s->nr, l.nr_files, t->fuzzy ? ", some with fuzz or offset" : "");
 		ledger_release(&l);
 		goto out;
 	}
@@ -1181,7 +1198,7 @@ static enum kb_status do_apply(struct txn *t, const struct series *s)
 		fputs(err.buf, stderr);
 		st = KB_EENV;
 	} else {
-		printf("kbuild: applied %s to %s: %zu patches, %zu files%s\n", s->name, t->o->tree, s->nr, l.nr_files,
+		printf("kbuild: applied %s to %s: %zu patches, %zu files%s\n", s->name, t->show, s->nr, l.nr_files,
 		       t->fuzzy ? " (some hunks with fuzz or offset, see the notes)" : "");
 	}
 	ledger_release(&l);
@@ -1211,7 +1228,7 @@ static enum kb_status do_unpatch(struct txn *t)
 	struct ledger l;
 
 	if (!fs_is_file(ledger_path)) {
-		printf("kbuild: no series is applied to %s (no ledger); nothing to unpatch\n", t->o->tree);
+		printf("kbuild: no series is applied to %s (no ledger); nothing to unpatch\n", t->show);
 		goto out;
 	}
 	if (ledger_read(&l, ledger_path, &err) < 0) {
@@ -1220,14 +1237,14 @@ static enum kb_status do_unpatch(struct txn *t)
 		goto out;
 	}
 	strbuf_addstr(&text, "unpatch\n");
-	if (write_text(marker, &text) < 0 || rollback(t->o->tree, final_orig, &l, &err) < 0 ||
+	if (write_text(marker, &text) < 0 || rollback(t->tree, final_orig, &l, &err) < 0 ||
 	    fs_remove_tree(t->ledger_dir) < 0) {
 		fputs(err.buf, stderr);
-		kb_error("cannot unpatch '%s'; the next run finishes the job", t->o->tree);
+		kb_error("cannot unpatch '%s'; the next run finishes the job", t->show);
 		st = KB_EENV;
 	} else {
 		kb_progress("UNPATCH", "%zu patches, %zu files", l.nr_patches, l.nr_files);
-		printf("kbuild: removed %s from %s: %zu files restored\n", l.series, t->o->tree, l.nr_files);
+		printf("kbuild: removed %s from %s: %zu files restored\n", l.series, t->show, l.nr_files);
 	}
 	ledger_release(&l);
 out:
@@ -1250,14 +1267,14 @@ static enum kb_status do_status(struct txn *t)
 	if (fs_is_dir(t->txn_dir) || !fs_is_file(ledger_path)) {
 		if (fs_is_dir(t->ledger_dir) && !fs_is_file(ledger_path)) {
 			printf("%s: an interrupted kbuild patch run left state behind; the next run repairs it\n",
-			       t->o->tree);
+			       t->show);
 			st = KB_FAILED;
 		} else if (fs_is_dir(t->txn_dir)) {
 			printf("%s: an interrupted kbuild patch run left state behind; the next run repairs it\n",
-			       t->o->tree);
+			       t->show);
 			st = KB_FAILED;
 		} else {
-			printf("%s: no series applied\n", t->o->tree);
+			printf("%s: no series applied\n", t->show);
 		}
 		free(ledger_path);
 		return st;
@@ -1268,12 +1285,12 @@ static enum kb_status do_status(struct txn *t)
 		strbuf_release(&err);
 		return KB_EENV;
 	}
-	printf("%s: %s\n", t->o->tree, l.series);
+	printf("%s: %s\n", t->show, l.series);
 	printf("applied: %zu patches\n", l.nr_patches);
 	for (size_t i = 0; i < l.nr_patches; i++)
 		printf("  %s\n", l.patches[i].name);
 	for (size_t i = 0; i < l.nr_files; i++) {
-		char *p = xasprintf("%s/%s", t->o->tree, l.files[i].path);
+		char *p = xasprintf("%s/%s", t->tree, l.files[i].path);
 		char sha[SHA256_HEX];
 		int gone = sha256_file(p, sha) < 0;
 
@@ -1304,7 +1321,7 @@ enum kb_status patch_run(const struct patch_opts *o)
 	struct series s = { 0 };
 	struct txn t;
 	enum kb_status st = KB_OK;
-	int lockfd, loaded = 0;
+	int lockfd;
 	char *ledger_path;
 
 	if (!fs_is_dir(o->tree)) {
@@ -1356,7 +1373,6 @@ enum kb_status patch_run(const struct patch_opts *o)
 		st = KB_EUSAGE;
 		goto out;
 	}
-	loaded = 1;
 	if (patch_check_paths(&s, o->tree, &err) < 0) {
 		fputs(err.buf, stderr);
 		printf("kbuild: refused %s: it would write outside %s; the tree is unchanged\n", s.name, o->tree);
@@ -1387,8 +1403,7 @@ enum kb_status patch_run(const struct patch_opts *o)
 out:
 	if (lockfd >= 0)
 		close(lockfd);
-	if (loaded)
-		series_release(&s);
+	series_release(&s); /* also after a partial load */
 	series_source_release(&src);
 	free((char *)so.cachedir);
 	txn_release(&t);

@@ -1,0 +1,294 @@
+#!/bin/bash
+# t0040-patch: series parsing, the whole-series check, transactions, ledger, unpatch and status
+# on a small hand-made tree (the real PREEMPT_RT series is tests/kernel/k0020)
+. "$(dirname "$0")/../test-lib.sh"
+
+# a tiny tree and a quilt series: a modification, a new file, a -p0 patch, a compressed one
+make_tree() {
+	mkdir -p tree/kernel tree/scripts &&
+	printf "line 1\nline 2\nline 3\nline 4\nline 5\nline 6\nline 7\nline 8\n" >tree/kernel/sched.c &&
+	printf "#!/bin/sh\necho hi\n" >tree/scripts/run.sh && chmod 755 tree/scripts/run.sh &&
+	printf "keep\n" >tree/README &&
+	mkdir -p series &&
+	cat >series/0001-sched.patch <<-\EOT &&
+	Subject: sched: change line 2
+	---
+	--- a/kernel/sched.c
+	+++ b/kernel/sched.c
+	@@ -1,3 +1,3 @@
+	 line 1
+	-line 2
+	+line 2 (rt)
+	 line 3
+	EOT
+	cat >series/0002-new-file.patch <<-\EOT &&
+	diff --git a/localversion-rt b/localversion-rt
+	new file mode 100644
+	--- /dev/null
+	+++ b/localversion-rt
+	@@ -0,0 +1 @@
+	+-rt1
+	EOT
+	cat >series/0003-p0.patch <<-\EOT &&
+	--- scripts/run.sh
+	+++ scripts/run.sh
+	@@ -1,2 +1,2 @@
+	 #!/bin/sh
+	-echo hi
+	+echo hello
+	EOT
+	cat >series/0004-zipped.patch <<-\EOT &&
+	--- a/kernel/sched.c
+	+++ b/kernel/sched.c
+	@@ -6,3 +6,3 @@
+	 line 6
+	-line 7
+	+line 7 (rt)
+	 line 8
+	EOT
+	xz series/0004-zipped.patch &&
+	cat >series/series <<-\EOT
+	# the series, quilt style
+	0001-sched.patch
+	0002-new-file.patch   # a trailing comment
+
+	0003-p0.patch -p0
+	0004-zipped.patch.xz
+	EOT
+}
+
+snapshot() {
+	(cd "$1" && find . -path ./.kbuild-patches -prune -o -printf "%m %p\n" | sort &&
+		find . -path ./.kbuild-patches -prune -o -type f -print0 | sort -z | xargs -0 sha256sum)
+}
+
+test_expect_success 'apply: every patch, one summary line, exit 0' '
+	make_tree &&
+	"$KBUILD" patch --tree tree --patch series >out 2>err &&
+	echo "kbuild: applied series to tree: 4 patches, 3 files" >expect &&
+	test_cmp expect out &&
+	grep "^  PATCH" err >actual &&
+	printf "  PATCH   %s\n" 0001-sched.patch 0002-new-file.patch 0003-p0.patch 0004-zipped.patch.xz >expect &&
+	test_cmp expect actual &&
+	test_grep "^line 2 (rt)$" tree/kernel/sched.c &&
+	test_grep "^line 7 (rt)$" tree/kernel/sched.c &&
+	test_grep "^-rt1$" tree/localversion-rt &&
+	test_grep "^echo hello$" tree/scripts/run.sh &&
+	test "$(stat -c %a tree/scripts/run.sh)" = 755
+'
+
+test_expect_success 'apply again: a no-op that says already applied' '
+	make_tree &&
+	"$KBUILD" patch --tree tree --patch series >/dev/null 2>&1 &&
+	snapshot tree >before &&
+	"$KBUILD" patch --tree tree --patch series >out 2>err &&
+	echo "kbuild: series: already applied to tree" >expect &&
+	test_cmp expect out &&
+	snapshot tree >after && test_cmp before after
+'
+
+test_expect_success '--status: the series, its patches, and a tree that matches' '
+	make_tree &&
+	"$KBUILD" patch --tree tree --patch series >/dev/null 2>&1 &&
+	"$KBUILD" patch --tree tree --status >out &&
+	cat >expect <<-\EOT &&
+	tree: series
+	applied: 4 patches
+	  0001-sched.patch
+	  0002-new-file.patch
+	  0003-p0.patch
+	  0004-zipped.patch.xz
+	tree: matches the ledger (3 files)
+	EOT
+	test_cmp expect out
+'
+
+test_expect_success '--status names files edited since, and exits 1' '
+	make_tree &&
+	"$KBUILD" patch --tree tree --patch series >/dev/null 2>&1 &&
+	echo "local hack" >>tree/kernel/sched.c &&
+	test_must_fail --exit 1 "$KBUILD" patch --tree tree --status >out &&
+	test_grep "^changed since the series was applied:$" out &&
+	test_grep "^  kernel/sched.c$" out &&
+	test_grep "^tree: 1 of 3 patched files differ from the ledger$" out
+'
+
+test_expect_success '--unpatch: byte-identical to before, modes too, no leftovers' '
+	make_tree &&
+	snapshot tree >before &&
+	"$KBUILD" patch --tree tree --patch series >/dev/null 2>&1 &&
+	"$KBUILD" patch --tree tree --unpatch >out 2>err &&
+	echo "kbuild: removed series from tree: 3 files restored" >expect &&
+	test_cmp expect out &&
+	snapshot tree >after && test_cmp before after &&
+	test ! -e tree/.kbuild-patches &&
+	! find tree -name "*.orig" -o -name "*.rej" -o -name "*kbuild-tmp*" | grep .
+'
+
+test_expect_success '--dry-run checks the whole series and changes nothing' '
+	make_tree &&
+	snapshot tree >before &&
+	"$KBUILD" patch --tree tree --patch series --dry-run >out 2>/dev/null &&
+	echo "kbuild: series applies cleanly to tree (4 patches, 3 files); --dry-run: nothing changed" >expect &&
+	test_cmp expect out &&
+	snapshot tree >after && test_cmp before after && test ! -e tree/.kbuild-patches
+'
+
+test_expect_success 'a patch that fails in the middle: nothing changes, the report names patch, line, file, hunk, reject' '
+	make_tree &&
+	cat >series/0003-p0.patch <<-\EOT &&
+	--- scripts/run.sh
+	+++ scripts/run.sh
+	@@ -1,2 +1,2 @@
+	 #!/bin/sh
+	-echo goodbye
+	+echo hello
+	EOT
+	snapshot tree >before &&
+	test_must_fail --exit 1 "$KBUILD" patch --tree tree --patch series >out 2>err &&
+	echo "kbuild: series does not apply to tree: patch 3 of 4 fails; the tree is unchanged" >expect &&
+	test_cmp expect out &&
+	test_grep "^series/series:5: error: 0003-p0.patch does not apply$" err &&
+	test_grep "^    patching file scripts/run.sh$" err &&
+	test_grep "^    Hunk #1 FAILED at 1.$" err &&
+	test_grep "^    reject:$" err &&
+	test_grep "^    | -echo goodbye$" err &&
+	snapshot tree >after && test_cmp before after && test ! -e tree/.kbuild-patches
+'
+
+test_expect_success 'a tree that carries the series without a ledger is recognised, never patched twice' '
+	make_tree &&
+	"$KBUILD" patch --tree tree --patch series >/dev/null 2>&1 &&
+	rm -rf tree/.kbuild-patches &&
+	snapshot tree >before &&
+	"$KBUILD" patch --tree tree --patch series >out 2>err &&
+	test_grep "is already applied to tree (found by reverse-checking" out &&
+	snapshot tree >after && test_cmp before after &&
+	"$KBUILD" patch --tree tree --unpatch >/dev/null &&
+	test_grep "^line 2$" tree/kernel/sched.c && test ! -e tree/localversion-rt
+'
+
+test_expect_success 'paths outside the tree are refused before anything is applied' '
+	make_tree &&
+	printf -- "--- a/../evil\n+++ b/../evil\n@@ -0,0 +1 @@\n+owned\n" >series/0005-evil.patch &&
+	echo 0005-evil.patch >>series/series &&
+	snapshot tree >before &&
+	test_must_fail --exit 1 "$KBUILD" patch --tree tree --patch series >out 2>err &&
+	test_grep "^series/series:7: error: 0005-evil.patch writes outside the tree: '\''../evil'\'': '\''..'\'' component$" err &&
+	test_grep "^kbuild: refused series: it would write outside tree; the tree is unchanged$" out &&
+	test ! -e evil && snapshot tree >after && test_cmp before after
+'
+
+test_expect_success 'absolute paths and paths through a symlink are refused' '
+	make_tree &&
+	mkdir outside && ln -s ../outside tree/link &&
+	printf -- "--- /etc/evil\n+++ /etc/evil\n@@ -0,0 +1 @@\n+owned\n" >abs.patch &&
+	printf -- "--- a/link/file\n+++ b/link/file\n@@ -0,0 +1 @@\n+owned\n" >sym.patch &&
+	test_must_fail --exit 1 "$KBUILD" patch --tree tree --patch abs.patch 2>err &&
+	test_grep "writes outside the tree: '\''/etc/evil'\'': absolute path$" err &&
+	test_must_fail --exit 1 "$KBUILD" patch --tree tree --patch sym.patch 2>err &&
+	test_grep "writes outside the tree: '\''link/file'\'': goes through a symlink at link$" err &&
+	test ! -e outside/file
+'
+
+test_expect_success 'fuzz and offset are reported; --strict refuses them and changes nothing' '
+	make_tree &&
+	printf "line 0a\nline 0b\n" | cat - tree/kernel/sched.c >t && mv t tree/kernel/sched.c &&
+	snapshot tree >before &&
+	test_must_fail --exit 1 "$KBUILD" patch --tree tree --patch series --strict >out 2>err &&
+	test_grep "^kbuild: --strict: 2 patches apply only with fuzz or offset; the tree is unchanged$" out &&
+	snapshot tree >after && test_cmp before after &&
+	"$KBUILD" patch --tree tree --patch series >out 2>err &&
+	test_grep "^series/series:2: note: 0001-sched.patch: Hunk #1 succeeded at 3 (offset 2 lines).$" err
+'
+
+test_expect_success '-R in the series reverses a patch' '
+	make_tree &&
+	printf "line 1\nline 2 (rt)\nline 3\nline 4\nline 5\nline 6\nline 7\nline 8\n" >tree/kernel/sched.c &&
+	printf "0001-sched.patch -R\n" >series/series &&
+	"$KBUILD" patch --tree tree --patch series >/dev/null 2>&1 &&
+	test_grep "^line 2$" tree/kernel/sched.c
+'
+
+test_expect_success 'a single compressed patch file is a series of one' '
+	make_tree &&
+	gzip -c series/0001-sched.patch >one.patch.gz &&
+	"$KBUILD" patch --tree tree --patch one.patch.gz >out 2>/dev/null &&
+	test_grep "^kbuild: applied one.patch.gz to tree: 1 patches, 1 files$" out &&
+	bzip2 -c series/0001-sched.patch >two.patch.bz2 && zstd -q -c series/0001-sched.patch >three.patch.zst &&
+	"$KBUILD" patch --tree tree --unpatch >/dev/null &&
+	"$KBUILD" patch --tree tree --patch two.patch.bz2 >/dev/null 2>&1 && "$KBUILD" patch --tree tree --unpatch >/dev/null &&
+	"$KBUILD" patch --tree tree --patch three.patch.zst >/dev/null 2>&1 &&
+	test_grep "^line 2 (rt)$" tree/kernel/sched.c
+'
+
+test_expect_success 'an RT-style tarball (patches/ and its series) is unpacked and applied' '
+	make_tree &&
+	mkdir -p tb/patches && cp series/* tb/patches/ &&
+	tar -C tb -cJf patches-6.1.1-rt1.tar.xz patches &&
+	KBUILD_CACHE=$PWD/cache "$KBUILD" patch --tree tree --patch patches-6.1.1-rt1.tar.xz >out 2>/dev/null &&
+	test_grep "^kbuild: applied patches-6.1.1-rt1.tar.xz to tree: 4 patches, 3 files$" out
+'
+
+test_expect_success 'a series file naming a missing patch, an unknown option, or an empty series: exit 2' '
+	make_tree &&
+	echo "0009-missing.patch" >>series/series &&
+	test_must_fail --exit 2 "$KBUILD" patch --tree tree --patch series 2>err &&
+	test_grep "^series/series:7: error: patch '\''0009-missing.patch'\'' is missing$" err &&
+	printf "0001-sched.patch -p1 --fuzz\n" >series/series &&
+	test_must_fail --exit 2 "$KBUILD" patch --tree tree --patch series 2>err &&
+	test_grep "^series/series:1: error: unknown option '\''--fuzz'\'' for 0001-sched.patch (quilt knows -pN and -R)$" err &&
+	printf "# nothing\n" >series/series &&
+	test_must_fail --exit 2 "$KBUILD" patch --tree tree --patch series 2>err &&
+	test_grep "^series/series: error: the series lists no patches$" err &&
+	echo "just text" >notapatch &&
+	test_must_fail --exit 2 "$KBUILD" patch --tree tree --patch notapatch 2>err &&
+	test_grep "^notapatch: error: not a patch: no '\''--- '\''/'\''+++ '\'' file headers found$" err &&
+	test ! -e tree/.kbuild-patches
+'
+
+test_expect_success 'a tree carrying another series: exit 1, pointing at --unpatch' '
+	make_tree &&
+	"$KBUILD" patch --tree tree --patch series >/dev/null 2>&1 &&
+	test_must_fail --exit 1 "$KBUILD" patch --tree tree --patch series/0001-sched.patch 2>err &&
+	test_grep "carries another series (series); run '\''kbuild patch --tree tree --unpatch'\'' first" err
+'
+
+for at in stage:2 before-state after-state commit:1 commit:2 before-orig before-ledger after-ledger; do
+	test_expect_success "killed at $at: the next run leaves the series wholly applied" '
+		make_tree &&
+		snapshot tree >before &&
+		test_must_fail env KBUILD_CRASH_AT='"$at"' "$KBUILD" patch --tree tree --patch series >/dev/null 2>&1;
+		rc=$?; test $rc -ne 0 &&
+		"$KBUILD" patch --tree tree --patch series >out 2>err &&
+		"$KBUILD" patch --tree tree --status >status &&
+		test_grep "^tree: matches the ledger (3 files)$" status &&
+		test_grep "^line 2 (rt)$" tree/kernel/sched.c && test_grep "^-rt1$" tree/localversion-rt &&
+		"$KBUILD" patch --tree tree --unpatch >/dev/null &&
+		snapshot tree >after && test_cmp before after
+	'
+done
+
+test_expect_success 'killed during --unpatch: the next --unpatch finishes it' '
+	make_tree &&
+	snapshot tree >before &&
+	"$KBUILD" patch --tree tree --patch series >/dev/null 2>&1 &&
+	test_must_fail env KBUILD_CRASH_AT=rollback:1 "$KBUILD" patch --tree tree --unpatch >/dev/null 2>&1;
+	"$KBUILD" patch --tree tree --unpatch >out 2>err &&
+	test_grep "an earlier --unpatch of '\''tree'\'' was interrupted: finished it" err &&
+	snapshot tree >after && test_cmp before after
+'
+
+test_expect_success 'usage errors: exit 2' '
+	test_must_fail --exit 2 "$KBUILD" patch --patch series 2>err &&
+	test_grep "no kernel tree given" err &&
+	mkdir t &&
+	test_must_fail --exit 2 "$KBUILD" patch --tree t 2>err &&
+	test_grep "no series given (use --patch ll|DIR|FILE)" err &&
+	test_must_fail --exit 2 "$KBUILD" patch --tree t --status --unpatch 2>err &&
+	test_grep "exclude each other" err &&
+	test_must_fail --exit 3 "$KBUILD" patch --tree nope --patch x 2>err &&
+	test_grep "kernel tree '\''nope'\'': No such file or directory" err
+'
+
+test_done
