@@ -832,10 +832,13 @@ static void report_failure(const struct patch_file *p, const char *output, const
 		size_t n = nl ? (size_t)(nl - s) : strlen(s);
 
 		/* where patch saved the rejects is our staging area: not the user's business */
-		const char *saving = memmem(s, n, " -- saving rejects to file ", 27);
+		const char *saving = memmem(s, n, "saving rejects to file", 22);
 
-		if (saving)
+		if (saving) {
 			n = (size_t)(saving - s);
+			while (n && (s[n - 1] == ' ' || s[n - 1] == '-'))
+				n--;
+		}
 		if (n)
 			fprintf(stderr, "    %.*s\n", (int)n, s);
 		s += n + (nl ? 1 : 0);
