@@ -74,6 +74,22 @@ static const struct kb_option patch_options[] = {
 	{ NULL, 0, 0, NULL, NULL },
 };
 
+static const struct kb_option pipeline_options[] = {
+	{ "tree", OPT_TREE, required_argument, "DIR", "kernel source tree" },
+	{ "objdir", 'O', required_argument, "DIR", "build directory (default: build)" },
+	{ "patch", OPT_PATCH, required_argument, "ll|DIR|FILE", "patch series to apply first (see kbuild patch)" },
+	{ "source", OPT_SOURCE, required_argument, "PATH|URL", "a local copy or mirror of the series" },
+	{ "strict", OPT_STRICT, no_argument, NULL, "refuse hunks that apply only with fuzz or offset" },
+	{ "config", 'c', required_argument, "NAME|FILE", "fragment or profile to merge (see kbuild config)" },
+	{ "base", OPT_BASE, required_argument, "BASE", "base configuration (default: running)" },
+	{ "json", OPT_JSON, required_argument, "FILE", "the config verdicts as JSON" },
+	{ "allow-unmet", OPT_ALLOW_UNMET, no_argument, NULL, "exit 0 even when a requested value did not stick" },
+	{ "arch", OPT_ARCH, required_argument, "ARCH", "ARCH for make and Kconfig" },
+	{ "verbose", 'v', no_argument, NULL, "more detail" },
+	{ "help", 'h', no_argument, NULL, "show this help" },
+	{ NULL, 0, 0, NULL, NULL },
+};
+
 static const struct kb_option main_options[] = {
 	{ "help", 'h', no_argument, NULL, "show this help" },
 	{ "version", OPT_VERSION, no_argument, NULL, "show the version" },
@@ -83,7 +99,8 @@ static const struct kb_option main_options[] = {
 static void usage_main(FILE *fp)
 {
 	fprintf(fp,
-		"usage: kbuild COMMAND [OPTIONS]\n"
+		"usage: kbuild --tree SRC [-O BUILD] [--patch ll|DIR|FILE] [--config NAME|FILE]...\n"
+		"       kbuild COMMAND [OPTIONS]\n"
 		"\n"
 		"Build low-latency audio kernels and check that every requested option stuck.\n"
 		"\n"
@@ -96,6 +113,8 @@ static void usage_main(FILE *fp)
 		"\n"
 		"options:\n");
 	opt_print_help(fp, main_options);
+	fprintf(fp, "\nwithout a command, the stages run in order (patch, then config):\n");
+	opt_print_help(fp, pipeline_options);
 	fprintf(fp, "\nRun 'kbuild COMMAND --help' for a command's options.\n");
 }
 
@@ -399,6 +418,75 @@ out:
 	return ret;
 }
 
+struct pipeline_args {
+	struct patch_opts p;
+	struct config_args c;
+};
+
+static void set_pipeline(int c, const char *arg, void *ctx)
+{
+	struct pipeline_args *a = ctx;
+
+	switch (c) {
+	case OPT_TREE: a->p.tree = arg; a->c.o.tree = arg; break;
+	case OPT_PATCH: a->p.spec = arg; break;
+	case OPT_SOURCE: a->p.source = arg; break;
+	case OPT_STRICT: a->p.strict = 1; break;
+	case 'v': a->p.verbose = 1; a->c.o.verbose = 1; break;
+	default: set_config(c, arg, &a->c);
+	}
+}
+
+/* kbuild --tree SRC [--patch ll] [--config audio]...: the stages in order, stopping at the first failure. */
+static int cmd_pipeline(int argc, char **argv)
+{
+	struct pipeline_args a = { .c.configs = xcalloc((size_t)argc, sizeof(char *)) };
+	char *share = find_share(), *datadir = find_datadir(), *patchdir = NULL, *scriptdir = NULL;
+	const char *env = getenv("KBUILD_PATCHDIR");
+	int ret = parse_options(argc, argv, pipeline_options,
+				"kbuild --tree SRC [-O BUILD] [--patch ll|DIR|FILE] [--config NAME|FILE]...",
+				set_pipeline, &a);
+
+	if (ret >= 0)
+		goto out;
+	ret = KB_EUSAGE;
+	if (optind < argc) {
+		kb_error("unexpected argument '%s' (see 'kbuild --help')", argv[optind]);
+		goto out;
+	}
+	if (!a.p.tree) {
+		kb_error("no kernel tree given (use --tree DIR)");
+		goto out;
+	}
+	if (!a.p.spec && !a.c.o.nr_configs) {
+		kb_error("nothing to do: give --patch and/or --config");
+		goto out;
+	}
+	if (a.p.spec) {
+		patchdir = env && *env ? xstrdup(env) : xasprintf("%s/patches", share);
+		scriptdir = xasprintf("%s/scripts", share);
+		a.p.patchdir = patchdir;
+		a.p.scriptdir = scriptdir;
+		ret = patch_run(&a.p);
+		if (ret != KB_OK)
+			goto out;
+	}
+	ret = KB_OK;
+	if (a.c.o.nr_configs) {
+		a.c.o.objdir = a.c.o.objdir ? a.c.o.objdir : "build";
+		a.c.o.configs = a.c.configs;
+		a.c.o.datadir = datadir;
+		ret = config_run(&a.c.o);
+	}
+out:
+	free(a.c.configs);
+	free(share);
+	free(datadir);
+	free(patchdir);
+	free(scriptdir);
+	return ret;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(int argc, char **argv);
@@ -416,6 +504,14 @@ int main(int argc, char **argv)
 	char *so;
 	int c;
 
+	/* options first, no command: the whole pipeline */
+	if (argc > 1 && argv[1][0] == '-' && !str_eq(argv[1], "-h") && !str_eq(argv[1], "--help") &&
+	    !str_eq(argv[1], "--version")) {
+		int ret = cmd_pipeline(argc, argv);
+
+		fflush(stdout);
+		return ret;
+	}
 	opt_tables(main_options, &lo, &so);
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, so, lo, NULL)) != -1) {

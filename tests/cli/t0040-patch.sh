@@ -279,6 +279,19 @@ test_expect_success 'killed during --unpatch: the next --unpatch finishes it' '
 	snapshot tree >after && test_cmp before after
 '
 
+test_expect_success 'the main run without a command: --patch alone is the patch stage' '
+	make_tree &&
+	"$KBUILD" --tree tree --patch series >out 2>/dev/null &&
+	echo "kbuild: applied series to tree: 4 patches, 3 files" >expect &&
+	test_cmp expect out &&
+	test_must_fail --exit 2 "$KBUILD" --tree tree 2>err &&
+	echo "kbuild: error: nothing to do: give --patch and/or --config" >expect &&
+	test_cmp expect err &&
+	test_must_fail --exit 2 "$KBUILD" --patch series 2>err &&
+	echo "kbuild: error: no kernel tree given (use --tree DIR)" >expect &&
+	test_cmp expect err
+'
+
 test_expect_success 'usage errors: exit 2' '
 	test_must_fail --exit 2 "$KBUILD" patch --patch series 2>err &&
 	test_grep "no kernel tree given" err &&

@@ -133,6 +133,26 @@ test_expect_success '--source overrides the profile'\''s source with a local cop
 	"$KBUILD" patch --tree "$TREE" --unpatch >/dev/null 2>&1 && same_as "$KT_61"
 '
 
+test_expect_success 'the main run: kbuild --tree T --patch ll --config audio patches, then configures PREEMPT_RT=y' '
+	"$KBUILD" --tree "$TREE" --patch ll --config audio --base tinyconfig -O b >out 2>err &&
+	test_grep "^kbuild: applied ll: PREEMPT_RT for 6.1.176 (Debian linux, debian/patches-rt) to $TREE: $NPATCH patches, [0-9]* files$" out &&
+	test_grep "^kbuild: [0-9]* requested: [0-9]* ok, 0 unmet, 0 invalid, [0-9]* unknown$" out &&
+	test_grep "^CONFIG_PREEMPT_RT=y$" b/.config &&
+	"$KBUILD" --tree "$TREE" --patch ll --config audio --base tinyconfig -O b >out 2>err &&
+	test_grep "already applied" out &&
+	test_grep "^  WRITE   .*/b/.config (unchanged)$" err &&
+	"$KBUILD" patch --tree "$TREE" --unpatch >/dev/null 2>&1 && same_as "$KT_61"
+'
+
+test_expect_success 'the main run stops at a series that does not apply: no .config written' '
+	cp -r "$RT" conflict &&
+	mid=$(sed -n "36p" conflict/series) &&
+	awk "/^@@/ && !seen { inhunk = 1 } inhunk && /^-[^-]/ && !seen { print \"-a line that is not in the tree\"; seen = 1; next } { print }" \
+		"$RT/$mid" >"conflict/$mid" &&
+	test_must_fail --exit 1 "$KBUILD" --tree "$TREE" --patch conflict --config audio --base tinyconfig -O b >out 2>err &&
+	test ! -e b/.config && same_as "$KT_61"
+'
+
 test_expect_success '6.12: --patch ll applies nothing and says why' '
 	"$KBUILD" patch --tree "$KT_612" --patch ll >out 2>err &&
 	test_grep "^kbuild: nothing to apply: PREEMPT_RT is part of mainline since 6.12: the ll profile has nothing to apply to 6.12.[0-9]* (.*patches/ll/sources:[0-9]*)$" out &&
