@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include "fs.h"
 #include "log.h"
+#include "source.h"
 
 enum tok_kind { T_EOL, T_WORD, T_STRING, T_MACRO, T_OP };
 
@@ -879,21 +880,13 @@ static void parse_file(struct parser *p, const char *relpath, int optional)
 
 static void read_version(struct kconfig *kc)
 {
-	struct strbuf sb = STRBUF_INIT;
-	char *path = xasprintf("%s/Makefile", kc->srctree);
+	struct tree_version v;
 
-	if (fs_read_file(path, &sb) == 0) {
-		const char *s;
-
-		if ((s = strstr(sb.buf, "\nVERSION = ")))
-			kc->version = atoi(s + 11);
-		if ((s = strstr(sb.buf, "\nPATCHLEVEL = ")))
-			kc->patchlevel = atoi(s + 14);
-		if ((s = strstr(sb.buf, "\nSUBLEVEL = ")))
-			kc->sublevel = atoi(s + 12);
+	if (source_tree_version(kc->srctree, &v) == 0) {
+		kc->version = v.version;
+		kc->patchlevel = v.patchlevel;
+		kc->sublevel = v.sublevel;
 	}
-	free(path);
-	strbuf_release(&sb);
 }
 
 int kconfig_parse_file(struct kconfig *kc, const char *srctree, const char *path, const char *srcarch)
