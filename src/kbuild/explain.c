@@ -38,9 +38,9 @@ struct hint {
 
 static const struct hint hints[] = {
 	{ "ARCH_SUPPORTS_RT", 612,
-	  "before 6.12 the PREEMPT_RT patch series provides it: run 'kbuild --patch ll'" },
+	  "before 6.12 the PREEMPT_RT patch series provides it: run 'kbuild patch --tree SRC --patch ll'" },
 	{ "PREEMPT_RT", 612,
-	  "before 6.12 PREEMPT_RT comes with the PREEMPT_RT patch series: run 'kbuild --patch ll'" },
+	  "before 6.12 PREEMPT_RT comes with the PREEMPT_RT patch series: run 'kbuild patch --tree SRC --patch ll'" },
 	{ "BLK_DEV_IDESCSI", 0,
 	  "IDE SCSI emulation was removed in 2.6.29: libata (ATA, ATA_PIIX, SATA_AHCI) drives CD writers "
 	  "directly through SCSI CD-ROM (BLK_DEV_SR) and SCSI generic (CHR_DEV_SG)" },

@@ -69,7 +69,7 @@ static const struct kb_option patch_options[] = {
 	{ "unpatch", OPT_UNPATCH, no_argument, NULL, "reverse exactly what the ledger says was applied" },
 	{ "status", OPT_STATUS, no_argument, NULL, "which series is applied, and whether the tree still matches it" },
 	{ "strict", OPT_STRICT, no_argument, NULL, "refuse hunks that apply only with fuzz or offset" },
-	{ "verbose", 'v', no_argument, NULL, "more detail" },
+	{ "force", 'f', no_argument, NULL, "--unpatch even when files were edited since the series was applied" },
 	{ "help", 'h', no_argument, NULL, "show this help" },
 	{ NULL, 0, 0, NULL, NULL },
 };
@@ -141,8 +141,14 @@ static char *find_share(void)
 			cand = xasprintf(i ? "%s/../share/kbuild" : "%s/..", dir);
 			frag = xasprintf("%s/kconfig-fragments", cand);
 			if (fs_is_dir(frag)) {
+				char *real = fs_realpath(cand);
+
 				free(frag);
 				free(dir);
+				if (real) {
+					free(cand);
+					return real;
+				}
 				return cand;
 			}
 			free(frag);
@@ -377,7 +383,7 @@ static void set_patch(int c, const char *arg, void *ctx)
 	case OPT_UNPATCH: o->unpatch = 1; break;
 	case OPT_STATUS: o->status = 1; break;
 	case OPT_STRICT: o->strict = 1; break;
-	case 'v': o->verbose = 1; break;
+	case 'f': o->force = 1; break;
 	default: BUG("unhandled option %d", c);
 	}
 }

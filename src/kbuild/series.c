@@ -51,7 +51,7 @@ static int read_patch(const char *path, struct strbuf *sb, struct strbuf *err)
 			if (ret == -ENOENT) {
 				strbuf_addf(err, "%s: error: cannot decompress: '%s' is not installed\n", path,
 					    decompressors[i].tool);
-				return -ENOENT;
+				return -ENOEXEC;
 			}
 			if (ret != 0) {
 				strbuf_addf(err, "%s: error: '%s -dc' failed: corrupt or truncated\n", path,
@@ -175,6 +175,16 @@ int series_load(struct series *s, const char *spec, const char *name, struct str
 			return ret;
 		}
 		free(file);
+		file = xasprintf("%s/debian/patches-rt/series", spec);
+		if (fs_is_file(file)) {
+			char *dir = xasprintf("%s/debian/patches-rt", spec);
+
+			ret = load_series_file(s, dir, file, err);
+			free(dir);
+			free(file);
+			return ret;
+		}
+		free(file);
 		file = xasprintf("%s/patches/series", spec);
 		if (fs_is_file(file)) {
 			char *dir = xasprintf("%s/patches", spec);
@@ -185,7 +195,8 @@ int series_load(struct series *s, const char *spec, const char *name, struct str
 			return ret;
 		}
 		free(file);
-		strbuf_addf(err, "%s: error: no 'series' file in this directory (nor in patches/)\n", spec);
+		strbuf_addf(err, "%s: error: no 'series' file in this directory (nor in patches/ or debian/patches-rt/)\n",
+			    spec);
 		return -ENOENT;
 	}
 	if (!fs_is_file(spec)) {
@@ -829,8 +840,7 @@ static void report_failure(const struct patch_file *p, const char *output, const
 		kb_diag(KB_ERROR, p->path, 0, "does not apply");
 	for (const char *s = output; *s;) {
 		const char *nl = strchr(s, '\n');
-		size_t n = nl ? (size_t)(nl - s) : strlen(s);
-
+		size_t full = nl ? (size_t)(nl - s) : strlen(s), n = full;
 		/* where patch saved the rejects is our staging area: not the user's business */
 		const char *saving = memmem(s, n, "saving rejects to file", 22);
 
@@ -841,7 +851,7 @@ static void report_failure(const struct patch_file *p, const char *output, const
 		}
 		if (n)
 			fprintf(stderr, "    %.*s\n", (int)n, s);
-		s += n + (nl ? 1 : 0);
+		s += full + (nl ? 1 : 0);
 	}
 	if (fs_read_file(rej, &rtext) == 0 && rtext.len) {
 		fprintf(stderr, "    reject:\n");
@@ -1040,6 +1050,16 @@ static int same_series(const struct ledger *l, const struct series *s)
 	return 1;
 }
 
+static void sync_tree(const char *tree)
+{
+	int fd = open(tree, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		syncfs(fd);
+		close(fd);
+	}
+}
+
 /* Move the staged result into the tree. The STATE file is the point of no return. */
 static int commit(struct txn *t, struct ledger *l, struct strbuf *err)
 {
@@ -1051,6 +1071,8 @@ static int commit(struct txn *t, struct ledger *l, struct strbuf *err)
 	ledger_write(l, &text);
 	if ((ret = write_text(path, &text)) < 0)
 		goto out;
+	/* the staged copies must be on disk before the point of no return: power loss, not just kill -9 */
+	sync_tree(t->tree);
 	crash_point("before-state", 0);
 	strbuf_reset(&text);
 	strbuf_addstr(&text, "commit\n");
@@ -1085,6 +1107,7 @@ static int commit(struct txn *t, struct ledger *l, struct strbuf *err)
 		ret = -errno;
 	strbuf_reset(&text);
 	ledger_write(l, &text);
+	sync_tree(t->tree);
 	crash_point("before-ledger", 0);
 	if (!ret)
 		ret = write_text(final_ledger, &text);
@@ -1100,6 +1123,24 @@ out:
 	free(final_orig);
 	free(final_ledger);
 	return ret;
+}
+
+/* Does the whole series apply backwards to the tree? (staged in txn/orig; the tree is not touched) */
+static int reverse_applies(struct txn *t, const struct series *s)
+{
+	struct strbuf err = STRBUF_INIT;
+	struct patch_result r;
+	int ok = 0;
+
+	fs_remove_tree(t->orig);
+	if (stage_files(t, t->tree, t->orig, &err) == 0) {
+		if (apply_in(t, s, t->orig, 1, 1, &r) < 0)
+			ok = 1;
+		else
+			strbuf_release(&r.out);
+	}
+	strbuf_release(&err);
+	return ok;
 }
 
 /* The tree already carries the series (by hand, or quilt): record a ledger without touching it. */
@@ -1160,7 +1201,13 @@ static enum kb_status do_apply(struct txn *t, const struct series *s)
 		free(last);
 		free(kept);
 		/* maybe the tree already carries it: applied by hand or by quilt */
-		if (adopt(t, s, &err) == 0) {
+		if (t->o->dry_run && reverse_applies(t, s)) {
+			printf("kbuild: %s is already applied to %s (found by reverse-checking; no ledger); "
+			       "--dry-run: nothing changed\n", s->name, t->show);
+			strbuf_release(&r.out);
+			goto out;
+		}
+		if (!t->o->dry_run && adopt(t, s, &err) == 0) {
 			kb_progress("LEDGER", "recorded the series found in the tree");
 			printf("kbuild: %s is already applied to %s (found by reverse-checking; no ledger was there, "
 			       "one is recorded now)\n", s->name, t->show);
@@ -1173,8 +1220,9 @@ static enum kb_status do_apply(struct txn *t, const struct series *s)
 			free(rej);
 		}
 		strbuf_release(&r.out);
-		printf("kbuild: %s does not apply to %s: patch %ld of %zu fails; the tree is unchanged\n", s->name,
-		       t->show, failed + 1, s->nr);
+		printf("kbuild: %s does not apply to %s: patch %ld of %zu fails; the tree is unchanged%s\n", s->name,
+		       t->show, failed + 1, s->nr,
+		       t->o->strict ? " (--strict: fuzz is off; it may apply without --strict)" : "");
 		st = KB_FAILED;
 		goto out;
 	}
@@ -1201,7 +1249,8 @@ static enum kb_status do_apply(struct txn *t, const struct series *s)
 		fputs(err.buf, stderr);
 		st = KB_EENV;
 	} else {
-		printf("kbuild: applied %s to %s: %zu patches, %zu files%s\n", s->name, t->show, s->nr, l.nr_files,
+		printf("kbuild: applied %s to %s: %zu patch%s, %zu file%s%s\n", s->name, t->show, s->nr,
+		       s->nr == 1 ? "" : "es", l.nr_files, l.nr_files == 1 ? "" : "s",
 		       t->fuzzy ? " (some hunks with fuzz or offset, see the notes)" : "");
 	}
 	ledger_release(&l);
@@ -1239,6 +1288,29 @@ static enum kb_status do_unpatch(struct txn *t)
 		st = KB_EENV;
 		goto out;
 	}
+	if (!t->o->force) {
+		size_t changed = 0;
+
+		for (size_t i = 0; i < l.nr_files; i++) {
+			char *p = xasprintf("%s/%s", t->tree, l.files[i].path);
+			char sha[SHA256_HEX];
+			int gone = sha256_file(p, sha) < 0;
+
+			if (gone ? !str_eq(l.files[i].sha256, "-") : !str_eq(sha, l.files[i].sha256)) {
+				if (!changed++)
+					kb_error("files in '%s' changed since the series was applied; "
+						 "--unpatch would discard those edits:", t->show);
+				fprintf(stderr, "    %s\n", l.files[i].path);
+			}
+			free(p);
+		}
+		if (changed) {
+			fprintf(stderr, "    (save them, or run 'kbuild patch --tree %s --unpatch --force')\n", t->show);
+			ledger_release(&l);
+			st = KB_FAILED;
+			goto out;
+		}
+	}
 	strbuf_addstr(&text, "unpatch\n");
 	if (write_text(marker, &text) < 0 || rollback(t->tree, final_orig, &l, &err) < 0 ||
 	    fs_remove_tree(t->ledger_dir) < 0) {
@@ -1267,6 +1339,18 @@ static enum kb_status do_status(struct txn *t)
 	struct ledger l;
 	size_t changed = 0;
 
+	{
+		char *marker = xasprintf("%s/UNPATCH", t->ledger_dir);
+		int interrupted = fs_is_file(marker);
+
+		free(marker);
+		if (interrupted) {
+			printf("%s: an interrupted --unpatch left the tree half restored; the next run finishes it\n",
+			       t->show);
+			free(ledger_path);
+			return KB_FAILED;
+		}
+	}
 	if (fs_is_dir(t->txn_dir) || !fs_is_file(ledger_path)) {
 		if (fs_is_dir(t->ledger_dir) && !fs_is_file(ledger_path)) {
 			printf("%s: an interrupted kbuild patch run left state behind; the next run repairs it\n",
@@ -1298,8 +1382,9 @@ static enum kb_status do_status(struct txn *t)
 		int gone = sha256_file(p, sha) < 0;
 
 		if (gone ? !str_eq(l.files[i].sha256, "-") : !str_eq(sha, l.files[i].sha256)) {
-			printf("%s %s\n", changed++ ? "" : "changed since the series was applied:\n ",
-			       l.files[i].path);
+			if (!changed++)
+				printf("changed since the series was applied:\n");
+			printf("  %s%s\n", l.files[i].path, gone ? " (deleted)" : "");
 		}
 		free(p);
 	}
@@ -1364,6 +1449,8 @@ enum kb_status patch_run(const struct patch_opts *o)
 			fputs(err.buf, stderr);
 			/* a checksum mismatch is a failed check; the rest is bad input or no source */
 			st = ret == -EBADMSG ? KB_FAILED : ret == -ENOENT || ret == -EINVAL ? KB_EUSAGE : KB_EENV;
+			if (ret == -ENOTDIR)
+				st = KB_EENV;
 			goto out;
 		}
 	}
@@ -1371,10 +1458,14 @@ enum kb_status patch_run(const struct patch_opts *o)
 		printf("kbuild: nothing to apply: %s\n", src.why_none);
 		goto out;
 	}
-	if (series_load(&s, src.spec, src.name, &err) < 0) {
-		fputs(err.buf, stderr);
-		st = KB_EUSAGE;
-		goto out;
+	{
+		int ret = series_load(&s, src.spec, src.name, &err);
+
+		if (ret < 0) {
+			fputs(err.buf, stderr);
+			st = ret == -ENOEXEC ? KB_EENV : KB_EUSAGE; /* a missing xz/zstd/bzip2 is the machine's */
+			goto out;
+		}
 	}
 	if (patch_check_paths(&s, o->tree, &err) < 0) {
 		fputs(err.buf, stderr);

@@ -51,6 +51,7 @@ struct patch_opts {
 	int unpatch;
 	int status;
 	int strict;
+	int force;               /* --unpatch even over edits made since */
 	int verbose;
 };
 

@@ -277,9 +277,9 @@ static int resolve_ll(const struct source_opts *o, struct series_source *out, st
 	int ret, lineno = 0, found = 0;
 
 	if ((ret = source_tree_version(o->tree, &v)) < 0) {
-		strbuf_addf(err, "kbuild: error: cannot read the kernel version from '%s/Makefile'\n", o->tree);
+		strbuf_addf(err, "kbuild: error: '%s' is not a kernel tree: no version in its Makefile\n", o->tree);
 		free(file);
-		return -EINVAL;
+		return -ENOTDIR;
 	}
 	if ((ret = fs_read_file(file, &sb)) < 0) {
 		strbuf_addf(err, "%s: error: cannot read the ll profile: %s\n", file, strerror(-ret));
@@ -327,8 +327,10 @@ static int resolve_ll(const struct source_opts *o, struct series_source *out, st
 					      v.version, v.patchlevel, v.sublevel, f[2]);
 			ret = out->spec ? 0 : -EIO;
 		} else if (str_eq(f[1], "tarball") || str_eq(f[1], "dir")) {
+			/* a relative path in the profile is relative to patches/ll/, like dir rules */
+			int relative = f[2][0] != '/' && !is_url(f[2]);
 			char *loc = o->override ? xstrdup(o->override)
-				  : str_eq(f[1], "dir") ? xasprintf("%s/ll/%s", o->patchdir, f[2]) : xstrdup(f[2]);
+				  : relative ? xasprintf("%s/ll/%s", o->patchdir, f[2]) : xstrdup(f[2]);
 
 			if (str_eq(f[1], "tarball") && !f[3]) {
 				strbuf_addf(err, "%s:%d: error: a tarball needs its sha256\n", file, lineno);

@@ -110,7 +110,10 @@ test_expect_success '--status names files edited since, and exits 1' '
 	test_must_fail --exit 1 "$KBUILD" patch --tree tree --status >out &&
 	test_grep "^changed since the series was applied:$" out &&
 	test_grep "^  kernel/sched.c$" out &&
-	test_grep "^tree: 1 of 3 patched files differ from the ledger$" out
+	rm tree/localversion-rt &&
+	test_must_fail --exit 1 "$KBUILD" patch --tree tree --status >out &&
+	test_grep "^  localversion-rt (deleted)$" out &&
+	test_grep "^tree: 2 of 3 patched files differ from the ledger$" out
 '
 
 test_expect_success '--unpatch: byte-identical to before, modes too, no leftovers' '
@@ -123,6 +126,41 @@ test_expect_success '--unpatch: byte-identical to before, modes too, no leftover
 	snapshot tree >after && test_cmp before after &&
 	test ! -e tree/.kbuild-patches &&
 	! find tree -name "*.orig" -o -name "*.rej" -o -name "*kbuild-tmp*" | grep .
+'
+
+test_expect_success '--unpatch refuses to discard edits made since; --force does it' '
+	make_tree &&
+	snapshot tree >before &&
+	"$KBUILD" patch --tree tree --patch series >/dev/null 2>&1 &&
+	echo "my edit" >>tree/kernel/sched.c &&
+	test_must_fail --exit 1 "$KBUILD" patch --tree tree --unpatch 2>err &&
+	cat >expect <<-\EOT &&
+	kbuild: error: files in '\''tree'\'' changed since the series was applied; --unpatch would discard those edits:
+	    kernel/sched.c
+	    (save them, or run '\''kbuild patch --tree tree --unpatch --force'\'')
+	EOT
+	test_cmp expect err &&
+	test_grep "^my edit$" tree/kernel/sched.c &&
+	"$KBUILD" patch --tree tree --unpatch --force >/dev/null &&
+	snapshot tree >after && test_cmp before after
+'
+
+test_expect_success '--dry-run on a tree that carries the series without a ledger writes nothing' '
+	make_tree &&
+	"$KBUILD" patch --tree tree --patch series >/dev/null 2>&1 &&
+	rm -rf tree/.kbuild-patches &&
+	"$KBUILD" patch --tree tree --patch series --dry-run >out 2>/dev/null &&
+	test_grep "is already applied to tree (found by reverse-checking; no ledger); --dry-run: nothing changed$" out &&
+	test ! -e tree/.kbuild-patches
+'
+
+test_expect_success '--status after an interrupted --unpatch says so, exit 1' '
+	make_tree &&
+	"$KBUILD" patch --tree tree --patch series >/dev/null 2>&1 &&
+	test_must_fail env KBUILD_CRASH_AT=rollback:1 "$KBUILD" patch --tree tree --unpatch >/dev/null 2>&1;
+	test_must_fail --exit 1 "$KBUILD" patch --tree tree --status >out &&
+	echo "tree: an interrupted --unpatch left the tree half restored; the next run finishes it" >expect &&
+	test_cmp expect out
 '
 
 test_expect_success '--dry-run checks the whole series and changes nothing' '
@@ -214,7 +252,7 @@ test_expect_success 'a single compressed patch file is a series of one' '
 	make_tree &&
 	gzip -c series/0001-sched.patch >one.patch.gz &&
 	"$KBUILD" patch --tree tree --patch one.patch.gz >out 2>/dev/null &&
-	test_grep "^kbuild: applied one.patch.gz to tree: 1 patches, 1 files$" out &&
+	test_grep "^kbuild: applied one.patch.gz to tree: 1 patch, 1 file$" out &&
 	bzip2 -c series/0001-sched.patch >two.patch.bz2 && zstd -q -c series/0001-sched.patch >three.patch.zst &&
 	"$KBUILD" patch --tree tree --unpatch >/dev/null &&
 	"$KBUILD" patch --tree tree --patch two.patch.bz2 >/dev/null 2>&1 && "$KBUILD" patch --tree tree --unpatch >/dev/null &&

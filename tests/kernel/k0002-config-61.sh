@@ -11,7 +11,7 @@ test_expect_success '--config audio on vanilla 6.1: PREEMPT_RT unmet naming EXPE
 	cat >expect <<-\EOT &&
 	kconfig-fragments/preempt.config:10: error: PREEMPT_RT: requested y, got n: depends on EXPERT [=y] && ARCH_SUPPORTS_RT [=n]
 	    ARCH_SUPPORTS_RT has no prompt and nothing selects it in this tree
-	    hint: before 6.12 the PREEMPT_RT patch series provides it: run '\''kbuild --patch ll'\''
+	    hint: before 6.12 the PREEMPT_RT patch series provides it: run '\''kbuild patch --tree SRC --patch ll'\''
 	EOT
 	grep -A2 "^kconfig-fragments/preempt.config:10: error:" err >actual &&
 	test_cmp expect actual &&
@@ -29,7 +29,7 @@ r = json.load(open(\"r.json\"))
 rt = [x for x in r[\"requested\"] if x[\"symbol\"] == \"PREEMPT_RT\"]
 want = {\"symbol\": \"PREEMPT_RT\", \"requested\": \"y\", \"actual\": \"n\", \"status\": \"unmet\",
         \"reason\": \"depends on EXPERT [=y] && ARCH_SUPPORTS_RT [=n]\",
-        \"detail\": \"ARCH_SUPPORTS_RT has no prompt and nothing selects it in this tree; hint: before 6.12 the PREEMPT_RT patch series provides it: run \x27kbuild --patch ll\x27\",
+        \"detail\": \"ARCH_SUPPORTS_RT has no prompt and nothing selects it in this tree; hint: before 6.12 the PREEMPT_RT patch series provides it: run \x27kbuild patch --tree SRC --patch ll\x27\",
         \"file\": \"kconfig-fragments/preempt.config\", \"line\": 10}
 assert rt == [want], rt
 pm = [x for x in r[\"choices\"] if x[\"choice\"] == \"Preemption Model\"]
@@ -72,7 +72,7 @@ test_expect_success 'explain ARCH_SUPPORTS_RT: nothing selects it' '
 	  prompt:      (none: only defaults and selects set it)
 	  selected by: (nothing in this tree)
 	  to be y:     has no prompt and nothing selects it in this tree
-	    hint: before 6.12 the PREEMPT_RT patch series provides it: run '\''kbuild --patch ll'\''
+	    hint: before 6.12 the PREEMPT_RT patch series provides it: run '\''kbuild patch --tree SRC --patch ll'\''
 	EOT
 	test_cmp expect out
 '

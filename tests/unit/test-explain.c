@@ -82,11 +82,11 @@ int main(void)
 	EXPLAINS("PREEMPT_RT", "y", NULL,
 		 "unmet: depends on !BROKEN_MENU [=n] && EXPERT [=y] && ARCH_SUPPORTS_RT [=n]\n"
 		 "    ARCH_SUPPORTS_RT has no prompt and nothing selects it in this tree\n"
-		 "    hint: before 6.12 the PREEMPT_RT patch series provides it: run 'kbuild --patch ll'",
+		 "    hint: before 6.12 the PREEMPT_RT patch series provides it: run 'kbuild patch --tree SRC --patch ll'",
 		 "unmet dependency: whole expression with values, the promptless term, the ll hint");
 	EXPLAINS("ARCH_SUPPORTS_RT", "y", NULL,
 		 "unmet: has no prompt and nothing selects it in this tree\n"
-		 "    hint: before 6.12 the PREEMPT_RT patch series provides it: run 'kbuild --patch ll'",
+		 "    hint: before 6.12 the PREEMPT_RT patch series provides it: run 'kbuild patch --tree SRC --patch ll'",
 		 "promptless symbol nothing selects, with its hint");
 	EXPLAINS("HAVE_BAR", "y", NULL, "unmet: has no prompt; only selected by USE_BAR [=n]",
 		 "promptless symbol whose only selector is off");
@@ -175,7 +175,7 @@ int main(void)
 		       "  selected by: (nothing in this tree)\n"
 		       "  to be y:     depends on !BROKEN_MENU [=n] && EXPERT [=y] && ARCH_SUPPORTS_RT [=n]\n"
 		       "    ARCH_SUPPORTS_RT has no prompt and nothing selects it in this tree\n"
-		       "    hint: before 6.12 the PREEMPT_RT patch series provides it: run 'kbuild --patch ll'\n",
+		       "    hint: before 6.12 the PREEMPT_RT patch series provides it: run 'kbuild patch --tree SRC --patch ll'\n",
 		       "explain report for PREEMPT_RT");
 		strbuf_reset(&sb);
 		is_int(explain_symbol(&ctx, "SND_TIMER", &sb), 0, "explain knows SND_TIMER");
