@@ -162,39 +162,25 @@ static int load_series_file(struct series *s, const char *dir, const char *file,
 
 int series_load(struct series *s, const char *spec, const char *name, struct strbuf *err)
 {
-	char *file;
 	int ret;
 
 	memset(s, 0, sizeof(*s));
 	s->name = xstrdup(name ? name : spec);
 	if (fs_is_dir(spec)) {
-		file = xasprintf("%s/series", spec);
-		if (fs_is_file(file)) {
-			ret = load_series_file(s, spec, file, err);
-			free(file);
-			return ret;
-		}
-		free(file);
-		file = xasprintf("%s/debian/patches-rt/series", spec);
-		if (fs_is_file(file)) {
-			char *dir = xasprintf("%s/debian/patches-rt", spec);
+		/* a quilt directory, a Debian source package, an unpacked RT tarball */
+		static const char *const subdirs[] = { "", "/debian/patches-rt", "/patches" };
 
-			ret = load_series_file(s, dir, file, err);
+		for (size_t i = 0; i < ARRAY_SIZE(subdirs); i++) {
+			char *dir = xasprintf("%s%s", spec, subdirs[i]);
+			char *file = xasprintf("%s/series", dir);
+			int found = fs_is_file(file);
+
+			ret = found ? load_series_file(s, dir, file, err) : 0;
 			free(dir);
 			free(file);
-			return ret;
+			if (found)
+				return ret;
 		}
-		free(file);
-		file = xasprintf("%s/patches/series", spec);
-		if (fs_is_file(file)) {
-			char *dir = xasprintf("%s/patches", spec);
-
-			ret = load_series_file(s, dir, file, err);
-			free(dir);
-			free(file);
-			return ret;
-		}
-		free(file);
 		strbuf_addf(err, "%s: error: no 'series' file in this directory (nor in patches/ or debian/patches-rt/)\n",
 			    spec);
 		return -ENOENT;
