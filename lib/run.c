@@ -60,19 +60,22 @@ fail:
 	_exit(127);
 }
 
-int run_command(const struct run_cmd *cmd)
+int run_start(const struct run_cmd *cmd, pid_t *pidp, int *outfd)
 {
 	int pipefd[2] = { -1, -1 }, errpipe[2];
 	int status, err = 0;
 	ssize_t n;
 	pid_t pid;
 
+	*pidp = -1;
+	if (outfd)
+		*outfd = -1;
 	/* a missing directory must not look like a missing program */
 	if (cmd->dir && access(cmd->dir, X_OK) < 0)
 		return errno == ENOENT ? -ENOTDIR : -errno;
 	if (pipe2(errpipe, O_CLOEXEC) < 0)
 		return -errno;
-	if (cmd->out && pipe2(pipefd, O_CLOEXEC) < 0) {
+	if (outfd && pipe2(pipefd, O_CLOEXEC) < 0) {
 		err = -errno;
 		close(errpipe[0]);
 		close(errpipe[1]);
@@ -82,10 +85,12 @@ int run_command(const struct run_cmd *cmd)
 	pid = fork();
 	if (pid < 0) {
 		err = -errno;
-		goto out;
+		goto fail;
 	}
 	if (pid == 0) {
 		signal(SIGPIPE, SIG_DFL);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
 		if (pipefd[0] >= 0)
 			close(pipefd[0]);
 		close(errpipe[0]);
@@ -93,12 +98,60 @@ int run_command(const struct run_cmd *cmd)
 	}
 	close(errpipe[1]);
 	errpipe[1] = -1;
-	if (cmd->out) {
+	/* the child closes errpipe by exec (O_CLOEXEC) or writes why exec failed */
+	do
+		n = read(errpipe[0], &err, sizeof(err));
+	while (n < 0 && errno == EINTR);
+	close(errpipe[0]);
+	if (n == (ssize_t)sizeof(err)) {
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+		err = -err;
+		errpipe[0] = -1;
+		goto fail;
+	}
+	if (outfd) {
 		close(pipefd[1]);
-		pipefd[1] = -1;
+		*outfd = pipefd[0];
+	}
+	*pidp = pid;
+	return 0;
+fail:
+	if (pipefd[0] >= 0)
+		close(pipefd[0]);
+	if (pipefd[1] >= 0)
+		close(pipefd[1]);
+	if (errpipe[1] >= 0) {
+		close(errpipe[0]);
+		close(errpipe[1]);
+	}
+	return err;
+}
+
+int run_wait(pid_t pid)
+{
+	int status;
+
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR)
+			return -errno;
+	}
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+int run_command(const struct run_cmd *cmd)
+{
+	int fd, err;
+	ssize_t n;
+	pid_t pid;
+
+	err = run_start(cmd, &pid, cmd->out ? &fd : NULL);
+	if (err < 0)
+		return err;
+	if (cmd->out) {
 		for (;;) {
 			strbuf_grow(cmd->out, 8192);
-			n = read(pipefd[0], cmd->out->buf + cmd->out->len, 8192);
+			n = read(fd, cmd->out->buf + cmd->out->len, 8192);
 			if (n < 0 && errno == EINTR)
 				continue;
 			if (n <= 0)
@@ -106,28 +159,9 @@ int run_command(const struct run_cmd *cmd)
 			cmd->out->len += (size_t)n;
 			cmd->out->buf[cmd->out->len] = '\0';
 		}
+		close(fd);
 	}
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR) {
-			err = -errno;
-			goto out;
-		}
-	}
-	n = read(errpipe[0], &err, sizeof(err));
-	if (n == (ssize_t)sizeof(err)) {
-		err = -err;
-		goto out;
-	}
-	err = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-out:
-	if (pipefd[0] >= 0)
-		close(pipefd[0]);
-	if (pipefd[1] >= 0)
-		close(pipefd[1]);
-	close(errpipe[0]);
-	if (errpipe[1] >= 0)
-		close(errpipe[1]);
-	return err;
+	return run_wait(pid);
 }
 
 static void add_quoted(struct strbuf *sb, const char *s)

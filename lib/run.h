@@ -2,6 +2,7 @@
 #ifndef KB_RUN_H
 #define KB_RUN_H
 
+#include <sys/types.h>
 #include "strbuf.h"
 
 struct run_cmd {
@@ -19,6 +20,14 @@ struct run_cmd {
  * -ENOTDIR: no such directory to run it in).
  */
 int run_command(const struct run_cmd *cmd);
+/*
+ * Start without waiting: with `outfd` non-NULL, stdout (and stderr when
+ * merge_err) come through a pipe whose read end is returned there. 0 with
+ * the child's pid, or -errno as run_command (nothing left running).
+ */
+int run_start(const struct run_cmd *cmd, pid_t *pid, int *outfd);
+/* Wait for a started child: its exit status, 128+signal, or -errno. */
+int run_wait(pid_t pid);
 /* Is `prog` an executable somewhere in PATH? */
 int run_have_program(const char *prog);
 /* Shell-quoted rendering of argv for V=1 output (caller frees). */

@@ -124,8 +124,9 @@ static enum kb_status run_kconfig_target(const struct config_opts *o, const char
 	char *kc = config_file ? xasprintf("KCONFIG_CONFIG=%s", config_file) : NULL;
 	const char *arch = config_arch(o->arch);
 	char *archarg = arch ? xasprintf("ARCH=%s", arch) : NULL;
+	char *ccarg = o->cc ? xasprintf("CC=%s", o->cc) : NULL;
 	const char *argv[12];
-	const char *env[] = { "MAKEFLAGS=", "MAKELEVEL=", "MFLAGS=", "MAKEOVERRIDES=", NULL };
+	const char *env[16] = { "MAKEFLAGS=", "MAKELEVEL=", "MFLAGS=", "MAKEOVERRIDES=", NULL };
 	struct strbuf out = STRBUF_INIT;
 	struct run_cmd cmd = { .argv = argv, .env = env, .out = &out, .merge_err = 1 };
 	enum kb_status st = KB_OK;
@@ -140,8 +141,12 @@ static enum kb_status run_kconfig_target(const struct config_opts *o, const char
 		argv[n++] = kc;
 	if (archarg)
 		argv[n++] = archarg;
+	if (ccarg)
+		argv[n++] = ccarg;
 	argv[n++] = target;
 	argv[n] = NULL;
+	for (size_t i = 0, e = 4; o->env && o->env[i] && e < ARRAY_SIZE(env) - 1; i++)
+		env[e++] = o->env[i];
 	if (o->verbose) {
 		char *line = run_format(&cmd);
 		fprintf(stderr, "%s\n", line);
@@ -165,6 +170,7 @@ static enum kb_status run_kconfig_target(const struct config_opts *o, const char
 	free(odir);
 	free(kc);
 	free(archarg);
+	free(ccarg);
 	return st;
 }
 

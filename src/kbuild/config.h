@@ -14,6 +14,8 @@ struct config_opts {
 	const char *json;         /* write the report here, or NULL */
 	const char *datadir;      /* where kconfig-fragments/ lives */
 	const char *arch;         /* ARCH for make and SRCARCH for Kconfig, or NULL for the host */
+	const char *cc;           /* CC= for make (the build's compiler string), or NULL */
+	const char *const *env;   /* extra environment for make (ccache, distcc), or NULL */
 	int allow_unmet;
 	int builtin_wins;
 	int verbose;

@@ -2,9 +2,13 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <limits.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <unistd.h>
 #include "config.h"
+#include "doctor.h"
+#include "install.h"
+#include "pipeline.h"
 #include "fs.h"
 #include "log.h"
 #include "opt.h"
@@ -15,7 +19,9 @@
 #define KB_VERSION "0.1"
 #endif
 
-enum { OPT_BASE = 256, OPT_CHECK, OPT_PATCH, OPT_DRY_RUN, OPT_UNPATCH, OPT_STATUS, OPT_STRICT, OPT_SOURCE, OPT_JSON, OPT_ALLOW_UNMET, OPT_ARCH, OPT_TREE, OPT_LIST, OPT_VERSION };
+enum { OPT_BASE = 256, OPT_CHECK, OPT_PATCH, OPT_DRY_RUN, OPT_UNPATCH, OPT_STATUS, OPT_STRICT, OPT_SOURCE, OPT_JSON, OPT_ALLOW_UNMET, OPT_ARCH, OPT_TREE, OPT_LIST, OPT_VERSION,
+       OPT_KERNEL, OPT_LOCALVERSION, OPT_CCACHE, OPT_DISTCC, OPT_PACKAGE, OPT_INSTALL, OPT_DESTDIR, OPT_STOP_AFTER,
+       OPT_INSTALL_DEPS, OPT_CONFIG_FILE };
 
 static const struct kb_option config_options[] = {
 	{ "tree", OPT_TREE, required_argument, "DIR", "kernel source tree" },
@@ -75,17 +81,50 @@ static const struct kb_option patch_options[] = {
 };
 
 static const struct kb_option pipeline_options[] = {
-	{ "tree", OPT_TREE, required_argument, "DIR", "kernel source tree" },
-	{ "objdir", 'O', required_argument, "DIR", "build directory (default: build)" },
+	{ "tree", OPT_TREE, required_argument, "DIR", "kernel source tree (default: the distribution's kernel source)" },
+	{ "kernel", OPT_KERNEL, required_argument, "VERSION|TARBALL|DIR",
+	  "another kernel source: a Debian version (6.12, 6.1.176), a kernel.org tarball or a tree" },
+	{ "objdir", 'O', required_argument, "DIR", "build directory (default: build/<tree name>)" },
 	{ "patch", OPT_PATCH, required_argument, "ll|DIR|FILE", "patch series to apply first (see kbuild patch)" },
 	{ "source", OPT_SOURCE, required_argument, "PATH|URL", "a local copy or mirror of the series" },
 	{ "strict", OPT_STRICT, no_argument, NULL, "refuse hunks that apply only with fuzz or offset" },
 	{ "config", 'c', required_argument, "NAME|FILE", "fragment or profile to merge (see kbuild config)" },
 	{ "base", OPT_BASE, required_argument, "BASE", "base configuration (default: running)" },
 	{ "json", OPT_JSON, required_argument, "FILE", "the config verdicts as JSON" },
-	{ "allow-unmet", OPT_ALLOW_UNMET, no_argument, NULL, "exit 0 even when a requested value did not stick" },
+	{ "allow-unmet", OPT_ALLOW_UNMET, no_argument, NULL, "go on even when a requested value did not stick" },
 	{ "arch", OPT_ARCH, required_argument, "ARCH", "ARCH for make and Kconfig" },
-	{ "verbose", 'v', no_argument, NULL, "more detail" },
+	{ "jobs", 'j', required_argument, "N", "make -jN (default: the CPU count, or the distcc slots)" },
+	{ "localversion", OPT_LOCALVERSION, required_argument, "TAG", "appended to the release (default: -ll; '' for none)" },
+	{ "ccache", OPT_CCACHE, no_argument, NULL, "compile through ccache (hits survive new build directories)" },
+	{ "distcc", OPT_DISTCC, required_argument, "HOSTS", "spread the compiles over distcc hosts ('host/4 host2/8')" },
+	{ "package", OPT_PACKAGE, required_argument, "deb|rpm|tar", "make a package with the kernel's own target" },
+	{ "install", OPT_INSTALL, no_argument, NULL, "install the kernel and modules (root; or with --destdir)" },
+	{ "destdir", OPT_DESTDIR, required_argument, "DIR", "stage the install under DIR instead of /" },
+	{ "install-deps", OPT_INSTALL_DEPS, no_argument, NULL, "install missing build prerequisites first" },
+	{ "stop-after", OPT_STOP_AFTER, required_argument, "STAGE", "source, patch, config, build or package" },
+	{ "verbose", 'v', no_argument, NULL, "more detail (make V=1)" },
+	{ "help", 'h', no_argument, NULL, "show this help" },
+	{ NULL, 0, 0, NULL, NULL },
+};
+
+static const struct kb_option doctor_options[] = {
+	{ "tree", OPT_TREE, required_argument, "DIR", "kernel source tree whose requirements table is read" },
+	{ "objdir", 'O', required_argument, "DIR", "build directory: its .config sizes the build, free space is checked there" },
+	{ "config-file", OPT_CONFIG_FILE, required_argument, "FILE", "the .config to size the build for" },
+	{ "package", OPT_PACKAGE, required_argument, "deb|rpm|tar", "also check the packaging tools" },
+	{ "jobs", 'j', required_argument, "N", "parallel jobs, for the memory estimate (default: the CPU count)" },
+	{ "install-deps", OPT_INSTALL_DEPS, no_argument, NULL, "run the command that installs what is missing" },
+	{ "verbose", 'v', no_argument, NULL, "also list the table's rows that a build does not need" },
+	{ "help", 'h', no_argument, NULL, "show this help" },
+	{ NULL, 0, 0, NULL, NULL },
+};
+
+static const struct kb_option install_options[] = {
+	{ "objdir", 'O', required_argument, "DIR", "the build directory of a built kernel" },
+	{ "tree", OPT_TREE, required_argument, "DIR", "its source tree (default: from the build directory)" },
+	{ "destdir", OPT_DESTDIR, required_argument, "DIR", "stage under DIR: nothing outside it is touched" },
+	{ "arch", OPT_ARCH, required_argument, "ARCH", "ARCH for make" },
+	{ "verbose", 'v', no_argument, NULL, "show the commands" },
 	{ "help", 'h', no_argument, NULL, "show this help" },
 	{ NULL, 0, 0, NULL, NULL },
 };
@@ -99,7 +138,7 @@ static const struct kb_option main_options[] = {
 static void usage_main(FILE *fp)
 {
 	fprintf(fp,
-		"usage: kbuild --tree SRC [-O BUILD] [--patch ll|DIR|FILE] [--config NAME|FILE]...\n"
+		"usage: kbuild [--tree SRC] [-O BUILD] [--patch ll|DIR|FILE] [--config NAME|FILE]... [--install]\n"
 		"       kbuild COMMAND [OPTIONS]\n"
 		"\n"
 		"Build low-latency audio kernels and check that every requested option stuck.\n"
@@ -110,10 +149,13 @@ static void usage_main(FILE *fp)
 		"  explain   why a symbol has its value in a build directory's .config\n"
 		"  merge     merge .config fragments without a tree (like merge_config.sh -m)\n"
 		"  kconfig   parse a tree's Kconfig files and print what they hold, time and memory\n"
+		"  doctor    check the build prerequisites against the tree's own requirements table\n"
+		"  install   install a built kernel (modules, depmod, image, initramfs, boot entry)\n"
 		"\n"
 		"options:\n");
 	opt_print_help(fp, main_options);
-	fprintf(fp, "\nwithout a command, the stages run in order (patch, then config):\n");
+	fprintf(fp, "\nwithout a command, the stages run in order: source, patch, config, prerequisites, build,\n"
+		    "package, install:\n");
 	opt_print_help(fp, pipeline_options);
 	fprintf(fp, "\nRun 'kbuild COMMAND --help' for a command's options.\n");
 }
@@ -425,71 +467,261 @@ out:
 }
 
 struct pipeline_args {
-	struct patch_opts p;
+	struct pipeline_opts o;
 	struct config_args c;
+	int bad;
 };
+
+static int parse_jobs(const char *arg, int *jobs)
+{
+	long v;
+
+	if (opt_parse_long(arg, 1, 4096, &v) < 0) {
+		kb_error("-j '%s': not a number of jobs from 1 to 4096", arg);
+		return -1;
+	}
+	*jobs = (int)v;
+	return 0;
+}
+
+static int check_package(const char *arg)
+{
+	if (str_eq(arg, "deb") || str_eq(arg, "rpm") || str_eq(arg, "tar"))
+		return 0;
+	kb_error("--package '%s': not deb, rpm or tar", arg);
+	return -1;
+}
 
 static void set_pipeline(int c, const char *arg, void *ctx)
 {
 	struct pipeline_args *a = ctx;
+	int st;
 
 	switch (c) {
-	case OPT_TREE: a->p.tree = arg; a->c.o.tree = arg; break;
-	case OPT_PATCH: a->p.spec = arg; break;
-	case OPT_SOURCE: a->p.source = arg; break;
-	case OPT_STRICT: a->p.strict = 1; break;
-	case 'v': a->p.verbose = 1; a->c.o.verbose = 1; break;
+	case OPT_TREE: a->o.tree = arg; break;
+	case OPT_KERNEL: a->o.kernel = arg; break;
+	case 'O': a->o.objdir = arg; break;
+	case OPT_PATCH: a->o.patch.spec = arg; break;
+	case OPT_SOURCE: a->o.patch.source = arg; break;
+	case OPT_STRICT: a->o.patch.strict = 1; break;
+	case 'j': a->bad |= parse_jobs(arg, &a->o.jobs) < 0; break;
+	case OPT_LOCALVERSION: a->o.localversion = arg; break;
+	case OPT_CCACHE: a->o.ccache = 1; break;
+	case OPT_DISTCC: a->o.distcc = arg; break;
+	case OPT_PACKAGE: a->bad |= check_package(arg) < 0; a->o.package = arg; break;
+	case OPT_INSTALL: a->o.install = 1; break;
+	case OPT_DESTDIR: a->o.destdir = arg; break;
+	case OPT_INSTALL_DEPS: a->o.install_deps = 1; break;
+	case OPT_STOP_AFTER:
+		st = pipeline_stage_from_name(arg);
+		if (st < 0 || st == STAGE_INSTALL) {
+			kb_error("--stop-after '%s': not source, patch, config, build or package", arg);
+			a->bad = 1;
+		} else {
+			a->o.stop_after = (enum pipeline_stage)st;
+		}
+		break;
+	case 'v': a->o.verbose = 1; a->o.patch.verbose = 1; a->c.o.verbose = 1; break;
 	default: set_config(c, arg, &a->c);
 	}
 }
 
-/* kbuild --tree SRC [--patch ll] [--config audio]...: the stages in order, stopping at the first failure. */
+/* kbuild [--tree SRC] [--patch ll] [--config audio]...: the stages in order, stopping at the first failure. */
 static int cmd_pipeline(int argc, char **argv)
 {
-	struct pipeline_args a = { .c.configs = xcalloc((size_t)argc, sizeof(char *)) };
+	struct pipeline_args a = { .c.configs = xcalloc((size_t)argc, sizeof(char *)), .o.stop_after = STAGE_ALL };
 	char *share = find_share(), *datadir = find_datadir(), *patchdir = NULL, *scriptdir = NULL;
 	const char *env = getenv("KBUILD_PATCHDIR");
 	int ret = parse_options(argc, argv, pipeline_options,
-				"kbuild --tree SRC [-O BUILD] [--patch ll|DIR|FILE] [--config NAME|FILE]...",
+				"kbuild [--tree SRC | --kernel VERSION|TARBALL|DIR] [-O BUILD] [--patch ll|DIR|FILE] "
+				"[--config NAME|FILE]... [--install]",
 				set_pipeline, &a);
 
 	if (ret >= 0)
 		goto out;
 	ret = KB_EUSAGE;
+	if (a.bad)
+		goto out;
 	if (optind < argc) {
 		kb_error("unexpected argument '%s' (see 'kbuild --help')", argv[optind]);
 		goto out;
 	}
-	if (!a.p.tree) {
-		kb_error("no kernel tree given (use --tree DIR)");
+	if (a.o.tree && a.o.kernel) {
+		kb_error("--tree and --kernel exclude each other");
 		goto out;
 	}
-	if (!a.p.spec && !a.c.o.nr_configs) {
-		kb_error("nothing to do: give --patch and/or --config");
+	if (a.o.destdir && !a.o.install) {
+		kb_error("--destdir stages an install: give --install too");
 		goto out;
 	}
-	if (a.p.spec) {
-		patchdir = env && *env ? xstrdup(env) : xasprintf("%s/patches", share);
-		scriptdir = xasprintf("%s/scripts", share);
-		a.p.patchdir = patchdir;
-		a.p.scriptdir = scriptdir;
-		ret = patch_run(&a.p);
-		if (ret != KB_OK)
-			goto out;
+	if (a.c.list) {
+		ret = config_list(datadir);
+		goto out;
 	}
-	ret = KB_OK;
-	if (a.c.o.nr_configs) {
-		a.c.o.objdir = a.c.o.objdir ? a.c.o.objdir : "build";
-		a.c.o.configs = a.c.configs;
-		a.c.o.datadir = datadir;
-		ret = config_run(&a.c.o);
-	}
+	patchdir = env && *env ? xstrdup(env) : xasprintf("%s/patches", share);
+	scriptdir = xasprintf("%s/scripts", share);
+	a.o.patch.patchdir = patchdir;
+	a.o.patch.scriptdir = scriptdir;
+	a.o.scriptdir = scriptdir;
+	a.o.config = a.c.o;
+	a.o.config.configs = a.c.configs;
+	a.o.config.datadir = datadir;
+	a.o.argc = argc;
+	a.o.argv = argv;
+	ret = pipeline_run(&a.o);
 out:
 	free(a.c.configs);
 	free(share);
 	free(datadir);
 	free(patchdir);
 	free(scriptdir);
+	return ret;
+}
+
+struct doctor_args {
+	struct doctor_opts o;
+	const char *objdir;
+	int bad;
+};
+
+static void set_doctor(int c, const char *arg, void *ctx)
+{
+	struct doctor_args *a = ctx;
+
+	switch (c) {
+	case OPT_TREE: a->o.tree = arg; break;
+	case 'O': a->objdir = arg; break;
+	case OPT_CONFIG_FILE: a->o.config = arg; break;
+	case OPT_PACKAGE: a->bad |= check_package(arg) < 0; a->o.package = arg; break;
+	case 'j': a->bad |= parse_jobs(arg, &a->o.jobs) < 0; break;
+	case OPT_INSTALL_DEPS: a->o.install = 1; break;
+	case 'v': a->o.verbose = 1; break;
+	default: BUG("unhandled option %d", c);
+	}
+}
+
+static int cmd_doctor(int argc, char **argv)
+{
+	struct doctor_args a = { 0 };
+	char *cfg = NULL;
+	int ret = parse_options(argc, argv, doctor_options,
+				"kbuild doctor --tree SRC [-O BUILD] [--config-file FILE] [--package deb|rpm|tar] [--install-deps]",
+				set_doctor, &a);
+
+	if (ret >= 0)
+		return ret;
+	if (a.bad)
+		return KB_EUSAGE;
+	if (optind < argc) {
+		kb_error("unexpected argument '%s'", argv[optind]);
+		return KB_EUSAGE;
+	}
+	if (!a.o.tree) {
+		kb_error("no kernel tree given (use --tree DIR)");
+		return KB_EUSAGE;
+	}
+	a.o.objdir = a.objdir;
+	if (!a.o.config && a.objdir) {
+		cfg = xasprintf("%s/.config", a.objdir);
+		if (fs_is_file(cfg))
+			a.o.config = cfg;
+	}
+	ret = doctor_run(&a.o);
+	free(cfg);
+	return ret;
+}
+
+struct install_args {
+	struct install_opts o;
+	const char *tree, *objdir, *arch;
+};
+
+static void set_install(int c, const char *arg, void *ctx)
+{
+	struct install_args *a = ctx;
+
+	switch (c) {
+	case OPT_TREE: a->tree = arg; break;
+	case 'O': a->objdir = arg; break;
+	case OPT_DESTDIR: a->o.destdir = arg; break;
+	case OPT_ARCH: a->arch = arg; break;
+	case 'v': a->o.make.verbose = 1; break;
+	default: BUG("unhandled option %d", c);
+	}
+}
+
+/* The source tree a build directory was made from: the "source" link the kernel's O= build leaves there. */
+static char *tree_of_objdir(const char *objdir)
+{
+	char *link = xasprintf("%s/source", objdir), *tree = fs_realpath(link);
+
+	free(link);
+	return tree;
+}
+
+static int cmd_install(int argc, char **argv)
+{
+	struct install_args a = { 0 };
+	struct build_vars vars = { .text = STRBUF_INIT };
+	char *objdir = NULL, *tree = NULL, *destdir = NULL;
+	const char *srcarch;
+	int ret = parse_options(argc, argv, install_options, "kbuild install -O BUILD [--destdir DIR]", set_install, &a);
+
+	if (ret >= 0)
+		return ret;
+	if (optind < argc) {
+		kb_error("unexpected argument '%s'", argv[optind]);
+		return KB_EUSAGE;
+	}
+	if (!a.objdir) {
+		kb_error("no build directory given (use -O BUILD)");
+		return KB_EUSAGE;
+	}
+	objdir = fs_realpath(a.objdir);
+	if (!objdir) {
+		kb_error("build directory '%s': %s", a.objdir, strerror(errno));
+		return KB_EENV;
+	}
+	tree = a.tree ? fs_realpath(a.tree) : tree_of_objdir(objdir);
+	if (!tree) {
+		kb_error("cannot tell the source tree of '%s': give --tree SRC", a.objdir);
+		ret = KB_EUSAGE;
+		goto out;
+	}
+	ret = config_check_tree(tree, config_arch(a.arch), &srcarch);
+	if (ret != KB_OK)
+		goto out;
+	if (a.o.destdir) {
+		if (fs_mkdir_p(a.o.destdir, 0755) < 0 || !(destdir = fs_realpath(a.o.destdir))) {
+			kb_error("--destdir '%s': %s", a.o.destdir, strerror(errno));
+			ret = KB_EENV;
+			goto out;
+		}
+		a.o.destdir = destdir;
+	}
+	a.o.make.tree = tree;
+	a.o.make.objdir = objdir;
+	a.o.make.arch = config_arch(a.arch);
+	a.o.make.srcarch = srcarch;
+	a.o.make.jobs = 1;
+	if (build_vars_load(&a.o.make, &vars) < 0) {
+		char *rel = xasprintf("%s/include/config/kernel.release", objdir);
+		int built = fs_is_file(rel);
+
+		free(rel);
+		/* an unbuilt directory is install_run's to refuse; a built one needs the build's make variables */
+		if (built) {
+			kb_error("'%s' was not built by kbuild (no .kbuild/make-vars): build it with kbuild first", objdir);
+			ret = KB_EENV;
+			goto out;
+		}
+	}
+	ret = install_run(&a.o);
+out:
+	build_vars_release(&vars);
+	free(objdir);
+	free(tree);
+	free(destdir);
 	return ret;
 }
 
@@ -502,6 +734,8 @@ static const struct {
 	{ "explain", cmd_explain },
 	{ "merge", cmd_merge },
 	{ "kconfig", cmd_kconfig },
+	{ "doctor", cmd_doctor },
+	{ "install", cmd_install },
 };
 
 int main(int argc, char **argv)

@@ -1490,3 +1490,39 @@ out:
 	strbuf_release(&err);
 	return st;
 }
+
+int patch_applied(const char *tree, struct applied_series *out)
+{
+	struct strbuf err = STRBUF_INIT;
+	struct ledger l;
+	char *path = xasprintf("%s/%s/ledger", tree, LEDGER_DIR);
+	int ret = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (!fs_is_file(path))
+		goto done;
+	ret = ledger_read(&l, path, &err);
+	if (ret < 0)
+		goto done;
+	out->series = xstrdup(l.series);
+	out->nr = l.nr_patches;
+	out->patches = xcalloc(l.nr_patches ? l.nr_patches : 1, sizeof(*out->patches));
+	for (size_t i = 0; i < l.nr_patches; i++) {
+		out->patches[i].name = xstrdup(l.patches[i].name);
+		memcpy(out->patches[i].sha256, l.patches[i].sha256, SHA256_HEX);
+	}
+	ledger_release(&l);
+done:
+	strbuf_release(&err);
+	free(path);
+	return ret;
+}
+
+void applied_series_release(struct applied_series *a)
+{
+	for (size_t i = 0; i < a->nr; i++)
+		free(a->patches[i].name);
+	free(a->patches);
+	free(a->series);
+	memset(a, 0, sizeof(*a));
+}

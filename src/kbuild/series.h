@@ -59,4 +59,18 @@ enum kb_status patch_run(const struct patch_opts *o);
 
 #define LEDGER_DIR ".kbuild-patches"
 
+/* What a tree's ledger says is applied (for metadata.json). */
+struct applied_series {
+	char *series;           /* NULL: no ledger, nothing applied by kbuild */
+	struct applied_patch {
+		char *name;
+		char sha256[SHA256_HEX];
+	} *patches;
+	size_t nr;
+};
+
+/* 0 (series NULL when the tree has no ledger) or -errno. */
+int patch_applied(const char *tree, struct applied_series *out);
+void applied_series_release(struct applied_series *a);
+
 #endif

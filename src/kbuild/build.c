@@ -1,0 +1,818 @@
+/* build.c - the build stage: make with progress and ETA, build.log, the first error, the object estimate */
+#define _GNU_SOURCE
+#include "build.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "fs.h"
+#include "log.h"
+#include "run.h"
+
+void build_result_release(struct build_result *r)
+{
+	free(r->release);
+	free(r->image);
+	free(r->first_error);
+	memset(r, 0, sizeof(*r));
+}
+
+void free_argv(char **argv)
+{
+	if (!argv)
+		return;
+	for (char **a = argv; *a; a++)
+		free(*a);
+	free(argv);
+}
+
+char **build_make_argv(const struct build_opts *o, const char *const *goals)
+{
+	char **argv = xcalloc(16 + 16, sizeof(char *));
+	int n = 0;
+
+	argv[n++] = xstrdup("make");
+	argv[n++] = xstrdup("-C");
+	argv[n++] = xstrdup(o->tree);
+	argv[n++] = xasprintf("O=%s", o->objdir);
+	if (o->arch)
+		argv[n++] = xasprintf("ARCH=%s", o->arch);
+	argv[n++] = xasprintf("-j%d", o->jobs > 0 ? o->jobs : 1);
+	if (o->cc)
+		argv[n++] = xasprintf("CC=%s", o->cc);
+	argv[n++] = xasprintf("LOCALVERSION=%s", o->localversion ? o->localversion : "");
+	if (o->timestamp)
+		argv[n++] = xasprintf("KBUILD_BUILD_TIMESTAMP=%s", o->timestamp);
+	argv[n++] = xstrdup("KBUILD_BUILD_USER=kbuild");
+	argv[n++] = xstrdup("KBUILD_BUILD_HOST=kbuild");
+	if (o->verbose)
+		argv[n++] = xstrdup("V=1");
+	for (size_t i = 0; goals && goals[i] && n < 30; i++)
+		argv[n++] = xstrdup(goals[i]);
+	argv[n] = NULL;
+	return argv;
+}
+
+/* ---- what make prints ---- */
+
+int build_line_is_object(const char *line)
+{
+	const char *p;
+
+	if (!starts_with(line, "  CC ") && !starts_with(line, "  AS "))
+		return 0;
+	p = line + 5;
+	while (*p == ' ')
+		p++;
+	if (starts_with(p, "[M]"))
+		p += 3;
+	while (*p == ' ')
+		p++;
+	if (!*p)
+		return 0;
+	{
+		size_t len = strcspn(p, " \n");
+		return len > 2 && p[len - 2] == '.' && p[len - 1] == 'o';
+	}
+}
+
+int build_log_no_space(const char *log)
+{
+	return strstr(log, "No space left on device") != NULL;
+}
+
+/* "path:12:5: error: ", "path:12: Error: " (gas), "path:12:5: fatal error: " */
+static int is_compiler_error(const char *line, size_t len)
+{
+	const char *colon = memchr(line, ':', len), *p;
+
+	if (!colon || colon == line || memchr(line, ' ', (size_t)(colon - line)))
+		return 0;
+	p = colon + 1;
+	if (*p < '0' || *p > '9')
+		return 0;
+	while (*p >= '0' && *p <= '9')
+		p++;
+	if (*p == ':' && p[1] >= '0' && p[1] <= '9') {
+		p++;
+		while (*p >= '0' && *p <= '9')
+			p++;
+	}
+	if (*p != ':' || p[1] != ' ')
+		return 0;
+	p += 2;
+	return starts_with(p, "error:") || starts_with(p, "fatal error:") || starts_with(p, "Error:");
+}
+
+static int is_linker_error(const char *line)
+{
+	return strstr(line, "undefined reference to") || strstr(line, "multiple definition of") ||
+	       (starts_with(line, "ld: ") && !strstr(line, "warning:")) || starts_with(line, "ld.lld: error:") ||
+	       strstr(line, "ERROR: modpost:");
+}
+
+char *build_first_error(const char *log, int context)
+{
+	const char *line = log, *hit = NULL, *fallback = NULL;
+	struct strbuf sb = STRBUF_INIT;
+
+	while (*line && !hit) {
+		size_t len = strcspn(line, "\n");
+		char *copy = xstrndup(line, len);
+
+		if (is_compiler_error(copy, len) || is_linker_error(copy))
+			hit = line;
+		else if (!fallback && starts_with(copy, "make[") && strstr(copy, "***"))
+			fallback = line;
+		else if (!fallback && (strstr(copy, "No space left on device") || strstr(copy, "Permission denied") ||
+				       strstr(copy, "Read-only file system")))
+			fallback = line;
+		free(copy);
+		line += len;
+		if (*line == '\n')
+			line++;
+	}
+	if (!hit)
+		hit = fallback;
+	if (!hit)
+		return NULL;
+	line = hit;
+	for (int i = 0; i <= context && *line; i++) {
+		size_t len = strcspn(line, "\n");
+
+		/* context is gcc's caret lines and notes, not the next progress line or make's summary */
+		if (i > 0 && (starts_with(line, "  ") ? line[2] >= 'A' && line[2] <= 'Z' : 0))
+			break;
+		if (i > 0 && starts_with(line, "make"))
+			break;
+		strbuf_add(&sb, line, len);
+		strbuf_addch(&sb, '\n');
+		line += len;
+		if (*line == '\n')
+			line++;
+	}
+	return strbuf_detach(&sb, NULL);
+}
+
+/* ---- the object estimate ---- */
+
+struct walk {
+	const char *tree;
+	const char *srcarch;
+	const struct strmap *config;
+	long count;
+	int depth;
+	struct strmap seen;
+	char **owned;
+	size_t nr_owned, alloc_owned;
+};
+
+/* Is the word after "obj-"/"foo-" enabled: y, m, objs, or $(CONFIG_X) set to y/m? 'm' for modules. */
+static int suffix_state(const struct walk *w, const char *suffix, size_t len)
+{
+	const char *c;
+
+	if (len == 1 && (*suffix == 'y' || *suffix == 'm'))
+		return *suffix;
+	if (len == 4 && !memcmp(suffix, "objs", 4))
+		return 'y';
+	c = memmem(suffix, len, "CONFIG_", 7);
+	if (c) {
+		const char *name = c + 7, *end = name;
+		const char *v;
+
+		while (end < suffix + len && ((*end >= 'A' && *end <= 'Z') || (*end >= '0' && *end <= '9') ||
+					      *end == '_' || (*end >= 'a' && *end <= 'z')))
+			end++;
+		v = strmap_getn(w->config, name, (size_t)(end - name));
+		if (v && (str_eq(v, "y") || str_eq(v, "m")))
+			return *v;
+	}
+	return 0;
+}
+
+struct mk_list {
+	char *name;  /* "obj", "lib", "snd-pcm" */
+	int state;   /* 'y' or 'm' */
+	char *words; /* the value, space-separated */
+};
+
+static void walk_dir(struct walk *w, const char *dir);
+
+/* Replace the variables an object list commonly holds; drop the rest. */
+static char *expand_word(const struct walk *w, const char *word)
+{
+	if (!strchr(word, '$'))
+		return xstrdup(word);
+	if (strstr(word, "$(SRCARCH)") || strstr(word, "$(BITS)")) {
+		struct strbuf sb = STRBUF_INIT;
+
+		for (const char *p = word; *p;) {
+			if (starts_with(p, "$(SRCARCH)")) {
+				strbuf_addstr(&sb, w->srcarch);
+				p += 10;
+			} else if (starts_with(p, "$(BITS)")) {
+				strbuf_addstr(&sb, "64");
+				p += 7;
+			} else if (*p == '$') {
+				strbuf_release(&sb);
+				return NULL;
+			} else {
+				strbuf_addch(&sb, *p++);
+			}
+		}
+		return strbuf_detach(&sb, NULL);
+	}
+	return NULL;
+}
+
+static void count_object(struct walk *w, const char *dir, const char *word, int state, struct mk_list *lists,
+			 size_t nr)
+{
+	size_t len = strlen(word);
+	int composite = 0;
+
+	if (len > 2 && !strcmp(word + len - 2, ".o")) {
+		for (size_t i = 0; i < nr; i++) {
+			if (strlen(lists[i].name) != len - 2 || memcmp(lists[i].name, word, len - 2))
+				continue;
+			if (str_eq(lists[i].name, "obj") || str_eq(lists[i].name, "lib"))
+				continue;
+			composite = 1;
+			{
+				char *copy = xstrdup(lists[i].words), *t, *save = NULL;
+
+				for (t = strtok_r(copy, " \t", &save); t; t = strtok_r(NULL, " \t", &save))
+					if (ends_with(t, ".o"))
+						w->count++;
+				free(copy);
+			}
+		}
+		if (!composite)
+			w->count++;
+		if (state == 'm')
+			w->count++; /* its .mod.o */
+	} else if (len > 1 && word[len - 1] == '/') {
+		char *sub = xasprintf("%s%s%.*s", dir, *dir ? "/" : "", (int)len - 1, word);
+
+		walk_dir(w, sub);
+		free(sub);
+	}
+}
+
+/* One directory's Kbuild (or Makefile): collect its lists, then count and recurse. */
+static void walk_dir(struct walk *w, const char *dir)
+{
+	struct strbuf text = STRBUF_INIT;
+	struct mk_list *lists = NULL;
+	size_t nr = 0, alloc = 0;
+	char *path, *line, *save = NULL;
+
+	if (w->depth > 24 || strmap_get(&w->seen, dir))
+		return;
+	{
+		char *key = xstrdup(dir);
+
+		ALLOC_GROW(w->owned, w->nr_owned + 1, w->alloc_owned);
+		w->owned[w->nr_owned++] = key;
+		strmap_put(&w->seen, key, key);
+	}
+	path = xasprintf("%s/%s%sKbuild", w->tree, dir, *dir ? "/" : "");
+	if (fs_read_file(path, &text) < 0) {
+		free(path);
+		path = xasprintf("%s/%s%sMakefile", w->tree, dir, *dir ? "/" : "");
+		if (fs_read_file(path, &text) < 0)
+			goto out;
+	}
+	/* join continuation lines */
+	for (size_t i = 0; i + 1 < text.len; i++)
+		if (text.buf[i] == '\\' && text.buf[i + 1] == '\n')
+			text.buf[i] = text.buf[i + 1] = ' ';
+	for (line = strtok_r(text.buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *hash = strchr(line, '#'), *op, *lhs, *dash;
+		int state;
+
+		if (hash)
+			*hash = '\0';
+		op = strstr(line, "+=");
+		if (!op)
+			op = strstr(line, ":=");
+		if (!op)
+			op = strstr(line, "=");
+		if (!op || op == line)
+			continue;
+		lhs = xstrndup(line, (size_t)(op - line));
+		/* trim */
+		for (char *e = lhs + strlen(lhs); e > lhs && (e[-1] == ' ' || e[-1] == '\t'); *--e = '\0')
+			;
+		{
+			char *s = lhs;
+
+			while (*s == ' ' || *s == '\t')
+				s++;
+			memmove(lhs, s, strlen(s) + 1);
+		}
+		/* obj-$(CONFIG_X), snd-timer-objs, snd-y: the suffix follows the last dash outside $(...) */
+		dash = strstr(lhs, "-$(");
+		if (!dash)
+			dash = strrchr(lhs, '-');
+		state = 0;
+		if (dash && dash != lhs && !strchr(lhs, ' '))
+			state = suffix_state(w, dash + 1, strlen(dash + 1));
+		if (state) {
+			*dash = '\0';
+			if (!strchr(lhs, '$') && (str_eq(lhs, "obj") || str_eq(lhs, "lib") || str_eq(lhs, "core") ||
+						  str_eq(lhs, "drivers") || str_eq(lhs, "libs") ||
+						  str_eq(lhs, "subdir") ||
+						  (!strstr(lhs, "flags") && !strstr(lhs, "FLAGS") &&
+						   !str_eq(lhs, "always") && !str_eq(lhs, "extra") &&
+						   !str_eq(lhs, "targets") && !starts_with(lhs, "host") &&
+						   !starts_with(lhs, "userprogs")))) {
+				ALLOC_GROW(lists, nr + 1, alloc);
+				lists[nr].name = xstrdup(lhs);
+				lists[nr].state = state;
+				lists[nr].words = xstrdup(op + (op[0] == '=' ? 1 : 2));
+				nr++;
+			}
+		}
+		free(lhs);
+	}
+	w->depth++;
+	for (size_t i = 0; i < nr; i++) {
+		int top = str_eq(lists[i].name, "obj") || str_eq(lists[i].name, "lib") ||
+			  str_eq(lists[i].name, "subdir");
+		int arch = str_eq(lists[i].name, "core") || str_eq(lists[i].name, "drivers") ||
+			   str_eq(lists[i].name, "libs");
+		char *copy, *tok, *tsave = NULL;
+
+		if (!top && !(arch && starts_with(dir, "arch/")))
+			continue;
+		copy = xstrdup(lists[i].words);
+		for (tok = strtok_r(copy, " \t", &tsave); tok; tok = strtok_r(NULL, " \t", &tsave)) {
+			char *word = expand_word(w, tok);
+
+			if (!word && starts_with(tok, "$(") && ends_with(tok, "-y)")) {
+				/* obj-y += $(mmu-y): the objects of a helper list of this directory */
+				size_t len = strlen(tok) - 5;
+
+				for (size_t j = 0; j < nr; j++) {
+					char *c2, *t2, *s2 = NULL;
+
+					if (strlen(lists[j].name) != len || memcmp(lists[j].name, tok + 2, len))
+						continue;
+					c2 = xstrdup(lists[j].words);
+					for (t2 = strtok_r(c2, " \t", &s2); t2; t2 = strtok_r(NULL, " \t", &s2))
+						if (ends_with(t2, ".o"))
+							count_object(w, dir, t2, lists[i].state, lists, nr);
+					free(c2);
+				}
+				continue;
+			}
+			if (!word)
+				continue;
+			if (arch) /* arch Makefiles name directories from the top of the tree */
+				count_object(w, "", word, lists[i].state, lists, nr);
+			else if (!str_eq(lists[i].name, "subdir") || ends_with(word, "/"))
+				count_object(w, dir, word, lists[i].state, lists, nr);
+			else {
+				char *d = xasprintf("%s/", word);
+				count_object(w, dir, d, lists[i].state, lists, nr);
+				free(d);
+			}
+			free(word);
+		}
+		free(copy);
+	}
+	w->depth--;
+out:
+	for (size_t i = 0; i < nr; i++) {
+		free(lists[i].name);
+		free(lists[i].words);
+	}
+	free(lists);
+	free(path);
+	strbuf_release(&text);
+}
+
+/* core-y/libs-y/drivers-y += dir/ lines of the top or the arch Makefile: directories named from the top. */
+static void walk_dirlist(struct walk *w, const char *makefile)
+{
+	char *mk = xasprintf("%s/%s", w->tree, makefile), *line, *save = NULL;
+	struct strbuf text = STRBUF_INIT;
+
+	if (fs_read_file(mk, &text) < 0)
+		strbuf_reset(&text);
+	for (size_t i = 0; i + 1 < text.len; i++)
+		if (text.buf[i] == '\\' && text.buf[i + 1] == '\n')
+			text.buf[i] = text.buf[i + 1] = ' ';
+	for (line = strtok_r(text.buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *op = strstr(line, "="), *dash = strchr(line, '-'), *tok, *tsave = NULL;
+		int st;
+
+		if (!op || !dash || dash > op ||
+		    !(starts_with(line, "core-") || starts_with(line, "libs-") || starts_with(line, "drivers-")))
+			continue;
+		st = suffix_state(w, dash + 1, strcspn(dash + 1, " \t+:="));
+		if (!st)
+			continue;
+		for (tok = strtok_r(op + 1, " \t", &tsave); tok; tok = strtok_r(NULL, " \t", &tsave)) {
+			char *word = expand_word(w, tok);
+
+			if (word && ends_with(word, "/"))
+				count_object(w, "", word, st, NULL, 0);
+			free(word);
+		}
+	}
+	strbuf_release(&text);
+	free(mk);
+}
+
+long build_estimate_objects(const char *tree, const char *srcarch, const struct strmap *config)
+{
+	struct walk w = { .tree = tree, .srcarch = srcarch, .config = config };
+	char *archdir = xasprintf("arch/%s", srcarch);
+
+	strmap_init(&w.seen);
+	walk_dir(&w, "");
+	/* lib/ comes from the top Makefile's libs-y, the arch's own from its Makefile ($(ARCH_CORE) in Kbuild) */
+	walk_dirlist(&w, "Makefile");
+	{
+		char *mk = xasprintf("%s/Makefile", archdir);
+
+		walk_dirlist(&w, mk);
+		free(mk);
+	}
+	/* built outside obj-y: the boot image's setup and decompressor, and objtool (counted on 6.12) */
+	if (str_eq(srcarch, "x86")) {
+		const char *v = strmap_get(config, "OBJTOOL");
+
+		w.count += 36 + (v && str_eq(v, "y") ? 19 : 0);
+	}
+	for (size_t i = 0; i < w.nr_owned; i++)
+		free(w.owned[i]);
+	free(w.owned);
+	strmap_release(&w.seen);
+	free(archdir);
+	return w.count;
+}
+
+/* ---- running make ---- */
+
+static volatile sig_atomic_t interrupted;
+static volatile pid_t make_pid;
+
+static void on_signal(int sig)
+{
+	interrupted = sig;
+	if (make_pid > 0)
+		kill(make_pid, sig);
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void fmt_duration(char *buf, size_t n, double s)
+{
+	long t = (long)(s + 0.5);
+
+	if (t >= 3600)
+		snprintf(buf, n, "%ldh%02ldm", t / 3600, t / 60 % 60);
+	else if (t >= 60)
+		snprintf(buf, n, "%ldm%02lds", t / 60, t % 60);
+	else
+		snprintf(buf, n, "%lds", t);
+}
+
+struct progress {
+	int tty;
+	int width;
+	long done, total;   /* total <= 0: unknown */
+	double start, last_draw;
+	int last_decile;
+	char current[256];
+	int drawn;
+};
+
+static void progress_text(const struct progress *p, char *buf, size_t n)
+{
+	char el[32], eta[32];
+	double t = now() - p->start;
+
+	fmt_duration(el, sizeof(el), t);
+	if (p->total > 0) {
+		long pct = p->done * 100 / p->total;
+
+		if (pct > 99)
+			pct = 99;
+		if (p->done >= 20 && p->done < p->total) {
+			fmt_duration(eta, sizeof(eta), t / (double)p->done * (double)(p->total - p->done));
+			snprintf(buf, n, "%3ld%% %ld/%ld objects, %s, ETA %s", pct, p->done, p->total, el, eta);
+		} else {
+			snprintf(buf, n, "%3ld%% %ld/%ld objects, %s", pct, p->done, p->total, el);
+		}
+	} else {
+		snprintf(buf, n, "%ld objects, %s", p->done, el);
+	}
+}
+
+static void progress_update(struct progress *p, const char *line)
+{
+	char text[160];
+
+	if (p->tty) {
+		double t = now();
+		const char *cur = line + 2;
+
+		while (*cur == ' ')
+			cur++;
+		snprintf(p->current, sizeof(p->current), "%s", cur);
+		if (t - p->last_draw < 0.1)
+			return;
+		p->last_draw = t;
+		progress_text(p, text, sizeof(text));
+		fprintf(stderr, "\r\033[K  MAKE    %.*s  %.*s", p->width - 12 > 0 ? p->width - 12 : 0, text,
+			(int)(p->width - 14 - (int)strlen(text) > 0 ? p->width - 14 - (int)strlen(text) : 0),
+			p->current);
+		p->drawn = 1;
+		return;
+	}
+	if (p->total > 0) {
+		int decile = (int)(p->done * 10 / p->total);
+
+		if (decile > 9)
+			decile = 9;
+		if (decile > p->last_decile) {
+			p->last_decile = decile;
+			progress_text(p, text, sizeof(text));
+			kb_progress("MAKE", "%s", text);
+		}
+	} else if (p->done % 500 == 0) {
+		progress_text(p, text, sizeof(text));
+		kb_progress("MAKE", "%s", text);
+	}
+}
+
+static void progress_end(struct progress *p)
+{
+	if (p->tty && p->drawn)
+		fputs("\r\033[K", stderr);
+}
+
+/* Objects already in the build directory: a resumed build does not compile them again. */
+static long count_objects(const char *dir, int depth)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	long n = 0;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		if (e->d_type == DT_DIR && depth < 24) {
+			char *sub = xasprintf("%s/%s", dir, e->d_name);
+			n += count_objects(sub, depth + 1);
+			free(sub);
+		} else if (ends_with(e->d_name, ".o")) {
+			n++;
+		}
+	}
+	closedir(d);
+	return n;
+}
+
+static int read_config_map(const char *path, struct strmap *m, struct strbuf *keep)
+{
+	char *line, *save = NULL;
+
+	if (fs_read_file(path, keep) < 0)
+		return -errno;
+	for (line = strtok_r(keep->buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *eq;
+
+		if (!starts_with(line, "CONFIG_") || !(eq = strchr(line, '=')))
+			continue;
+		*eq = '\0';
+		strmap_put(m, line + 7, eq + 1);
+	}
+	return 0;
+}
+
+static const char *image_for(const char *srcarch)
+{
+	if (str_eq(srcarch, "x86"))
+		return "bzImage";
+	if (str_eq(srcarch, "arm64") || str_eq(srcarch, "riscv"))
+		return "Image.gz";
+	if (str_eq(srcarch, "arm"))
+		return "zImage";
+	return "vmlinux";
+}
+
+int build_run(const struct build_opts *o, struct build_result *r)
+{
+	struct strmap cfg;
+	struct strbuf cfgtext = STRBUF_INIT, pending = STRBUF_INIT, log = STRBUF_INIT;
+	const char *goals[4];
+	char **argv;
+	char *cfgpath = xasprintf("%s/.config", o->objdir), *logpath = xasprintf("%s/build.log", o->objdir);
+	const char *image = image_for(o->srcarch);
+	struct run_cmd cmd = { .env = o->env, .merge_err = 1 };
+	struct sigaction sa = { .sa_handler = on_signal }, old_int, old_term;
+	struct progress p = { .tty = o->progress, .width = 80, .last_decile = 0 };
+	int fd = -1, logfd, ret, ng = 0;
+	pid_t pid;
+
+	memset(r, 0, sizeof(*r));
+	strmap_init(&cfg);
+	read_config_map(cfgpath, &cfg, &cfgtext);
+	if (o->targets) {
+		for (; ng < 3 && o->targets[ng]; ng++)
+			goals[ng] = o->targets[ng];
+	} else {
+		goals[ng++] = image;
+		if (strmap_get(&cfg, "MODULES") && str_eq(strmap_get(&cfg, "MODULES"), "y"))
+			goals[ng++] = "modules";
+	}
+	goals[ng] = NULL;
+	r->image = str_eq(image, "vmlinux") ? xstrdup("vmlinux") : xasprintf("arch/%s/boot/%s", o->srcarch, image);
+	r->estimate = build_estimate_objects(o->tree, o->srcarch, &cfg) - count_objects(o->objdir, 0);
+	if (r->estimate < 0)
+		r->estimate = 0;
+	p.total = r->estimate;
+	if (p.tty) {
+		struct winsize ws;
+
+		if (ioctl(2, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 20)
+			p.width = ws.ws_col;
+	}
+	argv = build_make_argv(o, goals);
+	cmd.argv = (const char *const *)argv;
+	logfd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (logfd < 0) {
+		ret = -errno;
+		kb_error("cannot write '%s': %s", logpath, strerror(-ret));
+		r->no_space = ret == -ENOSPC;
+		ret = KB_EENV;
+		goto out;
+	}
+	{
+		char *line = run_format(&cmd);
+
+		dprintf(logfd, "# %s\n", line);
+		if (o->verbose)
+			fprintf(stderr, "%s\n", line);
+		else
+			kb_progress("MAKE", "%s (-j%d, log: %s)", goals[1] ? "image and modules" : goals[0], o->jobs,
+				    logpath);
+		free(line);
+	}
+	interrupted = 0;
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	p.start = now();
+	ret = run_start(&cmd, &pid, &fd);
+	if (ret < 0) {
+		sigaction(SIGINT, &old_int, NULL);
+		sigaction(SIGTERM, &old_term, NULL);
+		kb_error("cannot run 'make': %s", ret == -ENOENT ? "not installed (apt-get install make)" : strerror(-ret));
+		close(logfd);
+		ret = KB_EENV;
+		goto out;
+	}
+	make_pid = pid;
+	for (;;) {
+		char buf[65536];
+		ssize_t n = read(fd, buf, sizeof(buf));
+		char *nl;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		if (write(logfd, buf, (size_t)n) != n && !r->no_space)
+			r->no_space = errno == ENOSPC;
+		strbuf_add(&log, buf, (size_t)n);
+		strbuf_add(&pending, buf, (size_t)n);
+		while ((nl = memchr(pending.buf, '\n', pending.len))) {
+			size_t len = (size_t)(nl - pending.buf);
+
+			*nl = '\0';
+			if (build_line_is_object(pending.buf)) {
+				p.done++;
+				progress_update(&p, pending.buf);
+			} else if (o->verbose) {
+				fprintf(stderr, "%s\n", pending.buf);
+			}
+			memmove(pending.buf, nl + 1, pending.len - len - 1);
+			strbuf_setlen(&pending, pending.len - len - 1);
+		}
+	}
+	close(fd);
+	r->make_status = run_wait(pid);
+	make_pid = 0;
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	progress_end(&p);
+	if (fsync(logfd) < 0 && errno == ENOSPC)
+		r->no_space = 1;
+	close(logfd);
+	r->objects = p.done;
+	if (build_log_no_space(log.buf))
+		r->no_space = 1;
+	if (interrupted) {
+		ret = KB_INTERRUPTED;
+	} else if (r->make_status != 0) {
+		r->first_error = build_first_error(log.buf, 6);
+		ret = r->no_space ? KB_EENV : KB_FAILED;
+	} else {
+		struct strbuf rel = STRBUF_INIT;
+		char *relpath = xasprintf("%s/include/config/kernel.release", o->objdir);
+		char *order = xasprintf("%s/modules.order", o->objdir);
+
+		if (fs_read_file(relpath, &rel) == 0) {
+			strbuf_setlen(&rel, strcspn(rel.buf, "\n"));
+			r->release = strbuf_detach(&rel, NULL);
+		}
+		strbuf_release(&rel);
+		if (fs_read_file(order, &rel) == 0)
+			for (const char *c = rel.buf; (c = strchr(c, '\n')); c++)
+				r->modules++;
+		strbuf_release(&rel);
+		free(relpath);
+		free(order);
+		ret = KB_OK;
+	}
+out:
+	free_argv(argv);
+	strmap_release(&cfg);
+	strbuf_release(&cfgtext);
+	strbuf_release(&pending);
+	strbuf_release(&log);
+	free(cfgpath);
+	free(logpath);
+	return ret;
+}
+
+/* ---- the build's make variables, kept so that install and package use the very same ---- */
+
+int build_vars_save(const struct build_opts *o)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char *path = xasprintf("%s/.kbuild/make-vars", o->objdir);
+	int ret;
+
+	strbuf_addf(&sb, "LOCALVERSION=%s\n", o->localversion ? o->localversion : "");
+	if (o->timestamp)
+		strbuf_addf(&sb, "KBUILD_BUILD_TIMESTAMP=%s\n", o->timestamp);
+	if (o->cc)
+		strbuf_addf(&sb, "CC=%s\n", o->cc);
+	for (size_t i = 0; o->env && o->env[i]; i++)
+		strbuf_addf(&sb, "env %s\n", o->env[i]);
+	ret = fs_write_atomic(path, sb.buf, sb.len, NULL);
+	strbuf_release(&sb);
+	free(path);
+	return ret < 0 ? ret : 0;
+}
+
+int build_vars_load(struct build_opts *o, struct build_vars *v)
+{
+	char *path = xasprintf("%s/.kbuild/make-vars", o->objdir), *line, *save = NULL;
+	int ret;
+
+	memset(v, 0, sizeof(*v));
+	ret = fs_read_file(path, &v->text);
+	free(path);
+	if (ret < 0)
+		return ret;
+	for (line = strtok_r(v->text.buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (starts_with(line, "LOCALVERSION="))
+			o->localversion = line + 13;
+		else if (starts_with(line, "KBUILD_BUILD_TIMESTAMP="))
+			o->timestamp = line + 23;
+		else if (starts_with(line, "CC="))
+			o->cc = line + 3;
+		else if (starts_with(line, "env ") && v->nr_env + 1 < ARRAY_SIZE(v->env))
+			v->env[v->nr_env++] = line + 4;
+	}
+	v->env[v->nr_env] = NULL;
+	o->env = v->env;
+	return 0;
+}
+
+void build_vars_release(struct build_vars *v)
+{
+	strbuf_release(&v->text);
+}

@@ -1,0 +1,86 @@
+/* build.h - the build stage: make invocation, progress, build.log, first error, ccache and distcc */
+#ifndef KB_BUILD_H
+#define KB_BUILD_H
+
+#include <stddef.h>
+#include "status.h"
+#include "strbuf.h"
+#include "strmap.h"
+
+/* Interrupted by SIGINT/SIGTERM: the build can be resumed by the same command. */
+#define KB_INTERRUPTED 130
+
+struct build_opts {
+	const char *tree;          /* absolute source tree */
+	const char *objdir;        /* absolute build directory, holding .config */
+	const char *arch;          /* ARCH= for make, or NULL */
+	const char *srcarch;       /* arch/ subdirectory (x86 for x86_64) */
+	int jobs;                  /* make -j */
+	const char *localversion;  /* LOCALVERSION=, e.g. "-ll" ("" for none) */
+	const char *timestamp;     /* KBUILD_BUILD_TIMESTAMP */
+	const char *cc;            /* CC= ("ccache gcc", "distcc gcc"), or NULL for make's default */
+	const char *const *env;    /* extra environment (CCACHE_*, DISTCC_HOSTS), NULL-terminated, or NULL */
+	const char *const *targets; /* make goals; NULL: the image and, with CONFIG_MODULES, modules */
+	int verbose;               /* V=1: every command */
+	int progress;              /* 1: a live line on a terminal; 0: plain progress lines */
+};
+
+struct build_result {
+	char *release;             /* include/config/kernel.release, or NULL */
+	char *image;               /* the boot image, relative to objdir (arch/x86/boot/bzImage) */
+	long objects;              /* objects compiled in this run */
+	long estimate;             /* objects we expected to compile */
+	long modules;              /* lines in modules.order */
+	int make_status;           /* make's exit status */
+	char *first_error;         /* the first compiler or linker error with its context, or NULL */
+	int no_space;              /* the disk filled up */
+};
+
+void build_result_release(struct build_result *r);
+
+/* The make command line (without env) for `goals` (caller frees the vector with free_argv). */
+char **build_make_argv(const struct build_opts *o, const char *const *goals);
+void free_argv(char **argv);
+
+/*
+ * Run make for the image and modules, with progress on stderr and the full
+ * output in objdir/build.log. KB_OK; KB_FAILED when make failed (first
+ * error in r->first_error); KB_EENV when make cannot run or the disk is
+ * full; KB_INTERRUPTED on SIGINT/SIGTERM.
+ */
+int build_run(const struct build_opts *o, struct build_result *r);
+
+/*
+ * Estimate how many objects a configuration compiles by walking the tree's
+ * Kbuild/Makefile lists from the top-level Kbuild: obj-y and obj-$(CONFIG_X)
+ * entries with X set, directories recursed, composite objects counted by
+ * their parts. `config` maps CONFIG_ names (without the prefix) to values.
+ */
+long build_estimate_objects(const char *tree, const char *srcarch, const struct strmap *config);
+
+/*
+ * The first compiler or linker error in a build log, with up to `context`
+ * following lines (caller frees), or NULL when none is recognised.
+ */
+char *build_first_error(const char *log, int context);
+
+/* Did the log run out of disk space? */
+int build_log_no_space(const char *log);
+
+/* Is this make output line an object being compiled ("  CC      kernel/fork.o", "  CC [M]  ...", "  AS ...")? */
+int build_line_is_object(const char *line);
+
+/* The build's LOCALVERSION, timestamp, CC and environment, kept in objdir/.kbuild/make-vars. 0 or -errno. */
+int build_vars_save(const struct build_opts *o);
+
+struct build_vars {
+	struct strbuf text;       /* the file; the pointers below point into it */
+	const char *env[16];
+	size_t nr_env;
+};
+
+/* Fill o's localversion, timestamp, cc and env from objdir/.kbuild/make-vars. 0 or -errno. */
+int build_vars_load(struct build_opts *o, struct build_vars *v);
+void build_vars_release(struct build_vars *v);
+
+#endif

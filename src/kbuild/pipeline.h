@@ -1,0 +1,47 @@
+/* pipeline.h - kbuild without a command: source, patch, config, prerequisites, build, package, install; metadata.json */
+#ifndef KB_PIPELINE_H
+#define KB_PIPELINE_H
+
+#include "config.h"
+#include "series.h"
+
+enum pipeline_stage { STAGE_SOURCE, STAGE_PATCH, STAGE_CONFIG, STAGE_BUILD, STAGE_PACKAGE, STAGE_INSTALL, STAGE_ALL };
+
+struct pipeline_opts {
+	const char *tree;          /* --tree, or NULL: the source stage finds one */
+	const char *kernel;        /* --kernel VERSION|TARBALL|DIR */
+	const char *objdir;        /* -O, or NULL: build/<tree name> */
+	struct patch_opts patch;   /* patch.spec NULL: no series */
+	struct config_opts config; /* config.nr_configs 0: keep the build directory's .config */
+	int jobs;                  /* 0: the CPU count (or the distcc slots) */
+	const char *localversion;  /* NULL: "-ll" */
+	int ccache;
+	const char *distcc;        /* DISTCC_HOSTS, or NULL */
+	const char *package;       /* deb, rpm, tar, or NULL */
+	int install;
+	const char *destdir;       /* staged install, or NULL */
+	int install_deps;          /* let the prerequisites check install what is missing */
+	enum pipeline_stage stop_after;
+	int verbose;
+	const char *scriptdir;     /* the project's scripts/ */
+	int argc;                  /* the command line, for metadata.json's "command" */
+	char **argv;
+};
+
+/* KB_* status, or KB_INTERRUPTED (130) when the build was interrupted and can be resumed. */
+int pipeline_run(struct pipeline_opts *o);
+
+/* Parse a --stop-after argument; -1 when unknown. */
+int pipeline_stage_from_name(const char *name);
+
+/*
+ * The hosts and slots in a DISTCC_HOSTS list ("a/4 b:3633/8 localhost"):
+ * the sum of the /N limits (distcc's default 4 a host, 2 for localhost), or
+ * -EINVAL for an empty or malformed list.
+ */
+int distcc_slots(const char *hosts);
+
+/* A KBUILD_BUILD_TIMESTAMP for an epoch: "Thu Jan  1 00:00:00 UTC 1970" (caller frees). */
+char *build_timestamp_string(long long epoch);
+
+#endif

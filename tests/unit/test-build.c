@@ -1,0 +1,139 @@
+/* test-build.c - the build stage's pure parts: make output lines, first error, estimate, distcc hosts, cmdline */
+#include "tap.h"
+#include <errno.h>
+#include "build.h"
+#include "fs.h"
+#include "install.h"
+#include "pipeline.h"
+
+static void test_object_lines(void)
+{
+	ok(build_line_is_object("  CC      kernel/fork.o"), "CC of an object counts");
+	ok(build_line_is_object("  CC [M]  sound/core/snd.o"), "CC [M] of a module object counts");
+	ok(build_line_is_object("  AS      arch/x86/entry/entry_64.o"), "AS counts");
+	ok(!build_line_is_object("  HOSTCC  scripts/basic/fixdep"), "HOSTCC does not");
+	ok(!build_line_is_object("  CC      scripts/mod/devicetable-offsets.s"), "a .s output does not");
+	ok(!build_line_is_object("  LD      vmlinux.o"), "LD does not");
+	ok(!build_line_is_object("CC kernel/fork.o"), "a line without kbuild's indent does not");
+}
+
+static void test_first_error(void)
+{
+	const char *log =
+		"  CC      kernel/fork.o\n"
+		"  CC      kernel/exit.o\n"
+		"kernel/exit.c: In function 'do_exit':\n"
+		"kernel/exit.c:812:9: error: 'tsk' undeclared (first use in this function)\n"
+		"  812 |         tsk->flags |= PF_EXITING;\n"
+		"      |         ^~~\n"
+		"kernel/exit.c:812:9: note: each undeclared identifier is reported only once\n"
+		"  CC      kernel/panic.o\n"
+		"make[3]: *** [scripts/Makefile.build:229: kernel/exit.o] Error 1\n"
+		"kernel/panic.c:3:1: error: second error\n";
+	char *e = build_first_error(log, 6);
+
+	is_str(e,
+	       "kernel/exit.c:812:9: error: 'tsk' undeclared (first use in this function)\n"
+	       "  812 |         tsk->flags |= PF_EXITING;\n"
+	       "      |         ^~~\n"
+	       "kernel/exit.c:812:9: note: each undeclared identifier is reported only once\n",
+	       "the first compiler error with gcc's context, not the next progress line");
+	free(e);
+	e = build_first_error("  LD      vmlinux\nld: kernel/fork.o: in function `f':\n"
+			      "fork.c:(.text+0x5): undefined reference to `g'\nmake[1]: *** [vmlinux] Error 1\n", 0);
+	is_str(e, "ld: kernel/fork.o: in function `f':\n", "a linker error");
+	free(e);
+	e = build_first_error("arch/x86/entry/entry_64.S:10: Error: no such instruction: `bogus'\n", 0);
+	is_str(e, "arch/x86/entry/entry_64.S:10: Error: no such instruction: `bogus'\n", "an assembler error");
+	free(e);
+	e = build_first_error("  CC      a.o\nmake[2]: *** [Makefile:1: a.o] Error 1\n", 2);
+	is_str(e, "make[2]: *** [Makefile:1: a.o] Error 1\n", "make's own line when nothing better is found");
+	free(e);
+	ok(build_first_error("  CC      a.o\n", 3) == NULL, "no error in a clean log");
+	ok(build_log_no_space("/usr/bin/ld: final link failed: No space left on device\n"), "ENOSPC is recognised");
+	ok(!build_log_no_space("  CC      a.o\n"), "and not made up");
+}
+
+static void test_estimate(void)
+{
+	char *tree = fixture("build/estimate");
+	struct strmap cfg;
+
+	strmap_init(&cfg);
+	strmap_put(&cfg, "ON", "y");
+	strmap_put(&cfg, "SND", "m");
+	strmap_put(&cfg, "PCI", "y");
+	/* init 2, arch/x86 1, kernel 3+on+sub 5, sound/core snd(4 parts + .mod.o) + snd-timer(1 + .mod.o) 7,
+	 * arch Makefile: lib 1 + pci 1; x86's boot image 36 (no OBJTOOL) */
+	is_int(build_estimate_objects(tree, "x86", &cfg), 17 + 36, "estimate of the fixture tree");
+	strmap_put(&cfg, "SND", "n");
+	strmap_put(&cfg, "PCI", "n");
+	is_int(build_estimate_objects(tree, "x86", &cfg), 9 + 36, "a disabled directory is not walked");
+	strmap_put(&cfg, "OBJTOOL", "y");
+	is_int(build_estimate_objects(tree, "arm64", &cfg), 9 - 2, "other arches: no x86 extras, no arch/x86 lists");
+	strmap_release(&cfg);
+	free(tree);
+}
+
+static void test_distcc(void)
+{
+	is_int(distcc_slots("127.0.0.1:3632/2"), 2, "one host with a limit");
+	is_int(distcc_slots("a/4 b:3633/8,lzo localhost"), 14, "limits, options, localhost's default 2");
+	is_int(distcc_slots("host"), 4, "a remote host's default 4");
+	is_int(distcc_slots(""), -EINVAL, "an empty list");
+	is_int(distcc_slots("a/x"), -EINVAL, "a bad limit");
+	is_int(distcc_slots("/4"), -EINVAL, "a limit without a host");
+}
+
+static void test_timestamp(void)
+{
+	char *t = build_timestamp_string(0);
+
+	is_str(t, "Thu Jan  1 00:00:00 UTC 1970", "the epoch in date(1)'s format");
+	free(t);
+	t = build_timestamp_string(1700000000);
+	is_str(t, "Tue Nov 14 22:13:20 UTC 2023", "a 2023 source date");
+	free(t);
+}
+
+static char *cmdline_for(const char *config)
+{
+	char path[] = "/tmp/test-build-XXXXXX";
+	int fd = mkstemp(path);
+	char *line;
+
+	if (fd < 0 || write(fd, config, strlen(config)) < 0)
+		return NULL;
+	close(fd);
+	line = install_audio_cmdline(path);
+	unlink(path);
+	return line;
+}
+
+static void test_cmdline(void)
+{
+	char *l;
+
+	l = cmdline_for("CONFIG_PREEMPT_RT=y\nCONFIG_IRQ_FORCED_THREADING=y\nCONFIG_PREEMPT_DYNAMIC=y\n");
+	is_str(l, "", "PREEMPT_RT needs neither threadirqs nor preempt=full");
+	free(l);
+	l = cmdline_for("CONFIG_PREEMPT_VOLUNTARY=y\nCONFIG_IRQ_FORCED_THREADING=y\nCONFIG_PREEMPT_DYNAMIC=y\n");
+	is_str(l, "threadirqs preempt=full", "a distribution kernel: both");
+	free(l);
+	l = cmdline_for("CONFIG_PREEMPT=y\nCONFIG_IRQ_FORCED_THREADING=y\n");
+	is_str(l, "threadirqs", "full PREEMPT without PREEMPT_DYNAMIC");
+	free(l);
+	ok(install_shm_is_tmpfs("/proc") == 0, "/proc is not a tmpfs");
+	ok(install_shm_is_tmpfs("/nonexistent") == -ENOENT, "a missing path is an error");
+}
+
+int main(void)
+{
+	test_object_lines();
+	test_first_error();
+	test_estimate();
+	test_distcc();
+	test_timestamp();
+	test_cmdline();
+	return done_testing();
+}
