@@ -93,11 +93,12 @@ check-cli: $(O)/kbuild
 check-fast: $(O)/kbuild $(UNIT_BIN)
 	$(Q)$(TEST_ENV) tests/run-tests $(UNIT_BIN) tests/cli/t[0-9]*.sh
 
+# the real-kernel tests build whole kernels: a file may take a while on a busy 2-core machine
 check: $(O)/kbuild $(UNIT_BIN)
-	$(Q)$(TEST_ENV) tests/run-tests $(UNIT_BIN) tests/cli/t[0-9]*.sh tests/kernel/k[0-9]*.sh
+	$(Q)$(TEST_ENV) TEST_TIMEOUT=$${TEST_TIMEOUT:-2400} tests/run-tests $(UNIT_BIN) tests/cli/t[0-9]*.sh tests/kernel/k[0-9]*.sh
 
 check-kernel: $(O)/kbuild
-	$(Q)$(TEST_ENV) tests/run-tests tests/kernel/k[0-9]*.sh
+	$(Q)$(TEST_ENV) TEST_TIMEOUT=$${TEST_TIMEOUT:-2400} tests/run-tests tests/kernel/k[0-9]*.sh
 
 bench: $(O)/kbuild
 	$(Q)$(TEST_ENV) bench/run

@@ -1,4 +1,4 @@
-/* measure.c - run a command, write its wall time (ms), peak RSS (kB) and exit status to a file */
+/* measure.c - run a command, write its wall time (ms), peak RSS (kB), exit status and CPU time (ms) to a file */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
@@ -11,10 +11,12 @@
 
 /*
  * usage: measure RESULT_FILE COMMAND [ARG...]
- * RESULT_FILE gets one line "WALL_MS MAXRSS_KB STATUS"; STATUS is the exit code, 128+signal
- * when killed, 127 when the command could not be run. The command's stdin, stdout and stderr
- * are inherited. ru_maxrss from wait4() is the peak of the child and of every descendant it
- * waited for, so a shell script's largest subprocess counts (merge_config.sh -> make -> conf).
+ * RESULT_FILE gets one line "WALL_MS MAXRSS_KB STATUS CPU_MS"; STATUS is the exit code,
+ * 128+signal when killed, 127 when the command could not be run. The command's stdin, stdout and
+ * stderr are inherited. ru_maxrss from wait4() is the peak of the child and of every descendant it
+ * waited for, so a shell script's largest subprocess counts (merge_config.sh -> make -> conf);
+ * CPU_MS, user + system time, is the sum over the same processes (make -> gcc -> cc1 included):
+ * unlike the wall time, it hardly moves when other jobs share the machine.
  */
 int main(int argc, char **argv)
 {
@@ -23,7 +25,7 @@ int main(int argc, char **argv)
 	FILE *f;
 	pid_t pid;
 	int wst, status;
-	double ms;
+	double ms, cpu;
 
 	if (argc < 3) {
 		fprintf(stderr, "usage: measure RESULT_FILE COMMAND [ARG...]\n");
@@ -54,7 +56,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "measure: error: cannot write '%s': %s\n", argv[1], strerror(errno));
 		return 3;
 	}
-	fprintf(f, "%.3f %ld %d\n", ms, ru.ru_maxrss, status);
+	cpu = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
+	      (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
+	fprintf(f, "%.3f %ld %d %.3f\n", ms, ru.ru_maxrss, status, cpu);
 	if (fclose(f) != 0) {
 		fprintf(stderr, "measure: error: cannot write '%s': %s\n", argv[1], strerror(errno));
 		return 3;

@@ -137,6 +137,15 @@ void json_double(struct json_writer *w, double v)
 		strbuf_addf(w->out, "%.17g", v);
 }
 
+void json_fixed(struct json_writer *w, double v, int decimals)
+{
+	before_item(w);
+	if (!isfinite(v))
+		strbuf_addstr(w->out, "null");
+	else
+		strbuf_addf(w->out, "%.*f", decimals, v);
+}
+
 void json_bool(struct json_writer *w, int v)
 {
 	before_item(w);

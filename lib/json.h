@@ -24,6 +24,8 @@ void json_key(struct json_writer *w, const char *key);
 void json_string(struct json_writer *w, const char *s); /* NULL writes null */
 void json_int(struct json_writer *w, int64_t v);
 void json_double(struct json_writer *w, double v);     /* non-finite writes null */
+/* A measured value with a fixed number of decimals (durations, rates); non-finite writes null. */
+void json_fixed(struct json_writer *w, double v, int decimals);
 void json_bool(struct json_writer *w, int v);
 void json_null(struct json_writer *w);
 /* Convenience: key + value. */

@@ -18,6 +18,7 @@
 void build_result_release(struct build_result *r)
 {
 	free(r->release);
+	free(r->command);
 	free(r->image);
 	free(r->first_error);
 	memset(r, 0, sizeof(*r));
@@ -504,26 +505,30 @@ struct progress {
 	int drawn;
 };
 
-static void progress_text(const struct progress *p, char *buf, size_t n)
+void build_progress_format(char *buf, size_t n, long done, long total, double elapsed)
 {
 	char el[32], eta[32];
-	double t = now() - p->start;
 
-	fmt_duration(el, sizeof(el), t);
-	if (p->total > 0) {
-		long pct = p->done * 100 / p->total;
+	fmt_duration(el, sizeof(el), elapsed);
+	if (total > 0) {
+		long pct = done * 100 / total;
 
 		if (pct > 99)
-			pct = 99;
-		if (p->done >= 20 && p->done < p->total) {
-			fmt_duration(eta, sizeof(eta), t / (double)p->done * (double)(p->total - p->done));
-			snprintf(buf, n, "%3ld%% %ld/%ld objects, %s, ETA %s", pct, p->done, p->total, el, eta);
+			pct = 99; /* 100% is make's exit, not an estimate */
+		if (done >= 20 && done < total) {
+			fmt_duration(eta, sizeof(eta), elapsed / (double)done * (double)(total - done));
+			snprintf(buf, n, "%3ld%% %ld/%ld objects, %s, ETA %s", pct, done, total, el, eta);
 		} else {
-			snprintf(buf, n, "%3ld%% %ld/%ld objects, %s", pct, p->done, p->total, el);
+			snprintf(buf, n, "%3ld%% %ld/%ld objects, %s", pct, done, total, el);
 		}
 	} else {
-		snprintf(buf, n, "%ld objects, %s", p->done, el);
+		snprintf(buf, n, "%ld objects, %s", done, el);
 	}
+}
+
+static void progress_text(const struct progress *p, char *buf, size_t n)
+{
+	build_progress_format(buf, n, p->done, p->total, now() - p->start);
 }
 
 static void progress_update(struct progress *p, const char *line)
@@ -621,6 +626,45 @@ static const char *image_for(const char *srcarch)
 	return "vmlinux";
 }
 
+/* The goals: the caller's, else the boot image and, with CONFIG_MODULES=y, modules. */
+static int default_goals(const struct build_opts *o, const struct strmap *cfg, const char *goals[4])
+{
+	int ng = 0;
+
+	if (o->targets) {
+		for (; ng < 3 && o->targets[ng]; ng++)
+			goals[ng] = o->targets[ng];
+	} else {
+		goals[ng++] = image_for(o->srcarch);
+		if (strmap_get(cfg, "MODULES") && str_eq(strmap_get(cfg, "MODULES"), "y"))
+			goals[ng++] = "modules";
+	}
+	goals[ng] = NULL;
+	return ng;
+}
+
+char *build_command_line(const struct build_opts *o)
+{
+	struct strmap cfg;
+	struct strbuf text = STRBUF_INIT;
+	char *cfgpath = xasprintf("%s/.config", o->objdir), *line;
+	const char *goals[4];
+	char **argv;
+	struct run_cmd cmd = { .env = o->env };
+
+	strmap_init(&cfg);
+	read_config_map(cfgpath, &cfg, &text);
+	default_goals(o, &cfg, goals);
+	argv = build_make_argv(o, goals);
+	cmd.argv = (const char *const *)argv;
+	line = run_format(&cmd);
+	free_argv(argv);
+	strmap_release(&cfg);
+	strbuf_release(&text);
+	free(cfgpath);
+	return line;
+}
+
 int build_run(const struct build_opts *o, struct build_result *r)
 {
 	struct strmap cfg;
@@ -632,21 +676,13 @@ int build_run(const struct build_opts *o, struct build_result *r)
 	struct run_cmd cmd = { .env = o->env, .merge_err = 1 };
 	struct sigaction sa = { .sa_handler = on_signal }, old_int, old_term;
 	struct progress p = { .tty = o->progress, .width = 80, .last_decile = 0 };
-	int fd = -1, logfd, ret, ng = 0;
+	int fd = -1, logfd, ret;
 	pid_t pid;
 
 	memset(r, 0, sizeof(*r));
 	strmap_init(&cfg);
 	read_config_map(cfgpath, &cfg, &cfgtext);
-	if (o->targets) {
-		for (; ng < 3 && o->targets[ng]; ng++)
-			goals[ng] = o->targets[ng];
-	} else {
-		goals[ng++] = image;
-		if (strmap_get(&cfg, "MODULES") && str_eq(strmap_get(&cfg, "MODULES"), "y"))
-			goals[ng++] = "modules";
-	}
-	goals[ng] = NULL;
+	default_goals(o, &cfg, goals);
 	r->image = str_eq(image, "vmlinux") ? xstrdup("vmlinux") : xasprintf("arch/%s/boot/%s", o->srcarch, image);
 	r->estimate = build_estimate_objects(o->tree, o->srcarch, &cfg) - count_objects(o->objdir, 0);
 	if (r->estimate < 0)
@@ -671,6 +707,7 @@ int build_run(const struct build_opts *o, struct build_result *r)
 	{
 		char *line = run_format(&cmd);
 
+		r->command = xstrdup(line);
 		dprintf(logfd, "# %s\n", line);
 		if (o->verbose)
 			fprintf(stderr, "%s\n", line);

@@ -27,6 +27,7 @@ struct build_opts {
 
 struct build_result {
 	char *release;             /* include/config/kernel.release, or NULL */
+	char *command;             /* the make command line with its environment, as run */
 	char *image;               /* the boot image, relative to objdir (arch/x86/boot/bzImage) */
 	long objects;              /* objects compiled in this run */
 	long estimate;             /* objects we expected to compile */
@@ -37,6 +38,9 @@ struct build_result {
 };
 
 void build_result_release(struct build_result *r);
+
+/* The build's make command line with its environment, as build_run will run it (caller frees). */
+char *build_command_line(const struct build_opts *o);
 
 /* The make command line (without env) for `goals` (caller frees the vector with free_argv). */
 char **build_make_argv(const struct build_opts *o, const char *const *goals);
@@ -66,6 +70,9 @@ char *build_first_error(const char *log, int context);
 
 /* Did the log run out of disk space? */
 int build_log_no_space(const char *log);
+
+/* "42% 420/1000 objects, 1m05s, ETA 1m30s": the progress text for `done` of `total` after `elapsed` seconds. */
+void build_progress_format(char *buf, size_t n, long done, long total, double elapsed);
 
 /* Is this make output line an object being compiled ("  CC      kernel/fork.o", "  CC [M]  ...", "  AS ...")? */
 int build_line_is_object(const char *line);

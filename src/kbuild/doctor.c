@@ -632,7 +632,7 @@ const char *os_release_family(const char *text)
 enum pkg {
 	P_GCC, P_MAKE, P_BASH, P_BINUTILS, P_FLEX, P_BISON, P_BC, P_PERL, P_OPENSSL, P_KMOD,
 	P_PAHOLE, P_CPIO, P_TAR, P_CLANG, P_RUSTC, P_BINDGEN, P_LIBELF, P_LIBSSL, P_NCURSES,
-	P_RPMBUILD, P_DPKG_DEV, P_DPKG, P_DEBHELPER, P_FAKEROOT, P_NR, P_NONE = -1
+	P_RPMBUILD, P_DPKG_DEV, P_DPKG, P_DEBHELPER, P_FAKEROOT, P_RSYNC, P_NR, P_NONE = -1
 };
 
 /* Package names per family, in the order of enum family. */
@@ -661,6 +661,7 @@ static const char *const packages[P_NR][4] = {
 	[P_DPKG] = { "dpkg", "dpkg", "dpkg", "dpkg" },
 	[P_DEBHELPER] = { "debhelper", "debhelper", "debhelper", "debhelper" },
 	[P_FAKEROOT] = { "fakeroot", "fakeroot", "fakeroot", "fakeroot" },
+	[P_RSYNC] = { "rsync", "rsync", "rsync", "rsync" },
 };
 
 static const char *const install_commands[] = {
@@ -744,6 +745,7 @@ static const struct pkgtool {
 	{ "deb", "dpkg-deb", "dpkg-deb", "dpkg-deb", P_DPKG },
 	{ "deb", "dh_", "dh_testdir", "debhelper", P_DEBHELPER },
 	{ "deb", "fakeroot", "fakeroot", "fakeroot", P_FAKEROOT },
+	{ "deb", "rsync", "rsync", "rsync", P_RSYNC }, /* 6.12's Build-Depends: headers_install for linux-headers */
 	{ "rpm", "rpmbuild", "rpmbuild", "rpmbuild", P_RPMBUILD },
 };
 

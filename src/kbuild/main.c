@@ -1,5 +1,6 @@
 /* main.c - kbuild's subcommand table and option parsing; the only place that picks exit codes */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -120,7 +121,7 @@ static const struct kb_option doctor_options[] = {
 };
 
 static const struct kb_option install_options[] = {
-	{ "objdir", 'O', required_argument, "DIR", "the build directory of a built kernel" },
+	{ "objdir", 'O', required_argument, "DIR", "the build directory of a built kernel (default: the one under ./build)" },
 	{ "tree", OPT_TREE, required_argument, "DIR", "its source tree (default: from the build directory)" },
 	{ "destdir", OPT_DESTDIR, required_argument, "DIR", "stage under DIR: nothing outside it is touched" },
 	{ "arch", OPT_ARCH, required_argument, "ARCH", "ARCH for make" },
@@ -659,13 +660,52 @@ static char *tree_of_objdir(const char *objdir)
 	return tree;
 }
 
+/* Without -O: the one build directory under ./build that kbuild made (one with metadata.json). */
+static int only_build_dir(char **out)
+{
+	DIR *d = opendir("build");
+	struct dirent *e;
+	struct strbuf found = STRBUF_INIT;
+	int n = 0;
+
+	*out = NULL;
+	while (d && (e = readdir(d))) {
+		char *meta;
+
+		if (e->d_name[0] == '.')
+			continue;
+		meta = xasprintf("build/%s/metadata.json", e->d_name);
+		if (fs_is_file(meta)) {
+			strbuf_addf(&found, "%s build/%s", n ? "," : "", e->d_name);
+			if (!n)
+				*out = xasprintf("build/%s", e->d_name);
+			n++;
+		}
+		free(meta);
+	}
+	if (d)
+		closedir(d);
+	if (n == 1) {
+		strbuf_release(&found);
+		return KB_OK;
+	}
+	free(*out);
+	*out = NULL;
+	if (!n)
+		kb_error("no build directory given (use -O BUILD), and none under ./build");
+	else
+		kb_error("no build directory given: use -O BUILD with one of%s", found.buf);
+	strbuf_release(&found);
+	return KB_EUSAGE;
+}
+
 static int cmd_install(int argc, char **argv)
 {
 	struct install_args a = { 0 };
 	struct build_vars vars = { .text = STRBUF_INIT };
-	char *objdir = NULL, *tree = NULL, *destdir = NULL;
+	char *objdir = NULL, *tree = NULL, *destdir = NULL, *guess = NULL;
 	const char *srcarch;
-	int ret = parse_options(argc, argv, install_options, "kbuild install -O BUILD [--destdir DIR]", set_install, &a);
+	int ret = parse_options(argc, argv, install_options, "kbuild install [-O BUILD] [--destdir DIR]", set_install, &a);
 
 	if (ret >= 0)
 		return ret;
@@ -674,8 +714,10 @@ static int cmd_install(int argc, char **argv)
 		return KB_EUSAGE;
 	}
 	if (!a.objdir) {
-		kb_error("no build directory given (use -O BUILD)");
-		return KB_EUSAGE;
+		ret = only_build_dir(&guess);
+		if (ret != KB_OK)
+			return ret;
+		a.objdir = guess;
 	}
 	objdir = fs_realpath(a.objdir);
 	if (!objdir) {
@@ -719,6 +761,7 @@ static int cmd_install(int argc, char **argv)
 	ret = install_run(&a.o);
 out:
 	build_vars_release(&vars);
+	free(guess);
 	free(objdir);
 	free(tree);
 	free(destdir);

@@ -247,7 +247,7 @@ static void meta_write(const struct meta *m)
 		if (!m->stage_ran[i])
 			continue;
 		json_key(&w, stage_names[i]);
-		json_double(&w, (double)(long long)(m->stage_seconds[i] * 1000 + 0.5) / 1000);
+		json_fixed(&w, m->stage_seconds[i], 3);
 	}
 	json_end_object(&w);
 	json_key(&w, "ccache");
@@ -257,7 +257,7 @@ static void meta_write(const struct meta *m)
 		json_kv_int(&w, "misses", m->cc_misses);
 		json_key(&w, "hit_rate");
 		if (m->cc_hits + m->cc_misses)
-			json_double(&w, (double)(long long)((double)m->cc_hits * 1000 / (double)(m->cc_hits + m->cc_misses) + 0.5) / 1000);
+			json_fixed(&w, (double)m->cc_hits / (double)(m->cc_hits + m->cc_misses), 3);
 		else
 			json_null(&w);
 		json_end_object(&w);
@@ -523,6 +523,11 @@ int pipeline_run(struct pipeline_opts *o)
 	struct build_opts b = { 0 };
 
 	/* ---- everything the arguments say is checked before anything runs ---- */
+	if (o->install && !o->destdir && geteuid() != 0) {
+		kb_error("--install into the running system needs root: build as yourself, then run "
+			 "'sudo kbuild install -O BUILD' (or stage it with --destdir DIR)");
+		return KB_EENV;
+	}
 	if (o->ccache && !run_have_program("ccache")) {
 		kb_error("--ccache: 'ccache' is not installed (apt-get install ccache)");
 		return KB_EENV;
@@ -655,6 +660,15 @@ int pipeline_run(struct pipeline_opts *o)
 	st = config_check_tree(m.tree, arch, &srcarch);
 	if (st != KB_OK)
 		goto done;
+	if (o->install_deps) {
+		/* what configuring needs (make, gcc, flex, bison) must be there before the config stage */
+		struct doctor_opts d = { .tree = m.tree, .config = fs_is_file(dotconfig) ? dotconfig : NULL,
+					 .objdir = objdir, .package = o->package, .jobs = jobs, .install = 1, .quiet = 1 };
+
+		st = doctor_run(&d);
+		if (st != KB_OK)
+			goto done;
+	}
 	t0 = now();
 	o->config.tree = m.tree;
 	o->config.objdir = objdir;
@@ -668,8 +682,14 @@ int pipeline_run(struct pipeline_opts *o)
 		} else {
 			unlink(stamp);
 			st = config_run(&o->config);
-			if (st == KB_OK)
+			if (st == KB_OK) {
 				config_stamp(stamp, inputs, dotconfig);
+			} else if (st == KB_EENV) {
+				/* make could not configure: say which prerequisite is missing, if one is */
+				struct doctor_opts d = { .tree = m.tree, .objdir = objdir, .jobs = jobs, .quiet = 1 };
+
+				doctor_run(&d);
+			}
 		}
 		m.stage_ran[STAGE_CONFIG] = 1;
 	} else if (!fs_is_file(dotconfig)) {
@@ -742,11 +762,7 @@ int pipeline_run(struct pipeline_opts *o)
 	{
 		struct build_result r;
 		long h0 = 0, m0 = 0, h1, m1;
-		char **argv = build_make_argv(&b, NULL);
-		struct run_cmd show = { .argv = (const char *const *)argv, .env = env };
-
-		m.make_command = run_format(&show);
-		free_argv(argv);
+		m.make_command = build_command_line(&b);
 		if (o->ccache)
 			ccache_counters(env, &h0, &m0);
 		if (build_vars_save(&b) < 0)
@@ -759,6 +775,7 @@ int pipeline_run(struct pipeline_opts *o)
 		m.stage_seconds[STAGE_BUILD] = now() - t0;
 		m.objects = r.objects;
 		m.modules = r.modules;
+
 		if (r.image)
 			m.image = xstrdup(r.image);
 		if (r.release)

@@ -122,4 +122,29 @@ test_expect_success 'kbuild install: a build directory kbuild did not make is re
 	test ! -e stage/boot
 '
 
+test_expect_success 'kbuild install without -O: the one build directory under ./build, else a list' '
+	make_built && mkdir build && mv b build/one && echo {} >build/one/metadata.json &&
+	rm build/one/source && ln -s "$PWD/tree" build/one/source &&
+	"$KBUILD" install --destdir stage >out 2>err &&
+	echo image >expect && test_cmp expect stage/boot/vmlinuz-6.12.3-ll &&
+	cp -a build/one build/two &&
+	test_must_fail --exit 2 "$KBUILD" install --destdir stage2 2>err &&
+	echo "kbuild: error: no build directory given: use -O BUILD with one of build/one, build/two" >expect.a &&
+	echo "kbuild: error: no build directory given: use -O BUILD with one of build/two, build/one" >expect.b &&
+	{ test_cmp expect.a err || test_cmp expect.b err; } &&
+	rm -rf build &&
+	test_must_fail --exit 2 "$KBUILD" install --destdir stage2 2>err &&
+	echo "kbuild: error: no build directory given (use -O BUILD), and none under ./build" >expect &&
+	test_cmp expect err &&
+	test ! -e stage2/boot
+'
+
+test_expect_success '--install as a normal user without --destdir: refused before anything runs' '
+	make_tree && chmod a+rx "$TRASH_ROOT" . &&
+	test_must_fail --exit 3 setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$KBUILD" --tree tree -O /tmp/kbuild-t0070-$$ --config audio --install 2>err &&
+	test_grep "^kbuild: error: --install into the running system needs root: build as yourself, then run " err &&
+	test ! -e /tmp/kbuild-t0070-$$
+'
+
 test_done

@@ -10,6 +10,8 @@ RT=$KT_DEBIAN61/debian/patches-rt
 PORT=$((20000 + $$ % 20000))
 export CCACHE_DIR=$TRASH_ROOT/ccache
 cp -a "$KT_61" "$TREE"
+# distccd run by root compiles as nobody: its log must be reachable and writable for that user
+chmod 711 "$TRASH_ROOT" && : >"$TRASH_ROOT/distccd.log" && chmod 666 "$TRASH_ROOT/distccd.log"
 distccd --daemon --no-detach --allow 127.0.0.1 --listen 127.0.0.1 --port "$PORT" \
 	--log-file "$TRASH_ROOT/distccd.log" --log-level info --jobs 2 &
 DPID=$!

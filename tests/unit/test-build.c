@@ -127,8 +127,23 @@ static void test_cmdline(void)
 	ok(install_shm_is_tmpfs("/nonexistent") == -ENOENT, "a missing path is an error");
 }
 
+static void test_progress(void)
+{
+	char buf[128];
+
+	build_progress_format(buf, sizeof(buf), 420, 1000, 65);
+	is_str(buf, " 42% 420/1000 objects, 1m05s, ETA 1m30s", "percent, counts, elapsed and ETA from the rate so far");
+	build_progress_format(buf, sizeof(buf), 10, 1000, 3);
+	is_str(buf, "  1% 10/1000 objects, 3s", "no ETA from the first few objects");
+	build_progress_format(buf, sizeof(buf), 1200, 1000, 3700);
+	is_str(buf, " 99% 1200/1000 objects, 1h01m", "an estimate that fell short stays at 99%% without an ETA");
+	build_progress_format(buf, sizeof(buf), 37, 0, 12);
+	is_str(buf, "37 objects, 12s", "no estimate: counts only");
+}
+
 int main(void)
 {
+	test_progress();
 	test_object_lines();
 	test_first_error();
 	test_estimate();
