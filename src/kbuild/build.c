@@ -665,6 +665,31 @@ char *build_command_line(const struct build_opts *o)
 	return line;
 }
 
+/*
+ * gcc names sources as make gave them: relative to the build directory when
+ * the tree is its sibling ("../linux/kernel/fork.c"). Show the real path.
+ */
+static void absolute_error_path(const char *objdir, char **error)
+{
+	size_t len = strcspn(*error, ":\n");
+	char *rel, *joined, *real;
+
+	if ((*error)[0] == '/' || (*error)[len] != ':')
+		return;
+	rel = xstrndup(*error, len);
+	joined = xasprintf("%s/%s", objdir, rel);
+	real = fs_realpath(joined);
+	if (real) {
+		char *fixed = xasprintf("%s%s", real, *error + len);
+
+		free(*error);
+		*error = fixed;
+	}
+	free(real);
+	free(joined);
+	free(rel);
+}
+
 int build_run(const struct build_opts *o, struct build_result *r)
 {
 	struct strmap cfg;
@@ -773,6 +798,8 @@ int build_run(const struct build_opts *o, struct build_result *r)
 		ret = KB_INTERRUPTED;
 	} else if (r->make_status != 0) {
 		r->first_error = build_first_error(log.buf, 6);
+		if (r->first_error)
+			absolute_error_path(o->objdir, &r->first_error);
 		ret = r->no_space ? KB_EENV : KB_FAILED;
 	} else {
 		struct strbuf rel = STRBUF_INIT;

@@ -39,7 +39,8 @@ test_expect_success 'one command: patch, config, build through ccache and distcc
 	test_grep "^CONFIG_PREEMPT_RT=y$" "$B/.config" &&
 	test -s "$B/arch/x86/boot/bzImage" &&
 	test -f "$B/sound/drivers/snd-dummy.ko" &&
-	test_grep "^kbuild: ccache: 0 hits, [1-9][0-9]* misses (0% hit rate)$" out
+	# a cold cache: kconfig'"'"'s and the arch Makefile'"'"'s compiler probes repeat, the objects miss
+	test_grep "^kbuild: ccache: [0-9]* hits, [1-9][0-9]* misses ([0-9]*% hit rate)$" out
 '
 
 test_expect_success 'distccd on 127.0.0.1 compiled the objects' '
@@ -60,8 +61,8 @@ test_expect_success 'metadata.json: the series with every patch and its sha256, 
 	done >expect &&
 	test_cmp expect actual &&
 	test "$(wc -l <actual)" -eq "$(grep -c -v -e "^#" -e "^[[:space:]]*$" "$RT/series")" &&
-	test "$(meta "m[\"ccache\"][\"hits\"]")" = 0 &&
 	test "$(meta "m[\"ccache\"][\"misses\"]")" -gt 300 &&
+	test "$(meta "m[\"ccache\"][\"hits\"] < m[\"ccache\"][\"misses\"] / 5")" = True &&
 	test "$(meta "\" \".join(sorted(m[\"stages\"])))")" = "build config patch source"
 '
 
@@ -71,7 +72,7 @@ test_expect_success 'a broken source file: the first compiler error with file:li
 	line=$(wc -l <"$TREE/kernel/fork.c") &&
 	test_must_fail --exit 1 "$KBUILD" $ARGS >out 2>err &&
 	cp -p fork.c.orig "$TREE/kernel/fork.c" &&
-	test_grep "^$TREE/kernel/fork.c:$line:[0-9]*: error: expected expression before .;. token$" err &&
+	test_grep "^$TREE/kernel/fork.c:$line:[0-9]*: error: expected expression before .*;.* token$" err &&
 	test_grep "^kbuild: error: the build failed (make exit 2); the first error is above, the full log is '"'"'$B/build.log'"'"'$" err &&
 	test "$(meta "m[\"status\"]")" = failed &&
 	meta "m[\"error\"]" >error &&
@@ -79,6 +80,7 @@ test_expect_success 'a broken source file: the first compiler error with file:li
 '
 
 test_expect_success 'the source fixed, the same command builds again (only what changed)' '
+	touch "$TREE/kernel/fork.c" &&
 	"$KBUILD" $ARGS >out 2>err &&
 	test_grep "^kbuild: built .* ([1-9][0-9]* objects compiled)$" out &&
 	test "$(meta "m[\"status\"]")" = ok
