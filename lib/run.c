@@ -88,6 +88,8 @@ int run_start(const struct run_cmd *cmd, pid_t *pidp, int *outfd)
 		goto fail;
 	}
 	if (pid == 0) {
+		if (cmd->new_pgroup)
+			setpgid(0, 0);
 		signal(SIGPIPE, SIG_DFL);
 		signal(SIGINT, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);
@@ -96,6 +98,8 @@ int run_start(const struct run_cmd *cmd, pid_t *pidp, int *outfd)
 		close(errpipe[0]);
 		child(cmd, pipefd[1], errpipe[1]);
 	}
+	if (cmd->new_pgroup)
+		setpgid(pid, pid); /* also here: no window in which a signal to the group misses it */
 	close(errpipe[1]);
 	errpipe[1] = -1;
 	/* the child closes errpipe by exec (O_CLOEXEC) or writes why exec failed */

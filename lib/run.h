@@ -12,6 +12,7 @@ struct run_cmd {
 	struct strbuf *out;        /* capture stdout (and stderr when merge_err), or NULL */
 	int merge_err;             /* send stderr to the same capture */
 	int quiet;                 /* discard output that is not captured */
+	int new_pgroup;            /* run in a process group of its own (signal it and its children as one) */
 };
 
 /*

@@ -468,11 +468,12 @@ long build_estimate_objects(const char *tree, const char *srcarch, const struct 
 static volatile sig_atomic_t interrupted;
 static volatile pid_t make_pid;
 
+/* make runs in a process group of its own: one signal reaches every sub-make and compiler */
 static void on_signal(int sig)
 {
 	interrupted = sig;
 	if (make_pid > 0)
-		kill(make_pid, sig);
+		kill(-make_pid, sig);
 }
 
 static double now(void)
@@ -698,7 +699,7 @@ int build_run(const struct build_opts *o, struct build_result *r)
 	char **argv;
 	char *cfgpath = xasprintf("%s/.config", o->objdir), *logpath = xasprintf("%s/build.log", o->objdir);
 	const char *image = image_for(o->srcarch);
-	struct run_cmd cmd = { .env = o->env, .merge_err = 1 };
+	struct run_cmd cmd = { .env = o->env, .merge_err = 1, .new_pgroup = 1 };
 	struct sigaction sa = { .sa_handler = on_signal }, old_int, old_term;
 	struct progress p = { .tty = o->progress, .width = 80, .last_decile = 0 };
 	int fd = -1, logfd, ret;
@@ -785,6 +786,9 @@ int build_run(const struct build_opts *o, struct build_result *r)
 	close(fd);
 	r->make_status = run_wait(pid);
 	make_pid = 0;
+	/* nothing of an interrupted build may go on writing after we return */
+	if (interrupted)
+		kill(-pid, SIGKILL);
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 	progress_end(&p);

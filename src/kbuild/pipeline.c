@@ -784,6 +784,11 @@ int pipeline_run(struct pipeline_opts *o)
 			m.cc_hits = h1 - h0;
 			m.cc_misses = m1 - m0;
 		}
+		if (st == KB_OK && inputs) {
+			/* the build's own syncconfig may have rewritten .config: the next run compares with this one */
+			if (fs_is_file(stamp))
+				config_stamp(stamp, inputs, dotconfig);
+		}
 		if (st == KB_OK) {
 			char el[32];
 			long secs = (long)(m.stage_seconds[STAGE_BUILD] + 0.5);
