@@ -134,13 +134,13 @@ test_expect_success '--source overrides the profile'\''s source with a local cop
 '
 
 test_expect_success 'the main run: kbuild --tree T --patch ll --config audio patches, then configures PREEMPT_RT=y' '
-	"$KBUILD" --tree "$TREE" --patch ll --config audio --base tinyconfig -O b >out 2>err &&
+	"$KBUILD" --tree "$TREE" --patch ll --config audio --base tinyconfig -O b --stop-after config >out 2>err &&
 	test_grep "^kbuild: applied ll: PREEMPT_RT for 6.1.176 (Debian linux, debian/patches-rt) to $TREE: $NPATCH patches, [0-9]* files$" out &&
 	test_grep "^kbuild: [0-9]* requested: [0-9]* ok, 0 unmet, 0 invalid, [0-9]* unknown$" out &&
 	test_grep "^CONFIG_PREEMPT_RT=y$" b/.config &&
-	"$KBUILD" --tree "$TREE" --patch ll --config audio --base tinyconfig -O b >out 2>err &&
+	"$KBUILD" --tree "$TREE" --patch ll --config audio --base tinyconfig -O b --stop-after config >out 2>err &&
 	test_grep "already applied" out &&
-	test_grep "^  WRITE   .*/b/.config (unchanged)$" err &&
+	test_grep "^  CONFIG  .*/b/.config unchanged: base, fragments and tree as last time$" err &&
 	"$KBUILD" patch --tree "$TREE" --unpatch >/dev/null 2>&1 && same_as "$KT_61"
 '
 
@@ -149,7 +149,7 @@ test_expect_success 'the main run stops at a series that does not apply: no .con
 	mid=$(sed -n "36p" conflict/series) &&
 	awk "/^@@/ && !seen { inhunk = 1 } inhunk && /^-[^-]/ && !seen { print \"-a line that is not in the tree\"; seen = 1; next } { print }" \
 		"$RT/$mid" >"conflict/$mid" &&
-	test_must_fail --exit 1 "$KBUILD" --tree "$TREE" --patch conflict --config audio --base tinyconfig -O b >out 2>err &&
+	test_must_fail --exit 1 "$KBUILD" --tree "$TREE" --patch conflict --config audio --base tinyconfig -O b --stop-after config >out 2>err &&
 	test ! -e b/.config && same_as "$KT_61"
 '
 

@@ -66,7 +66,8 @@ test_expect_success 'metadata.json: release, source, fragments and config with s
 	test "$(meta "m[\"make\"][\"localversion\"]")" = "-ll" &&
 	test "$(meta "m[\"make\"][\"jobs\"]")" = 2 &&
 	test "$(meta "\" \".join(sorted(m[\"stages\"]))")" = "build config source" &&
-	test "$(meta "m[\"command\"]")" = "$KBUILD $ARGS" &&
+	# a shell command line: quoted where needed, the same words once the shell has read it
+	eval "set -- $(meta "m[\"command\"]")" && test "$*" = "$KBUILD $ARGS" &&
 	meta "m[\"make_command\"]" >mc &&
 	test_grep "^make -C '"'"'\?$TREE'"'"'\? O=$B ARCH=x86_64 -j2 LOCALVERSION=-ll .KBUILD_BUILD_TIMESTAMP=.* KBUILD_BUILD_USER=kbuild KBUILD_BUILD_HOST=kbuild bzImage modules$" mc
 '
