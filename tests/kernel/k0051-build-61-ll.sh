@@ -63,7 +63,7 @@ test_expect_success 'metadata.json: the series with every patch and its sha256, 
 	test "$(wc -l <actual)" -eq "$(grep -c -v -e "^#" -e "^[[:space:]]*$" "$RT/series")" &&
 	test "$(meta "m[\"ccache\"][\"misses\"]")" -gt 300 &&
 	test "$(meta "m[\"ccache\"][\"hits\"] < m[\"ccache\"][\"misses\"] / 5")" = True &&
-	test "$(meta "\" \".join(sorted(m[\"stages\"])))")" = "build config patch source"
+	test "$(meta "\" \".join(sorted(m[\"stages\"]))")" = "build config patch source"
 '
 
 test_expect_success 'a broken source file: the first compiler error with file:line, exit 1' '
