@@ -222,3 +222,17 @@ char *fs_dirname(const char *path)
 		return xstrdup("/");
 	return xstrndup(path, (size_t)(slash - path));
 }
+
+char *fs_absolute(const char *path)
+{
+	char *cwd, *r;
+
+	if (path[0] == '/')
+		return xstrdup(path);
+	cwd = getcwd(NULL, 0);
+	if (!cwd)
+		return xstrdup(path);
+	r = xasprintf("%s/%s", cwd, path);
+	free(cwd);
+	return r;
+}

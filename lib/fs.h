@@ -28,6 +28,8 @@ int fs_is_dir(const char *path);
 int fs_is_file(const char *path);
 /* Absolute, symlink-resolved path (caller frees) or NULL with errno set. */
 char *fs_realpath(const char *path);
+/* `path` made absolute against the current directory, without resolving links (caller frees). */
+char *fs_absolute(const char *path);
 /* dirname of an absolute or relative path (caller frees). */
 char *fs_dirname(const char *path);
 

@@ -206,6 +206,19 @@ struct mk_list {
 
 static void walk_dir(struct walk *w, const char *dir);
 
+/* A Kbuild file or Makefile with its continuation lines joined into one. 0 or -errno. */
+static int read_makefile(const char *path, struct strbuf *text)
+{
+	int ret = fs_read_file(path, text);
+
+	if (ret < 0)
+		return ret;
+	for (size_t i = 0; i + 1 < text->len; i++)
+		if (text->buf[i] == '\\' && text->buf[i + 1] == '\n')
+			text->buf[i] = text->buf[i + 1] = ' ';
+	return 0;
+}
+
 /* Replace the variables an object list commonly holds; drop the rest. */
 static char *expand_word(const struct walk *w, const char *word)
 {
@@ -285,16 +298,12 @@ static void walk_dir(struct walk *w, const char *dir)
 		strmap_put(&w->seen, key, key);
 	}
 	path = xasprintf("%s/%s%sKbuild", w->tree, dir, *dir ? "/" : "");
-	if (fs_read_file(path, &text) < 0) {
+	if (read_makefile(path, &text) < 0) {
 		free(path);
 		path = xasprintf("%s/%s%sMakefile", w->tree, dir, *dir ? "/" : "");
-		if (fs_read_file(path, &text) < 0)
+		if (read_makefile(path, &text) < 0)
 			goto out;
 	}
-	/* join continuation lines */
-	for (size_t i = 0; i + 1 < text.len; i++)
-		if (text.buf[i] == '\\' && text.buf[i + 1] == '\n')
-			text.buf[i] = text.buf[i + 1] = ' ';
 	for (line = strtok_r(text.buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char *hash = strchr(line, '#'), *op, *lhs, *dash;
 		int state;
@@ -407,11 +416,8 @@ static void walk_dirlist(struct walk *w, const char *makefile)
 	char *mk = xasprintf("%s/%s", w->tree, makefile), *line, *save = NULL;
 	struct strbuf text = STRBUF_INIT;
 
-	if (fs_read_file(mk, &text) < 0)
+	if (read_makefile(mk, &text) < 0)
 		strbuf_reset(&text);
-	for (size_t i = 0; i + 1 < text.len; i++)
-		if (text.buf[i] == '\\' && text.buf[i + 1] == '\n')
-			text.buf[i] = text.buf[i + 1] = ' ';
 	for (line = strtok_r(text.buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char *op = strstr(line, "="), *dash = strchr(line, '-'), *tok, *tsave = NULL;
 		int st;

@@ -52,11 +52,8 @@ static const char *host_srcarch(const char *arch)
 	return arch ? arch : "x86"; /* unknown host: caller passes --arch */
 }
 
-enum kb_status config_check_tree(const char *tree, const char *arch, const char **srcarch)
+enum kb_status config_check_tree_dir(const char *tree)
 {
-	char *p;
-	int ok;
-
 	if (!tree) {
 		kb_error("no kernel tree given (use --tree DIR)");
 		return KB_EUSAGE;
@@ -65,6 +62,18 @@ enum kb_status config_check_tree(const char *tree, const char *arch, const char 
 		kb_error("kernel tree '%s': %s", tree, access(tree, F_OK) ? strerror(errno) : "not a directory");
 		return KB_EENV;
 	}
+	return KB_OK;
+}
+
+enum kb_status config_check_tree(const char *tree, const char *arch, const char **srcarch)
+{
+	enum kb_status st;
+	char *p;
+	int ok;
+
+	st = config_check_tree_dir(tree);
+	if (st != KB_OK)
+		return st;
 	p = xasprintf("%s/Kconfig", tree);
 	ok = fs_is_file(p);
 	free(p);
@@ -84,21 +93,6 @@ enum kb_status config_check_tree(const char *tree, const char *arch, const char 
 		return KB_EENV;
 	}
 	return KB_OK;
-}
-
-static char *abs_path(const char *path)
-{
-	char *cwd;
-	char *r;
-
-	if (path[0] == '/')
-		return xstrdup(path);
-	cwd = getcwd(NULL, 0);
-	if (!cwd)
-		return xstrdup(path);
-	r = xasprintf("%s/%s", cwd, path);
-	free(cwd);
-	return r;
 }
 
 const char *config_arch(const char *arch)
@@ -646,7 +640,7 @@ enum kb_status config_run(const struct config_opts *o)
 		st = KB_EENV;
 		goto out;
 	}
-	rs.objdir = abs_path(o->objdir);
+	rs.objdir = fs_absolute(o->objdir);
 	rs.statedir = xasprintf("%s/.kbuild", rs.objdir);
 	rs.resolved_path = xasprintf("%s/resolved.config", rs.statedir);
 	if ((ret = fs_mkdir_p(rs.statedir, 0755)) < 0) {

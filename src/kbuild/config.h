@@ -53,6 +53,9 @@ enum kb_status config_kconfig_stats(const char *tree, const char *arch, const ch
 /* The ARCH given to make and Kconfig: --arch, else $ARCH, else x86_64 on an x86_64 host, else NULL. */
 const char *config_arch(const char *arch);
 
+/* Is a tree given and a directory? KB_OK, KB_EUSAGE (none given) or KB_EENV (message printed). */
+enum kb_status config_check_tree_dir(const char *tree);
+
 /* Check that `tree` is a kernel source tree; fills SRCARCH. Returns KB_OK or KB_EENV (message printed). */
 enum kb_status config_check_tree(const char *tree, const char *arch, const char **srcarch);
 

@@ -1,6 +1,7 @@
 /* doctor.c - prerequisites from the tree's own minimal-requirements table, headers, disk and memory, install command */
 #define _GNU_SOURCE
 #include "doctor.h"
+#include "config.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -1377,17 +1378,12 @@ static enum kb_status install(const struct doctor *d)
 
 static enum kb_status check_tree(const char *tree)
 {
+	enum kb_status st = config_check_tree_dir(tree); /* 2.4 trees have no Kconfig: only the Makefile is asked for */
 	char *mk;
 	int ok;
 
-	if (!tree) {
-		kb_error("no kernel tree given (use --tree DIR)");
-		return KB_EUSAGE;
-	}
-	if (!fs_is_dir(tree)) {
-		kb_error("kernel tree '%s': %s", tree, access(tree, F_OK) ? strerror(errno) : "not a directory");
-		return KB_EENV;
-	}
+	if (st != KB_OK)
+		return st;
 	mk = xasprintf("%s/Makefile", tree);
 	ok = fs_is_file(mk);
 	free(mk);

@@ -92,15 +92,6 @@ static int cpu_count(void)
 	return (int)(sysconf(_SC_NPROCESSORS_ONLN) > 0 ? sysconf(_SC_NPROCESSORS_ONLN) : 1);
 }
 
-static char *abs_path(const char *p)
-{
-	char cwd[PATH_MAX];
-
-	if (p[0] == '/' || !getcwd(cwd, sizeof(cwd)))
-		return xstrdup(p);
-	return xasprintf("%s/%s", cwd, p);
-}
-
 static char *first_line_of(const char *const *argv)
 {
 	struct strbuf out = STRBUF_INIT;
@@ -584,7 +575,7 @@ int pipeline_run(struct pipeline_opts *o)
 	{
 		char *name = strrchr(m.tree, '/');
 
-		objdir = abs_path(o->objdir ? o->objdir : (name = xasprintf("build/%s", name ? name + 1 : m.tree)));
+		objdir = fs_absolute(o->objdir ? o->objdir : (name = xasprintf("build/%s", name ? name + 1 : m.tree)));
 		if (!o->objdir)
 			free(name);
 	}
@@ -613,7 +604,7 @@ int pipeline_run(struct pipeline_opts *o)
 	}
 	m.timestamp = build_timestamp_string(epoch);
 	m.localversion = xstrdup(o->localversion ? o->localversion : "-ll");
-	m.destdir = o->destdir ? abs_path(o->destdir) : NULL;
+	m.destdir = o->destdir ? fs_absolute(o->destdir) : NULL;
 
 	/* the compiler string: the same for olddefconfig and the build */
 	jobs = o->jobs > 0 ? o->jobs : o->distcc ? distcc_slots(o->distcc) : cpu_count();
