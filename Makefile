@@ -1,4 +1,4 @@
-# Makefile - builds kbuild, runs the unit, CLI and real-kernel tests, installs
+# Makefile - builds kbuild and latency-bench, runs the unit, CLI and real-kernel tests, installs
 #
 #   make                 build out/kbuild
 #   make check-fast      unit + CLI tests (the edit loop)
@@ -21,10 +21,12 @@ MANDIR = $(PREFIX)/share/man
 
 CC ?= cc
 CFLAGS ?= -O2 -g
-ALL_CFLAGS = -std=gnu11 -Wall -Wextra -Ilib -Isrc/kbuild -MMD -MP $(CFLAGS) \
+ALL_CFLAGS = -std=gnu11 -Wall -Wextra -Ilib -MMD -MP $(CFLAGS) \
 	-DKB_VERSION='"$(VERSION)"' -DKB_SRCDIR='"$(CURDIR)"' -DKB_DATADIR='"$(DATADIR)"'
 ALL_LDFLAGS = $(LDFLAGS)
 LIBS = $(shell pkg-config --libs zlib libcrypto 2>/dev/null || echo -lz -lcrypto)
+LB_CFLAGS = $(shell pkg-config --cflags json-c 2>/dev/null || echo -I/usr/include/json-c)
+LB_LIBS = $(shell pkg-config --libs json-c zlib 2>/dev/null || echo -ljson-c -lz) -lpthread -lm
 
 ifeq ($(DEVELOPER),1)
 ALL_CFLAGS += -Werror -Wformat=2 -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla \
@@ -48,15 +50,20 @@ endif
 LIB_SRC = $(wildcard lib/*.c)
 KBUILD_SRC = $(wildcard src/kbuild/*.c)
 KBUILD_CORE = $(filter-out src/kbuild/main.c,$(KBUILD_SRC))
+LB_SRC = $(wildcard src/latency-bench/*.c)
+LB_CORE = $(filter-out src/latency-bench/main.c,$(LB_SRC))
 UNIT_SRC = $(wildcard tests/unit/test-*.c)
 
 obj = $(patsubst %.c,$(O)/obj/%.o,$(1))
 LIB_OBJ = $(call obj,$(LIB_SRC))
 KBUILD_OBJ = $(call obj,$(KBUILD_SRC))
 CORE_OBJ = $(call obj,$(KBUILD_CORE))
+LB_OBJ = $(call obj,$(LB_SRC))
+LB_CORE_OBJ = $(call obj,$(LB_CORE))
 UNIT_BIN = $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRC))
+TOOL_BIN = $(patsubst tests/tools/%.c,$(O)/tests/%,$(wildcard tests/tools/*.c))
 
-all: $(O)/kbuild
+all: $(O)/kbuild $(O)/latency-bench
 .SECONDARY:
 .PHONY: FORCE all check check-fast check-unit check-cli check-kernel bench install clean
 
@@ -75,37 +82,62 @@ $(O)/kbuild: $(KBUILD_OBJ) $(LIB_OBJ)
 	$(quiet) LD $@
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
+# an archive, so that latency-bench links only the helpers it uses (not sha256's libcrypto)
+$(O)/libkb.a: $(LIB_OBJ)
+	$(quiet) AR $@
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(O)/latency-bench: $(LB_OBJ) $(O)/libkb.a
+	$(quiet) LD $@
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LB_LIBS)
+
+# make prefers the pattern with the shorter stem: latency-bench's tests link its own core
+$(O)/tests/test-lb-%: $(O)/obj/tests/unit/test-lb-%.o $(LB_CORE_OBJ) $(O)/libkb.a
+	@mkdir -p $(dir $@)
+	$(quiet) LD $@
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LB_LIBS)
+
 $(O)/tests/%: $(O)/obj/tests/unit/%.o $(CORE_OBJ) $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(quiet) LD $@
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
-$(O)/obj/tests/unit/%.o: ALL_CFLAGS += -Itests/unit
+# programs the tests run beside the ones under test (disturbances, peers)
+$(O)/tests/lb-%: $(O)/obj/tests/tools/lb-%.o
+	@mkdir -p $(dir $@)
+	$(quiet) LD $@
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^
 
-TEST_ENV = KBUILD="$(abspath $(O))/kbuild" KB_SRCDIR="$(CURDIR)" KB_OUT="$(abspath $(O))"
+$(O)/obj/src/kbuild/%.o: ALL_CFLAGS += -Isrc/kbuild
+$(O)/obj/src/latency-bench/%.o: ALL_CFLAGS += -Isrc/latency-bench $(LB_CFLAGS)
+$(O)/obj/tests/unit/%.o: ALL_CFLAGS += -Itests/unit -Isrc/kbuild
+$(O)/obj/tests/unit/test-lb-%.o: ALL_CFLAGS += -Isrc/latency-bench $(LB_CFLAGS)
+
+TEST_ENV = KBUILD="$(abspath $(O))/kbuild" LATENCY_BENCH="$(abspath $(O))/latency-bench" KB_SRCDIR="$(CURDIR)" KB_OUT="$(abspath $(O))"
 
 check-unit: $(UNIT_BIN)
 	$(Q)$(TEST_ENV) tests/run-tests $(UNIT_BIN)
 
-check-cli: $(O)/kbuild
+check-cli: $(O)/kbuild $(O)/latency-bench $(TOOL_BIN)
 	$(Q)$(TEST_ENV) tests/run-tests tests/cli/t[0-9]*.sh
 
-check-fast: $(O)/kbuild $(UNIT_BIN)
+check-fast: $(O)/kbuild $(O)/latency-bench $(TOOL_BIN) $(UNIT_BIN)
 	$(Q)$(TEST_ENV) tests/run-tests $(UNIT_BIN) tests/cli/t[0-9]*.sh
 
 # the real-kernel tests build whole kernels: a file may take a while on a busy 2-core machine
-check: $(O)/kbuild $(UNIT_BIN)
+check: $(O)/kbuild $(O)/latency-bench $(TOOL_BIN) $(UNIT_BIN)
 	$(Q)$(TEST_ENV) TEST_TIMEOUT=$${TEST_TIMEOUT:-2400} tests/run-tests $(UNIT_BIN) tests/cli/t[0-9]*.sh tests/kernel/k[0-9]*.sh
 
 check-kernel: $(O)/kbuild
 	$(Q)$(TEST_ENV) TEST_TIMEOUT=$${TEST_TIMEOUT:-2400} tests/run-tests tests/kernel/k[0-9]*.sh
 
-bench: $(O)/kbuild
+bench: $(O)/kbuild $(O)/latency-bench
 	$(Q)$(TEST_ENV) bench/run
 
-install: $(O)/kbuild
+install: $(O)/kbuild $(O)/latency-bench
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/kconfig-fragments $(DESTDIR)$(MANDIR)/man1
 	install -m 755 $(O)/kbuild $(DESTDIR)$(BINDIR)/kbuild
+	install -m 755 $(O)/latency-bench $(DESTDIR)$(BINDIR)/latency-bench
 	install -m 644 kconfig-fragments/*.config kconfig-fragments/*.profile \
 		$(DESTDIR)$(DATADIR)/kconfig-fragments/
 	install -d $(DESTDIR)$(DATADIR)/patches/ll $(DESTDIR)$(DATADIR)/scripts
@@ -115,6 +147,6 @@ install: $(O)/kbuild
 	install -m 644 man/kbuild.1 $(DESTDIR)$(MANDIR)/man1/kbuild.1
 
 clean:
-	rm -rf out out-sanitize $(O)/obj $(O)/tests $(O)/kbuild $(O)/.cflags
+	rm -rf out out-sanitize $(O)/obj $(O)/tests $(O)/kbuild $(O)/latency-bench $(O)/libkb.a $(O)/.cflags
 
 -include $(shell find $(O)/obj -name '*.d' 2>/dev/null)

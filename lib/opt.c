@@ -70,3 +70,102 @@ int opt_parse_long(const char *s, long min, long max, long *out)
 	*out = v;
 	return 0;
 }
+
+int opt_parse_double(const char *s, double min, double max, double *out)
+{
+	char *end;
+	double v;
+
+	if (!s || !*s || isspace((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	v = strtod(s, &end);
+	if (*end != '\0' || v != v)
+		return -EINVAL;
+	if (errno == ERANGE || v < min || v > max)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+/* A number followed by one of the units; `def` applies when there is no unit. */
+static int parse_scaled(const char *s, const char *const *units, const double *scale, const char *def,
+			double *out)
+{
+	char num[64], *end;
+	const char *u;
+	double v;
+	size_t n;
+	int i;
+
+	if (!s || !*s || isspace((unsigned char)*s) || *s == '-' || *s == '+')
+		return -EINVAL;
+	n = strspn(s, "0123456789.");
+	if (!n || n >= sizeof(num))
+		return -EINVAL;
+	memcpy(num, s, n);
+	num[n] = '\0';
+	errno = 0;
+	v = strtod(num, &end);
+	if (*end != '\0' || errno)
+		return -EINVAL;
+	u = s[n] ? s + n : def;
+	for (i = 0; units[i]; i++)
+		if (strcmp(u, units[i]) == 0) {
+			*out = v * scale[i];
+			return 0;
+		}
+	return -EINVAL;
+}
+
+int opt_parse_duration(const char *s, double min, double max, double *out)
+{
+	static const char *const units[] = { "ns", "us", "ms", "s", "m", "min", "h", "d", NULL };
+	static const double scale[] = { 1e-9, 1e-6, 1e-3, 1, 60, 60, 3600, 86400 };
+	double v;
+	int err = parse_scaled(s, units, scale, "s", &v);
+
+	if (err)
+		return err;
+	if (v < min || v > max)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+int opt_parse_cpulist(const char *s, unsigned ncpus, unsigned char *set)
+{
+	const char *p = s;
+
+	if (!s || !*s)
+		return -EINVAL;
+	memset(set, 0, ncpus);
+	for (;;) {
+		unsigned long a, b;
+		char *end;
+
+		if (!isdigit((unsigned char)*p))
+			return -EINVAL;
+		a = strtoul(p, &end, 10);
+		b = a;
+		p = end;
+		if (*p == '-') {
+			p++;
+			if (!isdigit((unsigned char)*p))
+				return -EINVAL;
+			b = strtoul(p, &end, 10);
+			p = end;
+			if (b < a)
+				return -EINVAL;
+		}
+		if (b >= ncpus)
+			return -ERANGE;
+		for (; a <= b; a++)
+			set[a] = 1;
+		if (!*p)
+			return 0;
+		if (*p != ',')
+			return -EINVAL;
+		p++;
+	}
+}

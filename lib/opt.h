@@ -20,5 +20,14 @@ void opt_tables_free(struct option *longopts, char *shortopts);
 void opt_print_help(FILE *fp, const struct kb_option *opts);
 /* Parse a whole decimal integer in [min, max]; 0 or -EINVAL/-ERANGE. */
 int opt_parse_long(const char *s, long min, long max, long *out);
+/* A whole decimal number in [min, max]; 0 or -EINVAL/-ERANGE. */
+int opt_parse_double(const char *s, double min, double max, double *out);
+/*
+ * A duration in seconds: "90", "90s", "1.5m", "2h", "1d", "500ms", "1333us", "250ns" (no unit
+ * means seconds); rejects signs, spaces, empty numbers and unknown units. -EINVAL/-ERANGE.
+ */
+int opt_parse_duration(const char *s, double min, double max, double *out);
+/* "0-3,5" into set[0..ncpus-1] (1 = listed); -EINVAL on bad syntax, -ERANGE for a CPU >= ncpus. */
+int opt_parse_cpulist(const char *s, unsigned ncpus, unsigned char *set);
 
 #endif

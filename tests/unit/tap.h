@@ -49,6 +49,30 @@ static int tap_ok(int pass, const char *file, int line, const char *fmt, ...)
 			printf("#          got: %lld\n#     expected: %lld\n", g_, w_);     \
 	} while (0)
 
+/* A fresh scratch directory under $TMPDIR for test `name` (caller frees; aborts when it cannot). */
+static inline char *tap_scratch_dir(const char *name)
+{
+	const char *tmp = getenv("TMPDIR");
+	char *dir;
+
+	if (asprintf(&dir, "%s/kb-test-%s-XXXXXX", tmp && *tmp ? tmp : "/tmp", name) < 0 || !mkdtemp(dir)) {
+		perror("mkdtemp");
+		abort();
+	}
+	return dir;
+}
+
+/* Write `text` to `path` for a test's fixture (aborts when it cannot). */
+static inline void tap_write_file(const char *path, const char *text)
+{
+	FILE *fp = fopen(path, "w");
+
+	if (!fp || fputs(text, fp) < 0 || fclose(fp) != 0) {
+		perror(path);
+		abort();
+	}
+}
+
 static int done_testing(void)
 {
 	printf("1..%d\n", tap_count);

@@ -23,28 +23,6 @@
 
 static char *scratch;
 
-static char *scratch_dir(void)
-{
-	const char *tmp = getenv("TMPDIR");
-	char *dir = xasprintf("%s/kb-test-doctor-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-
-	if (!mkdtemp(dir)) {
-		perror("mkdtemp");
-		abort();
-	}
-	return dir;
-}
-
-static void write_file(const char *path, const char *text)
-{
-	FILE *fp = fopen(path, "w");
-
-	if (!fp || fputs(text, fp) < 0 || fclose(fp) != 0) {
-		perror(path);
-		abort();
-	}
-}
-
 /* "program|version|command@line" for every row, one a line. */
 static char *summary(const struct req_table *t)
 {
@@ -783,7 +761,7 @@ static void test_run_install(void)
 		char *s = xasprintf("%s/sudo", bin);
 
 		unlink(s);
-		write_file(s, "#!/bin/sh\nexec \"$@\"\n");
+		tap_write_file(s, "#!/bin/sh\nexec \"$@\"\n");
 		chmod(s, 0755);
 		free(s);
 	}
@@ -934,7 +912,7 @@ static void test_run_low(void)
 	strbuf_addstr(&sb, "CONFIG_MODULES=y\nCONFIG_DEBUG_INFO=y\n");
 	for (long i = 0; i < n; i++)
 		strbuf_addf(&sb, "CONFIG_X%ld=m\n", i);
-	write_file(cfg, sb.buf);
+	tap_write_file(cfg, sb.buf);
 	strbuf_release(&sb);
 	run_doctor(&o, getenv("PATH"), "debian", &r);
 	is_int(r.status, 0, "doctor_run: low disk and memory only warn");
@@ -1022,7 +1000,7 @@ int main(int argc, char **argv)
 {
 	if (argc > 1)
 		return driver(argc, argv);
-	scratch = scratch_dir();
+	scratch = tap_scratch_dir("doctor");
 	test_version_cmp();
 	test_version_from_output();
 	test_parse_612();

@@ -10,18 +10,6 @@
 #include "fs.h"
 #include "strbuf.h"
 
-static char *scratch_dir(void)
-{
-	const char *tmp = getenv("TMPDIR");
-	char *dir = xasprintf("%s/kb-test-fragment-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-
-	if (!mkdtemp(dir)) {
-		perror("mkdtemp");
-		abort();
-	}
-	return dir;
-}
-
 static void write_file(const char *dir, const char *name, const char *text)
 {
 	char *path = xasprintf("%s/%s", dir, name);
@@ -715,7 +703,7 @@ static void test_resolve(const char *top)
 
 int main(void)
 {
-	char *top = scratch_dir();
+	char *top = tap_scratch_dir("fragment");
 
 	test_parse_accepts();
 	test_parse_rejects();

@@ -17,28 +17,6 @@
 #include "strbuf.h"
 #include "strmap.h"
 
-static char *scratch_dir(void)
-{
-	const char *tmp = getenv("TMPDIR");
-	char *dir = xasprintf("%s/kb-test-lib-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-
-	if (!mkdtemp(dir)) {
-		perror("mkdtemp");
-		abort();
-	}
-	return dir;
-}
-
-static void write_plain(const char *path, const char *text)
-{
-	FILE *fp = fopen(path, "w");
-
-	if (!fp || fputs(text, fp) < 0 || fclose(fp) != 0) {
-		perror(path);
-		abort();
-	}
-}
-
 /* File contents as a malloc'ed string, or NULL when it cannot be read. */
 static char *slurp(const char *path)
 {
@@ -490,7 +468,7 @@ static void test_fs_dirs(const char *top)
 	is_int(fs_mkdir_p(nested, 0755), 0, "fs_mkdir_p on an existing directory is 0");
 	is_int(fs_mkdir_p(slash, 0755), 0, "fs_mkdir_p with a trailing slash");
 	ok(fs_is_dir(slash), "fs_mkdir_p: trailing-slash leaf exists");
-	write_plain(file, "x");
+	tap_write_file(file, "x");
 	is_int(fs_mkdir_p(file, 0755), -ENOTDIR, "fs_mkdir_p on a regular file is -ENOTDIR");
 	is_int(fs_mkdir_p(under, 0755), -ENOTDIR, "fs_mkdir_p below a regular file is -ENOTDIR");
 	ok(fs_is_file(file) && !fs_is_dir(file), "fs_is_file and fs_is_dir tell a file from a directory");
@@ -537,7 +515,7 @@ static void test_fs_read_gz(const char *top)
 	   memcmp(got.buf + 7, want.buf, want.len) == 0 && got.buf[got.len] == '\0',
 	   "fs_read_gz appends the exact uncompressed content (%zu bytes)", want.len);
 
-	write_plain(plain, "CONFIG_A=y\n");
+	tap_write_file(plain, "CONFIG_A=y\n");
 	strbuf_reset(&got);
 	is_int(fs_read_gz(plain, &got), 0, "fs_read_gz on an uncompressed file");
 	is_str(got.buf, "CONFIG_A=y\n", "fs_read_gz passes uncompressed content through");
@@ -571,7 +549,7 @@ static void test_fs_read_file(const char *top)
 	char *path = xasprintf("%s/read.txt", top);
 	struct strbuf sb = STRBUF_INIT;
 
-	write_plain(path, "abc\n");
+	tap_write_file(path, "abc\n");
 	strbuf_addstr(&sb, ">");
 	is_int(fs_read_file(path, &sb), 0, "fs_read_file reads a file");
 	is_str(sb.buf, ">abc\n", "fs_read_file appends");
@@ -705,7 +683,7 @@ static void test_run(const char *top)
 
 int main(void)
 {
-	char *top = scratch_dir();
+	char *top = tap_scratch_dir("lib");
 
 	test_strbuf();
 	test_strmap();

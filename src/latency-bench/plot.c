@@ -1,0 +1,695 @@
+/* plot.c - latency-bench result files as one SVG latency histogram with a log count axis */
+#include "plot.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+/* json-c by its directory: a bare <json.h> would find lib/json.h first (-Ilib) */
+#include <json-c/json.h>
+
+#include "fs.h"
+#include "util.h"
+
+#define SCHEMA "latency-bench/1"
+#define MAX_BINS 500
+#define LABEL_MAX_CHARS 60
+/* text cannot be measured without a script: generous advances of 12px sans-serif (DejaVu Sans) */
+#define CHAR_W 6.6       /* an average character of a legend line */
+#define DIGIT_W 7.7      /* a digit */
+#define Y_FLOOR (-0.5)   /* log10 of the axis floor: half a decade under 1, so 1 sample stays visible */
+#define MAX_DECADES 20   /* 10^20 > UINT64_MAX */
+#define MAX_LATENCY_US 1e12 /* 11.6 days: anything above is a broken file */
+
+struct bucket {
+	uint64_t lo, hi, count;
+};
+
+struct series {
+	char *label;        /* as in the file (UTF-8, unescaped) */
+	double max_us;      /* -1: unknown (no samples) */
+	struct bucket *b;
+	size_t nb;
+	uint64_t *bins;     /* display bins */
+};
+
+static const char *const palette[] = {
+	"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd",
+	"#8c564b", "#e377c2", "#17becf", "#7f7f7f", "#bcbd22",
+};
+/* after each round of the palette the curves get another dash pattern */
+static const char *const dashes[] = { NULL, "8,4", "2,3", "8,3,2,3" };
+
+KB_PRINTF(5, 6)
+static void set_err(char *err, size_t errlen, const char *path, int line, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	if (!err || !errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (path && line > 0)
+		snprintf(err, errlen, "%s:%d: error: %s", path, line, msg);
+	else if (path)
+		snprintf(err, errlen, "%s: error: %s", path, msg);
+	else
+		snprintf(err, errlen, "error: %s", msg);
+}
+
+/* 1-based line of byte `off`; an error at the very end belongs to the last line, not the one after */
+static int line_at(const char *text, size_t len, size_t off)
+{
+	int line = 1;
+
+	if (off > len)
+		off = len;
+	if (off == len && off > 0 && text[off - 1] == '\n')
+		off--;
+	for (size_t i = 0; i < off; i++)
+		if (text[i] == '\n')
+			line++;
+	return line;
+}
+
+static struct json_object *member(struct json_object *obj, const char *key)
+{
+	struct json_object *v;
+
+	if (!json_object_is_type(obj, json_type_object) || !json_object_object_get_ex(obj, key, &v))
+		return NULL;
+	return v; /* NULL also for a JSON null */
+}
+
+static int get_uint(struct json_object *v, uint64_t *out)
+{
+	int64_t x;
+
+	if (!json_object_is_type(v, json_type_int))
+		return -1;
+	x = json_object_get_int64(v);
+	if (x < 0)
+		return -1;
+	*out = (uint64_t)x;
+	return 0;
+}
+
+static char *default_label(struct json_object *root, const char *path)
+{
+	struct json_object *rel = member(member(root, "system"), "kernel_release");
+	struct json_object *plane = member(root, "plane");
+	const char *base = strrchr(path, '/');
+
+	if (json_object_is_type(rel, json_type_string) && *json_object_get_string(rel)) {
+		if (json_object_is_type(plane, json_type_string) && *json_object_get_string(plane))
+			return xasprintf("%s %s", json_object_get_string(rel),
+					 json_object_get_string(plane));
+		return xstrdup(json_object_get_string(rel));
+	}
+	return xstrdup(base ? base + 1 : path);
+}
+
+static int parse_buckets(struct json_object *arr, const char *path, struct series *s,
+			 char *err, size_t errlen)
+{
+	size_t n = json_object_array_length(arr);
+
+	s->b = xcalloc(n ? n : 1, sizeof(*s->b));
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *e = json_object_array_get_idx(arr, i);
+		struct bucket *b = &s->b[i];
+
+		if (!json_object_is_type(e, json_type_array) || json_object_array_length(e) != 3 ||
+		    get_uint(json_object_array_get_idx(e, 0), &b->lo) < 0 ||
+		    get_uint(json_object_array_get_idx(e, 1), &b->hi) < 0 ||
+		    get_uint(json_object_array_get_idx(e, 2), &b->count) < 0) {
+			set_err(err, errlen, path, 0,
+				"\"histogram\".\"buckets\"[%zu] is not [lower_ns, upper_ns, count] "
+				"of integers >= 0", i);
+			return -EINVAL;
+		}
+		if (b->lo >= b->hi) {
+			set_err(err, errlen, path, 0,
+				"\"histogram\".\"buckets\"[%zu] is empty or reversed: [%" PRIu64
+				", %" PRIu64 ")", i, b->lo, b->hi);
+			return -EINVAL;
+		}
+		if (i > 0 && b->lo < s->b[i - 1].hi) {
+			set_err(err, errlen, path, 0,
+				"\"histogram\".\"buckets\"[%zu] starts below the end of the bucket "
+				"before it (buckets must ascend)", i);
+			return -EINVAL;
+		}
+		s->nb++;
+	}
+	return 0;
+}
+
+/* The parts of one result file that the plot needs; 0, -EINVAL or -errno with err set. */
+static int parse_result(const char *path, struct series *s, char *err, size_t errlen)
+{
+	struct strbuf text = STRBUF_INIT;
+	struct json_tokener *tok = NULL;
+	struct json_object *root = NULL, *v, *hist, *lat;
+	enum json_tokener_error jerr;
+	const char *nul;
+	int ret;
+
+	ret = fs_read_file(path, &text);
+	if (ret < 0) {
+		set_err(err, errlen, path, 0, "cannot read: %s", strerror(-ret));
+		goto out;
+	}
+	ret = -EINVAL;
+	if (text.len > INT_MAX) {
+		set_err(err, errlen, path, 0, "too large for a result file");
+		goto out;
+	}
+	nul = memchr(text.buf, '\0', text.len);
+	if (nul) {
+		set_err(err, errlen, path, line_at(text.buf, text.len, (size_t)(nul - text.buf)),
+			"not valid JSON: NUL byte");
+		goto out;
+	}
+	tok = json_tokener_new();
+	if (!tok)
+		abort(); /* out of memory, as xmalloc */
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	root = json_tokener_parse_ex(tok, text.buf, (int)text.len);
+	jerr = json_tokener_get_error(tok);
+	if (jerr != json_tokener_success) {
+		set_err(err, errlen, path,
+			line_at(text.buf, text.len, json_tokener_get_parse_end(tok)),
+			"not valid JSON: %s", jerr == json_tokener_continue ?
+			"unexpected end of file" : json_tokener_error_desc(jerr));
+		goto out;
+	}
+	if (!json_object_is_type(root, json_type_object)) {
+		set_err(err, errlen, path, 0, "not a latency-bench result: not a JSON object");
+		goto out;
+	}
+	v = member(root, "schema");
+	if (!v) {
+		set_err(err, errlen, path, 0, "not a latency-bench result: no \"schema\"");
+		goto out;
+	}
+	if (!json_object_is_type(v, json_type_string)) {
+		set_err(err, errlen, path, 0, "\"schema\" is not a string");
+		goto out;
+	}
+	if (!str_eq(json_object_get_string(v), SCHEMA)) {
+		set_err(err, errlen, path, 0, "unsupported schema '%.64s' (expected '" SCHEMA "')",
+			json_object_get_string(v));
+		goto out;
+	}
+
+	v = member(root, "label");
+	if (v && !json_object_is_type(v, json_type_string)) {
+		set_err(err, errlen, path, 0, "\"label\" is not a string");
+		goto out;
+	}
+	s->label = v && *json_object_get_string(v) ? xstrdup(json_object_get_string(v))
+						   : default_label(root, path);
+
+	hist = member(root, "histogram");
+	if (!hist) {
+		set_err(err, errlen, path, 0, "no \"histogram\"");
+		goto out;
+	}
+	if (!json_object_is_type(hist, json_type_object)) {
+		set_err(err, errlen, path, 0, "\"histogram\" is not an object");
+		goto out;
+	}
+	v = member(hist, "unit");
+	if (v && (!json_object_is_type(v, json_type_string) ||
+		  !str_eq(json_object_get_string(v), "ns"))) {
+		set_err(err, errlen, path, 0, "\"histogram\".\"unit\" is not \"ns\"");
+		goto out;
+	}
+	v = member(hist, "buckets");
+	if (!v) {
+		set_err(err, errlen, path, 0, "no \"histogram\".\"buckets\"");
+		goto out;
+	}
+	if (!json_object_is_type(v, json_type_array)) {
+		set_err(err, errlen, path, 0, "\"histogram\".\"buckets\" is not an array");
+		goto out;
+	}
+	if (parse_buckets(v, path, s, err, errlen) < 0)
+		goto out;
+
+	s->max_us = -1;
+	lat = member(root, "latency_us");
+	if (lat && !json_object_is_type(lat, json_type_object)) {
+		set_err(err, errlen, path, 0, "\"latency_us\" is not an object");
+		goto out;
+	}
+	v = member(lat, "max");
+	if (v) {
+		double d = json_object_get_double(v);
+
+		if ((!json_object_is_type(v, json_type_int) &&
+		     !json_object_is_type(v, json_type_double)) || !(d >= 0 && d <= MAX_LATENCY_US)) {
+			set_err(err, errlen, path, 0, "\"latency_us\".\"max\" is not a number from 0 to %.0f",
+				MAX_LATENCY_US);
+			goto out;
+		}
+		s->max_us = d;
+	} else if (s->nb) {
+		s->max_us = (double)(s->b[s->nb - 1].hi - 1) / 1000.0; /* within the last bucket */
+	}
+	ret = 0;
+out:
+	json_object_put(root);
+	if (tok)
+		json_tokener_free(tok);
+	strbuf_release(&text);
+	return ret;
+}
+
+/* The smallest 1, 2 or 5 x 10^k (and 2.5 x 10^k with `quarter`) that is >= v; at least 1. */
+static uint64_t nice_ns(uint64_t v, int quarter)
+{
+	for (uint64_t p = 1;; p *= 10) {
+		if (p >= v)
+			return p;
+		if (2 * p >= v)
+			return 2 * p;
+		if (quarter && p >= 10 && p / 2 * 5 >= v)
+			return p / 2 * 5;
+		if (5 * p >= v)
+			return 5 * p;
+	}
+}
+
+/* ns as µs with the decimals that the step `unit_ns` needs ("2.5", "100", "0.02") */
+static void fmt_us(char *buf, size_t len, uint64_t ns, uint64_t unit_ns)
+{
+	int dec = unit_ns % 1000 == 0 ? 0 : unit_ns % 100 == 0 ? 1 : unit_ns % 10 == 0 ? 2 : 3;
+	uint64_t scale = dec == 1 ? 100 : dec == 2 ? 10 : 1;
+
+	if (!dec)
+		snprintf(buf, len, "%" PRIu64, ns / 1000);
+	else
+		snprintf(buf, len, "%" PRIu64 ".%0*" PRIu64, ns / 1000, dec, ns % 1000 / scale);
+}
+
+/* Next code point of UTF-8 `s` into *cp (U+FFFD for a bad sequence); bytes consumed (>= 1). */
+static size_t utf8_next(const unsigned char *s, unsigned *cp)
+{
+	unsigned c = s[0], need, min;
+
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	}
+	if (c >= 0xc2 && c <= 0xdf)
+		need = 1, min = 0x80, c &= 0x1f;
+	else if (c >= 0xe0 && c <= 0xef)
+		need = 2, min = 0x800, c &= 0x0f;
+	else if (c >= 0xf0 && c <= 0xf4)
+		need = 3, min = 0x10000, c &= 0x07;
+	else
+		goto bad;
+	for (unsigned i = 1; i <= need; i++) {
+		if ((s[i] & 0xc0) != 0x80) /* also stops at the NUL */
+			goto bad;
+		c = c << 6 | (s[i] & 0x3f);
+	}
+	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		goto bad;
+	*cp = c;
+	return need + 1;
+bad:
+	*cp = 0xfffd;
+	return 1;
+}
+
+static void add_utf8(struct strbuf *sb, unsigned cp)
+{
+	if (cp < 0x80) {
+		strbuf_addch(sb, (int)cp);
+	} else if (cp < 0x800) {
+		strbuf_addch(sb, (int)(0xc0 | cp >> 6));
+		strbuf_addch(sb, (int)(0x80 | (cp & 0x3f)));
+	} else if (cp < 0x10000) {
+		strbuf_addch(sb, (int)(0xe0 | cp >> 12));
+		strbuf_addch(sb, (int)(0x80 | (cp >> 6 & 0x3f)));
+		strbuf_addch(sb, (int)(0x80 | (cp & 0x3f)));
+	} else {
+		strbuf_addch(sb, (int)(0xf0 | cp >> 18));
+		strbuf_addch(sb, (int)(0x80 | (cp >> 12 & 0x3f)));
+		strbuf_addch(sb, (int)(0x80 | (cp >> 6 & 0x3f)));
+		strbuf_addch(sb, (int)(0x80 | (cp & 0x3f)));
+	}
+}
+
+/*
+ * `s` as XML character data or attribute value, at most `max_chars` characters (then "…").
+ * Whatever XML 1.0 cannot hold (bad UTF-8, control characters, U+FFFE/U+FFFF) becomes U+FFFD.
+ */
+static void add_xml(struct strbuf *sb, const char *s, size_t max_chars)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t chars = 0;
+
+	while (*p) {
+		unsigned cp;
+
+		if (chars++ == max_chars) {
+			add_utf8(sb, 0x2026);
+			return;
+		}
+		p += utf8_next(p, &cp);
+		switch (cp) {
+		case '&': strbuf_addstr(sb, "&amp;"); break;
+		case '<': strbuf_addstr(sb, "&lt;"); break;
+		case '>': strbuf_addstr(sb, "&gt;"); break;
+		case '"': strbuf_addstr(sb, "&quot;"); break;
+		case '\'': strbuf_addstr(sb, "&apos;"); break;
+		case '\t': case '\n': case '\r': strbuf_addch(sb, ' '); break;
+		default:
+			if (cp < 0x20 || cp == 0xfffe || cp == 0xffff)
+				cp = 0xfffd;
+			add_utf8(sb, cp);
+		}
+	}
+}
+
+static size_t utf8_chars(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return n;
+}
+
+struct frame {
+	double left, top, w, h;  /* the plot area */
+	uint64_t xmax_ns;
+	int top_dec;             /* the y axis ends at 10^top_dec */
+};
+
+static double x_of(const struct frame *f, uint64_t ns)
+{
+	if (ns > f->xmax_ns)
+		ns = f->xmax_ns;
+	return f->left + (double)ns / (double)f->xmax_ns * f->w;
+}
+
+static double y_of(const struct frame *f, double count)
+{
+	double l = count >= 1 ? log10(count) : Y_FLOOR;
+
+	return f->top + f->h - (l - Y_FLOOR) / (f->top_dec - Y_FLOOR) * f->h;
+}
+
+static void add_curve(struct strbuf *sb, const struct frame *f, const struct series *s,
+		      size_t nbins, uint64_t bin_ns, int i)
+{
+	const char *dash = dashes[(size_t)i / ARRAY_SIZE(palette) % ARRAY_SIZE(dashes)];
+	const uint64_t *c = s->bins;
+
+	strbuf_addf(sb, "<polyline stroke=\"%s\"", palette[(size_t)i % ARRAY_SIZE(palette)]);
+	if (dash)
+		strbuf_addf(sb, " stroke-dasharray=\"%s\"", dash);
+	strbuf_addf(sb, " points=\"%.1f,%.1f", x_of(f, 0), y_of(f, (double)c[0]));
+	for (size_t b = 1; b < nbins; b++) {
+		double x = x_of(f, b * bin_ns);
+
+		if (c[b] == c[b - 1])
+			continue;
+		strbuf_addf(sb, " %.1f,%.1f %.1f,%.1f", x, y_of(f, (double)c[b - 1]), x,
+			    y_of(f, (double)c[b]));
+	}
+	strbuf_addf(sb, " %.1f,%.1f\"><title>", x_of(f, f->xmax_ns),
+		    y_of(f, (double)c[nbins - 1]));
+	add_xml(sb, s->label, LABEL_MAX_CHARS);
+	strbuf_addstr(sb, "</title></polyline>\n");
+}
+
+/* " (max 118.3 &#181;s)": the part of a legend line after the label */
+static void add_legend_suffix(struct strbuf *sb, const struct series *s)
+{
+	if (s->max_us >= 0)
+		strbuf_addf(sb, " (max %.1f &#181;s)", s->max_us);
+	else
+		strbuf_addstr(sb, " (no samples)");
+}
+
+static void add_legend(struct strbuf *sb, const struct frame *f, const struct series *s, int n)
+{
+	/* the box stays inside the plot: long labels are cut to what fits */
+	size_t fit = f->w > 70 + 20 * CHAR_W ? (size_t)((f->w - 70) / CHAR_W) : 20;
+	struct strbuf suffix = STRBUF_INIT;
+	size_t chars = 0, *label_max = xcalloc((size_t)n, sizeof(*label_max));
+	double w, h, x, y;
+
+	for (int i = 0; i < n; i++) {
+		size_t len = utf8_chars(s[i].label), c;
+
+		strbuf_reset(&suffix);
+		add_legend_suffix(&suffix, &s[i]);
+		c = strlen(suffix.buf) - 5; /* the suffix is ASCII but for "&#181;", one character */
+		if (s[i].max_us < 0)
+			c += 5;
+		label_max[i] = fit > c + 8 ? fit - c : 8;
+		if (label_max[i] > LABEL_MAX_CHARS)
+			label_max[i] = LABEL_MAX_CHARS;
+		c += len > label_max[i] ? label_max[i] + 1 : len;
+		if (c > chars)
+			chars = c;
+	}
+	w = 10 + 28 + 6 + (double)chars * CHAR_W + 10;
+	h = 8 + 18.0 * n + 4;
+	x = f->left + f->w - 8 - w;
+	if (x < f->left + 8)
+		x = f->left + 8;
+	y = f->top + 8;
+	strbuf_addf(sb, "<g id=\"legend\">\n<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+		    "fill=\"#ffffff\" fill-opacity=\"0.9\" stroke=\"#999999\"/>\n", x, y, w, h);
+	for (int i = 0; i < n; i++) {
+		const char *dash = dashes[(size_t)i / ARRAY_SIZE(palette) % ARRAY_SIZE(dashes)];
+		double ly = y + 8 + 18.0 * i + 9;
+
+		strbuf_addf(sb, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
+			    "stroke-width=\"2\"", x + 10, ly, x + 38, ly,
+			    palette[(size_t)i % ARRAY_SIZE(palette)]);
+		if (dash)
+			strbuf_addf(sb, " stroke-dasharray=\"%s\"", dash);
+		strbuf_addf(sb, "/>\n<text x=\"%.1f\" y=\"%.1f\">", x + 44, ly + 4);
+		add_xml(sb, s[i].label, label_max[i]);
+		add_legend_suffix(sb, &s[i]);
+		strbuf_addstr(sb, "</text>\n");
+	}
+	strbuf_addstr(sb, "</g>\n");
+	strbuf_release(&suffix);
+	free(label_max);
+}
+
+static void add_y_axis(struct strbuf *sb, const struct frame *f)
+{
+	double dec_px = f->h / (f->top_dec - Y_FLOOR);
+	double bottom = f->top + f->h;
+	int every = 1;
+
+	while (dec_px * every < 16)
+		every++;
+	if (dec_px >= 40) {
+		strbuf_addstr(sb, "<g stroke=\"#eeeeee\">\n");
+		for (int k = 0; k < f->top_dec; k++)
+			for (int m = 2; m <= 9; m++) {
+				double y = y_of(f, m * pow(10, k));
+
+				strbuf_addf(sb, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n",
+					    f->left, y, f->left + f->w, y);
+			}
+		strbuf_addstr(sb, "</g>\n");
+	}
+	strbuf_addstr(sb, "<g stroke=\"#cccccc\">\n");
+	for (int k = 0; k <= f->top_dec; k++) {
+		double y = y_of(f, pow(10, k));
+
+		strbuf_addf(sb, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n",
+			    f->left - 5, y, f->left + f->w, y);
+	}
+	strbuf_addstr(sb, "</g>\n<g text-anchor=\"end\">\n");
+	if (dec_px * -Y_FLOOR >= 14)
+		strbuf_addf(sb, "<text x=\"%.1f\" y=\"%.1f\">0</text>\n", f->left - 8, bottom + 4);
+	for (int k = 0; k <= f->top_dec; k++) {
+		if (k % every)
+			continue;
+		strbuf_addf(sb, "<text x=\"%.1f\" y=\"%.1f\">1", f->left - 8, y_of(f, pow(10, k)) + 4);
+		for (int z = 0; z < k; z++)
+			strbuf_addch(sb, '0');
+		strbuf_addstr(sb, "</text>\n");
+	}
+	strbuf_addstr(sb, "</g>\n");
+}
+
+static void add_x_axis(struct strbuf *sb, const struct frame *f, uint64_t step_ns)
+{
+	double bottom = f->top + f->h, tick_px = x_of(f, step_ns) - x_of(f, 0);
+	uint64_t every = 1;
+	char num[48];
+
+	strbuf_addstr(sb, "<g stroke=\"#cccccc\">\n");
+	for (uint64_t t = 0; t <= f->xmax_ns; t += step_ns)
+		strbuf_addf(sb, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n",
+			    x_of(f, t), f->top, x_of(f, t), bottom + 5);
+	/* labels on every tick while they fit, else on every 2nd, 3rd, ... */
+	fmt_us(num, sizeof(num), f->xmax_ns / step_ns * step_ns, step_ns);
+	while (every * tick_px < (double)strlen(num) * DIGIT_W + 8)
+		every++;
+	strbuf_addstr(sb, "</g>\n<g text-anchor=\"middle\">\n");
+	for (uint64_t t = 0; t <= f->xmax_ns; t += step_ns * every) {
+		fmt_us(num, sizeof(num), t, step_ns);
+		strbuf_addf(sb, "<text x=\"%.1f\" y=\"%.1f\">%s</text>\n", x_of(f, t), bottom + 18, num);
+	}
+	strbuf_addstr(sb, "</g>\n");
+}
+
+static void render(struct strbuf *sb, const struct lb_plot_opts *o, struct series *s, int n)
+{
+	const char *title = o->title && *o->title ? o->title : "Latency histogram";
+	int width = o->width ? o->width : LB_PLOT_DEFAULT_WIDTH;
+	int height = o->height ? o->height : LB_PLOT_DEFAULT_HEIGHT;
+	uint64_t max_ns = 0, step_ns, bin_ns, maxcount = 0, p10 = 10;
+	struct frame f;
+	size_t nbins;
+	char num[48];
+
+	for (int i = 0; i < n; i++) {
+		double m = s[i].max_us < LB_PLOT_MAX_XMAX_US ? s[i].max_us : LB_PLOT_MAX_XMAX_US;
+
+		if (m > 0 && ceil(m * 1000.0) > (double)max_ns)
+			max_ns = (uint64_t)ceil(m * 1000.0);
+	}
+	if (o->xmax_us > 0) {
+		f.xmax_ns = (uint64_t)llround(o->xmax_us * 1000.0);
+		if (!f.xmax_ns)
+			f.xmax_ns = 1;
+		step_ns = nice_ns((f.xmax_ns + 9) / 10, 1);
+	} else {
+		if (!max_ns)
+			max_ns = 99999; /* nothing measured: 0..100 µs */
+		step_ns = nice_ns((max_ns + 9) / 10, 1);
+		f.xmax_ns = (max_ns / step_ns + 1) * step_ns; /* strictly above: the max stays in view */
+	}
+	bin_ns = nice_ns((f.xmax_ns + MAX_BINS - 1) / MAX_BINS, 0);
+	nbins = (size_t)((f.xmax_ns + bin_ns - 1) / bin_ns);
+
+	for (int i = 0; i < n; i++) {
+		s[i].bins = xcalloc(nbins, sizeof(*s[i].bins));
+		for (size_t b = 0; b < s[i].nb; b++) {
+			uint64_t idx = s[i].b[b].lo / bin_ns;
+
+			if (idx >= nbins)
+				break;
+			if (__builtin_add_overflow(s[i].bins[idx], s[i].b[b].count, &s[i].bins[idx]))
+				s[i].bins[idx] = UINT64_MAX;
+		}
+		for (size_t b = 0; b < nbins; b++)
+			if (s[i].bins[b] > maxcount)
+				maxcount = s[i].bins[b];
+	}
+	for (f.top_dec = 1; f.top_dec < MAX_DECADES && maxcount >= p10; f.top_dec++)
+		p10 *= 10;
+
+	f.left = 44 + (f.top_dec + 1) * DIGIT_W;
+	f.top = 44;
+	f.w = width - f.left - 24;
+	f.h = height - f.top - 56;
+	if (f.w < 20)
+		f.w = 20;
+	if (f.h < 20)
+		f.h = 20;
+
+	strbuf_addf(sb, "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\"?>\n"
+		    "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"%d\" height=\"%d\" "
+		    "viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"12\">\n<title>",
+		    width, height, width, height);
+	add_xml(sb, title, 200);
+	strbuf_addf(sb, "</title>\n<defs><clipPath id=\"plot-area\"><rect x=\"%.1f\" y=\"%.1f\" "
+		    "width=\"%.1f\" height=\"%.1f\"/></clipPath></defs>\n"
+		    "<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\" fill=\"#ffffff\"/>\n"
+		    "<text x=\"%.1f\" y=\"26\" text-anchor=\"middle\" font-size=\"16\" "
+		    "font-weight=\"bold\">", f.left, f.top - 1, f.w, f.h + 2, width, height,
+		    f.left + f.w / 2);
+	add_xml(sb, title, 200);
+	strbuf_addstr(sb, "</text>\n");
+
+	add_y_axis(sb, &f);
+	add_x_axis(sb, &f, step_ns);
+
+	strbuf_addstr(sb, "<g id=\"curves\" fill=\"none\" stroke-width=\"1.5\" "
+		      "clip-path=\"url(#plot-area)\">\n");
+	for (int i = 0; i < n; i++)
+		add_curve(sb, &f, &s[i], nbins, bin_ns, i);
+	strbuf_addstr(sb, "</g>\n");
+
+	strbuf_addf(sb, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" "
+		    "stroke=\"#000000\"/>\n", f.left, f.top, f.w, f.h);
+	strbuf_addf(sb, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">Latency (&#181;s)</text>\n",
+		    f.left + f.w / 2, height - 14);
+	fmt_us(num, sizeof(num), bin_ns, bin_ns);
+	strbuf_addf(sb, "<text x=\"22\" y=\"%.1f\" text-anchor=\"middle\" transform=\"rotate(-90 22 %.1f)\">"
+		    "Number of samples (per %s &#181;s bin)</text>\n",
+		    f.top + f.h / 2, f.top + f.h / 2, num);
+	add_legend(sb, &f, s, n);
+	strbuf_addstr(sb, "</svg>\n");
+}
+
+int lb_plot_files(const char *const *paths, int n, const struct lb_plot_opts *o,
+		  struct strbuf *svg, char *err, size_t errlen)
+{
+	static const struct lb_plot_opts defaults;
+	struct series *s;
+	int ret = 0;
+
+	if (!o)
+		o = &defaults;
+	if (err && errlen)
+		err[0] = '\0';
+	if (n <= 0) {
+		set_err(err, errlen, NULL, 0, "no result files to plot");
+		return -EINVAL;
+	}
+	if ((o->width && (o->width < LB_PLOT_MIN_SIZE || o->width > LB_PLOT_MAX_SIZE)) ||
+	    (o->height && (o->height < LB_PLOT_MIN_SIZE || o->height > LB_PLOT_MAX_SIZE))) {
+		set_err(err, errlen, NULL, 0, "plot size %dx%d is out of range (%d..%d pixels)",
+			o->width, o->height, LB_PLOT_MIN_SIZE, LB_PLOT_MAX_SIZE);
+		return -EINVAL;
+	}
+	if (!isfinite(o->xmax_us) || o->xmax_us < 0 || o->xmax_us > LB_PLOT_MAX_XMAX_US) {
+		set_err(err, errlen, NULL, 0, "latency axis end is out of range (0 for auto, "
+			"else up to %.0f us)", LB_PLOT_MAX_XMAX_US);
+		return -EINVAL;
+	}
+
+	s = xcalloc((size_t)n, sizeof(*s));
+	for (int i = 0; i < n && !ret; i++)
+		ret = parse_result(paths[i], &s[i], err, errlen);
+	if (!ret) {
+		struct strbuf out = STRBUF_INIT;
+
+		render(&out, o, s, n);
+		strbuf_add(svg, out.buf, out.len);
+		strbuf_release(&out);
+	}
+	for (int i = 0; i < n; i++) {
+		free(s[i].label);
+		free(s[i].b);
+		free(s[i].bins);
+	}
+	free(s);
+	return ret;
+}

@@ -1,0 +1,35 @@
+/* plot.h - latency-bench result files as one SVG latency histogram (OSADL style, log count axis) */
+#ifndef LB_PLOT_H
+#define LB_PLOT_H
+
+#include <stddef.h>
+#include "strbuf.h"
+
+#define LB_PLOT_DEFAULT_WIDTH 960
+#define LB_PLOT_DEFAULT_HEIGHT 540
+#define LB_PLOT_MIN_SIZE 200
+#define LB_PLOT_MAX_SIZE 10000
+#define LB_PLOT_MAX_XMAX_US 1e8 /* 100 s: past the histogram's last bucket */
+
+struct lb_plot_opts {
+	const char *title;  /* NULL or "": "Latency histogram" */
+	int width, height;  /* pixels, LB_PLOT_MIN_SIZE..LB_PLOT_MAX_SIZE; 0: the default */
+	double xmax_us;     /* right end of the latency axis; 0: the largest max, rounded up */
+};
+
+/*
+ * Read the latency-bench/1 result files `paths[0..n-1]` and append to `svg` a plain SVG 1.1
+ * document: x = latency in µs (linear, equal-width bins), y = samples per bin on a log axis
+ * (bins without samples lie on the axis floor, labelled 0), one step curve per file in its own
+ * colour, and a legend with each result's "label" and max latency. `o` may be NULL.
+ *
+ * Returns 0; -EINVAL when an input is bad (not JSON, wrong schema, missing or malformed
+ * histogram) or `o` is out of range; -errno when a file cannot be read. On error `svg` is left
+ * as it was and `err` holds one diagnostic line (no newline) to print as it is:
+ * "PATH:LINE: error: ..." for JSON syntax errors, "PATH: error: ..." for other faults of a file,
+ * "error: ..." for bad options. Nothing is printed.
+ */
+int lb_plot_files(const char *const *paths, int n, const struct lb_plot_opts *o,
+		  struct strbuf *svg, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,467 @@
+/* report.c - text summary, versioned JSON and cyclictest's histogram file */
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include "json.h"
+#include "load.h"
+#include "report.h"
+#include "stats.h"
+
+static double us(uint64_t ns)
+{
+	return (double)ns / 1e3;
+}
+
+static void json_us(struct json_writer *w, const char *key, uint64_t ns)
+{
+	json_key(w, key);
+	json_fixed(w, us(ns), 3);
+}
+
+static void latency_json(struct json_writer *w, const struct hist *h)
+{
+	struct lb_stats s;
+	unsigned i;
+
+	lb_stats_from_hist(&s, h);
+	json_key(w, "latency_us");
+	json_begin_object(w);
+	if (s.samples) {
+		json_us(w, "min", s.min_ns);
+		json_key(w, "mean");
+		json_fixed(w, s.mean_ns / 1e3, 3);
+	} else {
+		json_key(w, "min");
+		json_null(w);
+		json_key(w, "mean");
+		json_null(w);
+	}
+	for (i = 0; i < LB_NPCT; i++) {
+		json_key(w, s.pct[i].key);
+		if (s.pct[i].valid)
+			json_fixed(w, us(s.pct[i].value_ns), 3);
+		else
+			json_null(w);
+	}
+	json_key(w, "max");
+	if (s.samples)
+		json_fixed(w, us(s.max_ns), 3);
+	else
+		json_null(w);
+	json_end_object(w);
+
+	json_key(w, "percentiles");
+	json_begin_array(w);
+	for (i = 0; i < LB_NPCT; i++) {
+		const struct lb_percentile *p = &s.pct[i];
+		json_begin_object(w);
+		json_kv_string(w, "name", p->name);
+		json_kv_int(w, "tail", (int64_t)p->tail);
+		json_kv_bool(w, "valid", p->valid);
+		json_key(w, "value_us");
+		if (p->valid)
+			json_fixed(w, us(p->value_ns), 3);
+		else
+			json_null(w);
+		json_kv_int(w, "rank", (int64_t)p->rank);
+		json_kv_int(w, "samples_beyond", (int64_t)p->beyond);
+		json_end_object(w);
+	}
+	json_end_array(w);
+}
+
+static void histogram_json(struct json_writer *w, const struct hist *h)
+{
+	unsigned i;
+
+	json_key(w, "histogram");
+	json_begin_object(w);
+	json_kv_string(w, "unit", "ns");
+	json_kv_string(w, "scheme", "log-linear: 1 ns buckets below 1024 ns, then 512 per power of two");
+	json_kv_string(w, "bucket", "[lower_ns, upper_ns, count], lower inclusive, upper exclusive, empty buckets left out");
+	json_kv_int(w, "samples", (int64_t)h->count);
+	json_key(w, "buckets");
+	json_begin_array(w);
+	for (i = 0; i < HIST_BUCKETS; i++) {
+		if (!h->buckets[i])
+			continue;
+		json_begin_array(w);
+		json_int(w, (int64_t)hist_lower(i));
+		json_int(w, (int64_t)hist_upper(i));
+		json_int(w, (int64_t)h->buckets[i]);
+		json_end_array(w);
+	}
+	json_end_array(w);
+	json_key(w, "overflow");
+	json_begin_object(w);
+	json_kv_int(w, "from_ns", (int64_t)HIST_LIMIT_NS);
+	json_kv_int(w, "count", (int64_t)h->overflow);
+	json_end_object(w);
+	json_end_object(w);
+}
+
+static void over_json(struct json_writer *w, const struct lb_run *r, const uint64_t *over)
+{
+	unsigned i;
+
+	json_key(w, "over_budget");
+	json_begin_array(w);
+	for (i = 0; i < LB_NBUDGETS; i++) {
+		json_begin_object(w);
+		json_key(w, "fraction_of_period");
+		json_fixed(w, lb_budget_fractions[i], 2);
+		json_key(w, "threshold_us");
+		json_fixed(w, lb_budget_fractions[i] * (double)r->interval_ns / 1e3, 3);
+		json_kv_int(w, "samples", (int64_t)over[i]);
+		json_end_object(w);
+	}
+	json_end_array(w);
+}
+
+void lb_report_system_json(struct json_writer *w, const struct lb_system *sys)
+{
+	int i;
+
+	json_key(w, "system");
+	json_begin_object(w);
+	json_kv_string(w, "kernel_release", sys->kernel_release);
+	json_kv_string(w, "kernel_version", sys->kernel_version);
+	json_kv_string(w, "machine", sys->machine);
+	json_kv_string(w, "preemption_model", sys->preemption_model);
+	json_kv_bool(w, "realtime_kernel", sys->realtime);
+	json_kv_string(w, "cmdline", sys->cmdline);
+	json_kv_string(w, "clocksource", sys->clocksource);
+	json_kv_int(w, "cpus_online", sys->ncpus_online);
+	json_key(w, "checks");
+	json_begin_array(w);
+	for (i = 0; i < sys->nchecks; i++) {
+		const struct lb_check *c = &sys->checks[i];
+		json_begin_object(w);
+		json_kv_string(w, "id", c->id);
+		json_kv_string(w, "title", c->title);
+		json_kv_string(w, "status", lb_check_status_name(c->status));
+		json_kv_string(w, "value", c->value);
+		json_kv_string(w, "advice", c->advice);
+		json_end_object(w);
+	}
+	json_end_array(w);
+	json_end_object(w);
+}
+
+static void verdict_json(struct json_writer *w, const struct lb_verdict *v)
+{
+	unsigned r, n;
+
+	json_key(w, "verdict");
+	json_begin_object(w);
+	json_kv_string(w, "summary", v->summary);
+	json_kv_string(w, "confidence", v->confidence);
+	json_kv_string(w, "model", "safe when max lateness <= (periods - 1 - dsp_load) * frames / rate");
+	json_key(w, "dsp_load");
+	json_fixed(w, v->dsp_load, 2);
+	json_key(w, "confidence_level");
+	json_fixed(w, LB_CONFIDENCE, 2);
+	json_kv_int(w, "samples", (int64_t)v->samples);
+	json_key(w, "seconds");
+	json_fixed(w, v->seconds, 3);
+	json_key(w, "safe");
+	json_begin_array(w);
+	for (r = 0; r < LB_VERDICT_NRATES; r++)
+		for (n = 0; n < LB_VERDICT_NPERIODS; n++) {
+			const struct lb_verdict_cell *c = &v->cell[r][n];
+			json_begin_object(w);
+			json_kv_int(w, "rate", c->rate);
+			json_kv_int(w, "periods", c->nperiods);
+			json_key(w, "frames");
+			if (c->frames)
+				json_int(w, c->frames);
+			else
+				json_null(w);
+			json_key(w, "period_ms");
+			if (c->frames)
+				json_fixed(w, 1e3 * c->frames / c->rate, 3);
+			else
+				json_null(w);
+			json_key(w, "budget_us");
+			if (c->frames)
+				json_fixed(w, c->budget_us, 3);
+			else
+				json_null(w);
+			json_key(w, "xruns_per_hour_max");
+			if (c->frames)
+				json_double(w, c->xruns_per_hour);
+			else
+				json_null(w);
+			json_key(w, "seconds_for_one_xrun_per_hour");
+			if (c->frames)
+				json_fixed(w, c->seconds_for_one_per_hour, 1);
+			else
+				json_null(w);
+			json_end_object(w);
+		}
+	json_end_array(w);
+	json_end_object(w);
+}
+
+void lb_report_json(const struct lb_run *r, const char *tool_version, struct strbuf *out)
+{
+	struct json_writer w;
+	char loads[64];
+	int i;
+
+	json_init(&w, out, 1);
+	json_begin_object(&w);
+	json_kv_string(&w, "schema", LB_SCHEMA);
+	json_key(&w, "tool");
+	json_begin_object(&w);
+	json_kv_string(&w, "name", "latency-bench");
+	json_kv_string(&w, "version", tool_version);
+	json_end_object(&w);
+	json_kv_string(&w, "plane", r->plane);
+	json_kv_string(&w, "label", r->label);
+	json_kv_string(&w, "command", r->command);
+	json_kv_string(&w, "started", r->started);
+	json_key(&w, "duration_s");
+	json_fixed(&w, r->elapsed_s, 3);
+	json_kv_bool(&w, "interrupted", r->interrupted);
+	json_kv_bool(&w, "realtime", r->realtime);
+	json_kv_string(&w, "note", r->note[0] ? r->note : NULL);
+
+	json_key(&w, "params");
+	json_begin_object(&w);
+	json_key(&w, "cpus");
+	json_begin_array(&w);
+	for (i = 0; i < r->ncpus; i++)
+		json_int(&w, r->cpus[i]);
+	json_end_array(&w);
+	json_kv_string(&w, "policy", r->sched_fifo ? "fifo" : "other");
+	json_kv_int(&w, "priority", r->sched_fifo ? r->priority : 0);
+	json_kv_int(&w, "requested_priority", r->priority);
+	json_kv_int(&w, "interval_ns", (int64_t)r->interval_ns);
+	json_key(&w, "rate");
+	if (r->rate)
+		json_int(&w, r->rate);
+	else
+		json_null(&w);
+	json_key(&w, "period_frames");
+	if (r->period)
+		json_int(&w, r->period);
+	else
+		json_null(&w);
+	json_key(&w, "duration_s");
+	json_fixed(&w, r->duration_s, 3);
+	json_kv_bool(&w, "memory_locked", r->memory_locked);
+	json_kv_bool(&w, "cpu_dma_latency_held", r->dma_latency);
+	json_key(&w, "load");
+	json_begin_object(&w);
+	json_key(&w, "kinds");
+	json_begin_array(&w);
+	lb_load_describe(r->load_kinds, loads, sizeof(loads));
+	{
+		char *save = NULL, *tok;
+		for (tok = strtok_r(loads, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+			if (*tok && strcmp(tok, "none") != 0)
+				json_string(&w, tok);
+	}
+	json_end_array(&w);
+	json_kv_string(&w, "cmd", r->load_cmd);
+	json_key(&w, "cmd_exit_status");
+	if (r->load_cmd && r->load_cmd_status >= 0)
+		json_int(&w, r->load_cmd_status);
+	else
+		json_null(&w);
+	json_end_object(&w);
+	json_key(&w, "dsp_load");
+	json_fixed(&w, r->dsp_load, 2);
+	json_key(&w, "max_latency_us");
+	if (r->max_latency_us > 0)
+		json_fixed(&w, r->max_latency_us, 3);
+	else
+		json_null(&w);
+	json_key(&w, "max_missed");
+	if (r->max_missed >= 0)
+		json_int(&w, r->max_missed);
+	else
+		json_null(&w);
+	json_end_object(&w);
+
+	lb_report_system_json(&w, &r->sys);
+
+	json_kv_int(&w, "samples", (int64_t)r->merged.count);
+	json_kv_int(&w, "missed_periods", (int64_t)lb_run_missed(r));
+	json_kv_int(&w, "xruns", (int64_t)lb_run_xruns(r));
+	latency_json(&w, &r->merged);
+	{
+		uint64_t over[LB_NBUDGETS] = { 0 };
+		int j;
+		for (i = 0; i < r->ncpus; i++)
+			for (j = 0; j < LB_NBUDGETS; j++)
+				over[j] += r->cpu[i].over[j];
+		over_json(&w, r, over);
+	}
+	histogram_json(&w, &r->merged);
+
+	json_key(&w, "per_cpu");
+	json_begin_array(&w);
+	for (i = 0; i < r->ncpus; i++) {
+		const struct lb_cpu *c = &r->cpu[i];
+		json_begin_object(&w);
+		json_kv_int(&w, "cpu", c->cpu);
+		json_kv_string(&w, "policy", c->fifo ? "fifo" : "other");
+		json_kv_int(&w, "samples", (int64_t)c->hist.count);
+		json_kv_int(&w, "missed_periods", (int64_t)c->missed);
+		json_kv_int(&w, "xruns", (int64_t)c->xruns);
+		latency_json(&w, &c->hist);
+		over_json(&w, r, c->over);
+		histogram_json(&w, &c->hist);
+		json_end_object(&w);
+	}
+	json_end_array(&w);
+
+	verdict_json(&w, &r->verdict);
+	json_end_object(&w);
+	strbuf_addch(out, '\n');
+}
+
+static void cell_text(char *buf, size_t len, const struct lb_verdict_cell *c)
+{
+	if (c->frames)
+		snprintf(buf, len, "%u (%.2f ms)", c->frames, 1e3 * c->frames / c->rate);
+	else
+		snprintf(buf, len, "none");
+}
+
+void lb_report_text(const struct lb_run *r, FILE *fp)
+{
+	struct lb_stats s;
+	char dur[32], loads[64];
+	unsigned i, n;
+	int k;
+
+	lb_format_duration(dur, sizeof(dur), r->elapsed_s);
+	lb_load_describe(r->load_kinds, loads, sizeof(loads));
+	fprintf(fp, "latency-bench: %s plane on %d CPU%s, %s, %s", r->plane, r->ncpus, r->ncpus == 1 ? "" : "s", dur,
+		r->sched_fifo ? "SCHED_FIFO" : "SCHED_OTHER (not real-time)");
+	if (r->sched_fifo)
+		fprintf(fp, " %d", r->priority);
+	fprintf(fp, ", interval %.1f us", r->interval_ns / 1e3);
+	if (r->period)
+		fprintf(fp, " (%u frames at %u Hz)", r->period, r->rate);
+	fprintf(fp, "\n");
+	fprintf(fp, "kernel %s, %s, load: %s%s%s%s\n", r->sys.kernel_release, r->sys.preemption_model,
+		r->load_kinds ? loads : "none", r->load_cmd ? ", command '" : "", r->load_cmd ? r->load_cmd : "",
+		r->load_cmd ? "'" : "");
+	if (r->interrupted)
+		fprintf(fp, "interrupted: the figures cover the %s measured so far\n", dur);
+	if (r->note[0])
+		fprintf(fp, "note: %s\n", r->note);
+	fprintf(fp, "\nlatency (us)     min      p50      p99    p99.9   p99.99      max    samples  missed\n");
+	for (k = -1; k < r->ncpus; k++) {
+		const struct hist *h = k < 0 ? &r->merged : &r->cpu[k].hist;
+		char name[16];
+		const char *keys[] = { "p50", "p99", "p999", "p9999" };
+
+		if (k < 0 && r->ncpus == 1)
+			continue;
+		lb_stats_from_hist(&s, h);
+		if (k < 0)
+			snprintf(name, sizeof(name), "all");
+		else
+			snprintf(name, sizeof(name), "CPU %d", r->cpu[k].cpu);
+		fprintf(fp, "  %-10s", name);
+		if (s.samples)
+			fprintf(fp, " %8.1f", us(s.min_ns));
+		else
+			fprintf(fp, " %8s", "-");
+		for (i = 0; i < ARRAY_SIZE(keys); i++) {
+			const struct lb_percentile *p = lb_stats_pct(&s, keys[i]);
+			if (p && p->valid)
+				fprintf(fp, " %8.1f", us(p->value_ns));
+			else
+				fprintf(fp, " %8s", "-");
+		}
+		if (s.samples)
+			fprintf(fp, " %8.1f", us(s.max_ns));
+		else
+			fprintf(fp, " %8s", "-");
+		fprintf(fp, " %10" PRIu64 " %7" PRIu64 "\n", s.samples,
+			k < 0 ? lb_run_missed(r) : r->cpu[k].missed);
+	}
+	{
+		uint64_t over[LB_NBUDGETS] = { 0 };
+		for (k = 0; k < r->ncpus; k++)
+			for (i = 0; i < LB_NBUDGETS; i++)
+				over[i] += r->cpu[k].over[i];
+		fprintf(fp, "\nlate by more than 1/4 period (%.0f us): %" PRIu64 ", 1/2 period: %" PRIu64
+			", a whole period: %" PRIu64 " (%" PRIu64 " xrun%s, %" PRIu64 " missed period%s)\n",
+			r->interval_ns / 4e3, over[0], over[1], over[2], lb_run_xruns(r),
+			lb_run_xruns(r) == 1 ? "" : "s", lb_run_missed(r), lb_run_missed(r) == 1 ? "" : "s");
+	}
+	fprintf(fp, "\nsmallest safe period (frames), DSP load %.0f %%:\n", r->verdict.dsp_load * 100);
+	fprintf(fp, "  rate      2 periods         3 periods\n");
+	for (i = 0; i < LB_VERDICT_NRATES; i++) {
+		char a[32], b[32];
+		cell_text(a, sizeof(a), &r->verdict.cell[i][0]);
+		cell_text(b, sizeof(b), &r->verdict.cell[i][1]);
+		fprintf(fp, "  %-8u  %-16s  %s\n", lb_verdict_rates[i], a, b);
+	}
+	(void)n;
+	fprintf(fp, "\nverdict: %s\n", r->verdict.summary);
+	if (r->verdict.confidence[0])
+		fprintf(fp, "  %s\n", r->verdict.confidence);
+}
+
+void lb_report_cyclictest(const struct lb_run *r, struct strbuf *out)
+{
+	unsigned i;
+	int k;
+
+	strbuf_addstr(out, "# Histogram\n");
+	for (i = 0; r->ncpus && i < r->cpu[0].us_len; i++) {
+		strbuf_addf(out, "%06u", i);
+		for (k = 0; k < r->ncpus; k++)
+			strbuf_addf(out, "%s%06" PRIu64, k ? "\t" : " ", r->cpu[k].us_bins[i]);
+		strbuf_addch(out, '\n');
+	}
+	/* like cyclictest, the totals leave out the samples past the histogram's end */
+	strbuf_addstr(out, "# Total:");
+	for (k = 0; k < r->ncpus; k++)
+		strbuf_addf(out, " %09" PRIu64, r->cpu[k].hist.count - r->cpu[k].us_overflow);
+	strbuf_addstr(out, "\n# Min Latencies:");
+	for (k = 0; k < r->ncpus; k++)
+		strbuf_addf(out, " %05" PRIu64, r->cpu[k].hist.count ? r->cpu[k].hist.min_ns / 1000 : 0);
+	strbuf_addstr(out, "\n# Avg Latencies:");
+	for (k = 0; k < r->ncpus; k++)
+		strbuf_addf(out, " %05" PRIu64, (uint64_t)(hist_mean_ns(&r->cpu[k].hist) / 1000));
+	strbuf_addstr(out, "\n# Max Latencies:");
+	for (k = 0; k < r->ncpus; k++)
+		strbuf_addf(out, " %05" PRIu64, r->cpu[k].hist.max_ns / 1000);
+	strbuf_addstr(out, "\n# Histogram Overflows:");
+	for (k = 0; k < r->ncpus; k++)
+		strbuf_addf(out, " %05" PRIu64, r->cpu[k].us_overflow);
+	strbuf_addstr(out, "\n# Histogram Overflow at cycle number:\n");
+	for (k = 0; k < r->ncpus; k++) {
+		const struct lb_cpu *c = &r->cpu[k];
+		uint64_t shown = c->us_overflow < LB_OVERFLOW_CYCLES ? c->us_overflow : LB_OVERFLOW_CYCLES;
+		strbuf_addf(out, "# Thread %d:", k);
+		for (i = 0; i < shown; i++)
+			strbuf_addf(out, " %05" PRIu64, c->us_overflow_cycle[i]);
+		if (c->us_overflow > shown)
+			strbuf_addf(out, " # %05" PRIu64 " others", c->us_overflow - shown);
+		strbuf_addch(out, '\n');
+	}
+}
+
+void lb_report_checks(const struct lb_system *sys, FILE *fp)
+{
+	int i;
+
+	for (i = 0; i < sys->nchecks; i++) {
+		const struct lb_check *c = &sys->checks[i];
+		const char *tag = c->status == LB_CHECK_WARN ? "WARN" : c->status == LB_CHECK_OK ? "OK" : "INFO";
+		fprintf(fp, "  %-5s %-28s %s\n", tag, c->title, c->value);
+		if (c->status == LB_CHECK_WARN && c->advice[0])
+			fprintf(fp, "        -> %s\n", c->advice);
+	}
+}
