@@ -132,7 +132,7 @@ check-kernel: $(O)/kbuild
 	$(Q)$(TEST_ENV) TEST_TIMEOUT=$${TEST_TIMEOUT:-2400} tests/run-tests tests/kernel/k[0-9]*.sh
 
 bench: $(O)/kbuild $(O)/latency-bench
-	$(Q)$(TEST_ENV) bench/run
+	$(Q)$(TEST_ENV) bench/run && $(TEST_ENV) bench/latency
 
 install: $(O)/kbuild $(O)/latency-bench
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/kconfig-fragments $(DESTDIR)$(MANDIR)/man1
@@ -145,6 +145,7 @@ install: $(O)/kbuild $(O)/latency-bench
 	install -m 755 scripts/debian-source scripts/kernel-source $(DESTDIR)$(DATADIR)/scripts/
 	if [ -f scripts/lib-apt.sh ]; then install -m 644 scripts/lib-apt.sh $(DESTDIR)$(DATADIR)/scripts/; fi
 	install -m 644 man/kbuild.1 $(DESTDIR)$(MANDIR)/man1/kbuild.1
+	install -m 644 man/latency-bench.1 $(DESTDIR)$(MANDIR)/man1/latency-bench.1
 
 clean:
 	rm -rf out out-sanitize $(O)/obj $(O)/tests $(O)/kbuild $(O)/latency-bench $(O)/libkb.a $(O)/.cflags

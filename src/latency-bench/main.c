@@ -189,6 +189,29 @@ static int write_out(const char *path, const struct strbuf *sb)
 	return 0;
 }
 
+/* Refuse before a long run, not after it, when a result file could not be written. */
+static int check_writable(const char *path)
+{
+	char *dir;
+	int ok;
+
+	if (!path)
+		return 0;
+	dir = fs_dirname(path);
+	ok = access(dir, W_OK) == 0;
+	if (!ok)
+		kb_error("cannot write '%s': %s", path, strerror(errno));
+	free(dir);
+	return ok ? 0 : EXIT_ENV;
+}
+
+/* leave the option loop with an exit code, freeing its tables */
+#define FAIL(code)                 \
+	do {                       \
+		ret = (code);      \
+		goto bad;          \
+	} while (0)
+
 static int cmd_run(int argc, char **argv)
 {
 	struct lb_run r = { 0 };
@@ -231,18 +254,18 @@ static int cmd_run(int argc, char **argv)
 			break;
 		case 'p':
 			if (opt_parse_long(optarg, 1, 99, &v))
-				return bad_arg("--priority", optarg, "expected a SCHED_FIFO priority from 1 to 99");
+				FAIL(bad_arg("--priority", optarg, "expected a SCHED_FIFO priority from 1 to 99"));
 			r.priority = (int)v;
 			break;
 		case OPT_RATE:
 			if (opt_parse_long(optarg, 8000, 768000, &v))
-				return bad_arg("--rate", optarg, "expected a sample rate from 8000 to 768000 Hz");
+				FAIL(bad_arg("--rate", optarg, "expected a sample rate from 8000 to 768000 Hz"));
 			r.rate = (unsigned)v;
 			have_rate = 1;
 			break;
 		case OPT_PERIOD:
 			if (opt_parse_long(optarg, 8, 65536, &v))
-				return bad_arg("--period", optarg, "expected a period from 8 to 65536 frames");
+				FAIL(bad_arg("--period", optarg, "expected a period from 8 to 65536 frames"));
 			r.period = (unsigned)v;
 			have_period = 1;
 			break;
@@ -251,8 +274,8 @@ static int cmd_run(int argc, char **argv)
 			break;
 		case 'D':
 			if (opt_parse_duration(optarg, 0.1, 30 * 86400.0, &d))
-				return bad_arg("--duration", optarg,
-					       "expected a time from 0.1 s to 30 days such as 30s, 10m or 2h");
+				FAIL(bad_arg("--duration", optarg,
+					       "expected a time from 0.1 s to 30 days such as 30s, 10m or 2h"));
 			r.duration_s = d;
 			break;
 		case OPT_LOAD: {
@@ -260,13 +283,13 @@ static int cmd_run(int argc, char **argv)
 			if (lb_load_parse(optarg, &r.load_kinds, &bad) < 0) {
 				kb_error("invalid --load '%s': unknown load '%.*s' (known: messaging, cpu, memory, io, all, none)",
 					 optarg, bad ? (int)strcspn(bad, ",") : 0, bad ? bad : "");
-				return EXIT_USAGE;
+				FAIL(EXIT_USAGE);
 			}
 			break;
 		}
 		case OPT_LOAD_CMD:
 			if (!*optarg)
-				return bad_arg("--load-cmd", optarg, "empty command");
+				FAIL(bad_arg("--load-cmd", optarg, "empty command"));
 			r.load_cmd = optarg;
 			break;
 		case OPT_JSON:
@@ -277,22 +300,22 @@ static int cmd_run(int argc, char **argv)
 			break;
 		case OPT_HISTOGRAM_MAX:
 			if (opt_parse_long(optarg, 1, 10000000, &v))
-				return bad_arg("--histogram-max", optarg, "expected microseconds from 1 to 10000000");
+				FAIL(bad_arg("--histogram-max", optarg, "expected microseconds from 1 to 10000000"));
 			r.hist_us_max = (unsigned)v;
 			break;
 		case OPT_MAX_LATENCY:
 			if (opt_parse_double(optarg, 0.001, 1e9, &d))
-				return bad_arg("--max-latency", optarg, "expected microseconds greater than 0");
+				FAIL(bad_arg("--max-latency", optarg, "expected microseconds greater than 0"));
 			r.max_latency_us = d;
 			break;
 		case OPT_MAX_MISSED:
 			if (opt_parse_long(optarg, 0, 1000000000L, &v))
-				return bad_arg("--max-missed", optarg, "expected a count of 0 or more");
+				FAIL(bad_arg("--max-missed", optarg, "expected a count of 0 or more"));
 			r.max_missed = v;
 			break;
 		case OPT_DSP_LOAD:
 			if (opt_parse_double(optarg, 0, 95, &d))
-				return bad_arg("--dsp-load", optarg, "expected a percentage from 0 to 95");
+				FAIL(bad_arg("--dsp-load", optarg, "expected a percentage from 0 to 95"));
 			r.dsp_load = d / 100.0;
 			break;
 		case OPT_LABEL:
@@ -308,6 +331,11 @@ static int cmd_run(int argc, char **argv)
 		}
 	}
 	opt_tables_free(lo, so);
+	if (0) {
+bad:
+		opt_tables_free(lo, so);
+		return ret;
+	}
 	if (optind < argc) {
 		kb_error("unknown command '%s' (commands: check, plot; see latency-bench -h)", argv[optind]);
 		return EXIT_USAGE;
@@ -329,9 +357,10 @@ static int cmd_run(int argc, char **argv)
 			d *= 1e-6;
 		else if (opt_parse_duration(interval_arg, 0, 1e9, &d))
 			return bad_arg("--interval", interval_arg, "expected a time such as 1000, 1333us or 2ms");
-		if (d < 50e-6 || d > 1.0)
-			return bad_arg("--interval", interval_arg, "expected from 50 us to 1 s");
+		/* compared in whole nanoseconds: 50e-6 s is not exactly representable */
 		r.interval_ns = (uint64_t)(d * 1e9 + 0.5);
+		if (r.interval_ns < 50000 || r.interval_ns > 1000000000ULL)
+			return bad_arg("--interval", interval_arg, "expected from 50 us to 1 s");
 		r.rate = r.period = 0;
 	} else {
 		r.interval_ns = (uint64_t)((double)r.period * 1e9 / r.rate + 0.5);
@@ -355,6 +384,9 @@ static int cmd_run(int argc, char **argv)
 		r.hist_us_max = 10000;
 	if (!hist_path)
 		r.hist_us_max = 0;
+
+	if ((ret = check_writable(json_path)) || (ret = check_writable(hist_path)))
+		return ret;
 
 	n = online_cpus(online, MAX_CPUS);
 	if (n <= 0) {
@@ -587,7 +619,7 @@ static int cmd_plot(int argc, char **argv)
 		else
 			kb_error("cannot plot: %s", strerror(-err));
 		strbuf_release(&svg);
-		return err == -EINVAL ? EXIT_CHECK : EXIT_ENV;
+		return err == -EINVAL ? EXIT_USAGE : EXIT_ENV;
 	}
 	ret = write_out(out, &svg);
 	strbuf_release(&svg);

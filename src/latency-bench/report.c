@@ -460,7 +460,7 @@ void lb_report_checks(const struct lb_system *sys, FILE *fp)
 	for (i = 0; i < sys->nchecks; i++) {
 		const struct lb_check *c = &sys->checks[i];
 		const char *tag = c->status == LB_CHECK_WARN ? "WARN" : c->status == LB_CHECK_OK ? "OK" : "INFO";
-		fprintf(fp, "  %-5s %-28s %s\n", tag, c->title, c->value);
+		fprintf(fp, "  %-5s %-40s %s\n", tag, c->title, c->value);
 		if (c->status == LB_CHECK_WARN && c->advice[0])
 			fprintf(fp, "        -> %s\n", c->advice);
 	}

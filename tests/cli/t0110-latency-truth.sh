@@ -1,0 +1,92 @@
+#!/bin/bash
+# t0110-latency-truth: latency-bench measures what is really there. (1) A SCHED_FIFO process of
+# higher priority pinned to the measured CPU busy-loops 600 us at a known rate: the result must
+# show that delay at that rate, and twice as often at twice the rate. (2) Side by side with
+# rt-tests' cyclictest on the same CPU, interval and priority: min and median agree within noise.
+. "$(dirname "$0")/../test-lib.sh"
+LB=${LATENCY_BENCH:-$SRCDIR/latency-bench}
+JGET=$SRCDIR/tests/tools/jget
+INTERFERE=${KB_OUT:-$SRCDIR/out}/tests/lb-interfere
+CPU=$(python3 -c 'import os; print(max(os.sched_getaffinity(0)))')
+BUSY=600      # us the disturbance spins each time
+THRESH=300    # us: wakeups later than this are counted
+SECS=6
+
+# samples later than THRESH in a result
+late() { "$JGET" "$1" "cnt($THRESH, 1e9)"; }
+
+# run the disturbance every PERIOD us while measuring SECS seconds at 1 kHz
+disturbed() {
+	local period=$1 out=$2
+	"$INTERFERE" "$CPU" 90 $BUSY "$period" $((SECS + 2)) >"$out.windows" &
+	sleep 0.3
+	"$LB" -q --cpus "$CPU" --interval 1000 --priority 80 --duration $SECS --json "$out" >/dev/null
+	kill -TERM $! 2>/dev/null; wait $! || true
+}
+
+if [ "$(id -u)" != 0 ] && [ "$(ulimit -r)" != unlimited ] && [ "$(ulimit -r)" -lt 90 ]; then
+	test_skip 'a known disturbance shows up at its size and rate' 'needs SCHED_FIFO 90 (root or RLIMIT_RTPRIO)'
+else
+test_expect_success 'a known disturbance shows up at its size and rate' '
+	"$LB" -q --cpus "$CPU" --interval 1000 --priority 80 --duration $SECS --json base.json >/dev/null &&
+	disturbed 9973 slow.json &&
+	disturbed 4987 fast.json &&
+	b=$(late base.json) && s=$(late slow.json) && f=$(late fast.json) &&
+	# a wakeup that falls into a busy window waits out its rest: later than THRESH when it falls
+	# in the first BUSY-THRESH us, so per window (BUSY-THRESH)/interval samples are expected
+	es=$(python3 -c "print(round($SECS * 1e6 / 9973 * ($BUSY - $THRESH) / 1000))") &&
+	ef=$(python3 -c "print(round($SECS * 1e6 / 4987 * ($BUSY - $THRESH) / 1000))") &&
+	echo "late samples: baseline $b, 100 Hz $s (expected +$es), 200 Hz $f (expected +$ef)" &&
+	python3 - "$b" "$s" "$f" "$es" "$ef" <<-\PY &&
+	import sys
+	b, s, f, es, ef = map(int, sys.argv[1:])
+	ds, df = s - b, f - b
+	assert 0.6 * es <= ds <= 1.6 * es, "100 Hz: %d more late samples, expected about %d" % (ds, es)
+	assert 0.6 * ef <= df <= 1.6 * ef, "200 Hz: %d more late samples, expected about %d" % (df, ef)
+	assert 1.5 <= df / ds <= 2.6, "twice the rate gave %.2fx the late samples" % (df / ds)
+	PY
+	test "$("$JGET" slow.json "r[\"latency_us\"][\"max\"] >= 0.9 * $BUSY")" = true &&
+	# nothing is added beyond the disturbance: samples later than BUSY + 150 us stay near the baseline
+	test "$("$JGET" slow.json "cnt($BUSY + 150, 1e9) - $("$JGET" base.json "cnt($BUSY + 150, 1e9)") <= 0.3 * $es")" = true &&
+	test "$("$JGET" slow.json "r[\"per_cpu\"][0][\"cpu\"]")" = "$CPU"
+'
+fi
+
+if ! command -v cyclictest >/dev/null; then
+	test_skip 'min and median agree with cyclictest on the same CPU, interval and priority' 'no cyclictest (apt-get install rt-tests)'
+else
+test_expect_success 'min and median agree with cyclictest on the same CPU, interval and priority' '
+	for i in 1 2 3; do
+		"$LB" -q --cpus "$CPU" --interval 1000 --priority 80 --duration 4 --json lb$i.json >/dev/null &&
+		cyclictest -q -m -t1 -a "$CPU" -p 80 -i 1000 -l 4000 -h 2000 --histfile=ct$i.hist >/dev/null || return 1
+	done &&
+	python3 - <<-\PY
+	import json
+	def ct(path):
+	    bins, total = [], 0
+	    for line in open(path):
+	        if line[0].isdigit():
+	            us, n = line.split()[:2]
+	            bins.append((int(us), int(n)))
+	        elif line.startswith("# Min Latencies:"):
+	            mn = int(line.split(":")[1])
+	    n = sum(c for _, c in bins)
+	    seen = 0
+	    for us, c in bins:
+	        seen += c
+	        if seen >= (n + 1) // 2:
+	            return mn, us
+	lb = [json.load(open("lb%d.json" % i))["latency_us"] for i in (1, 2, 3)]
+	cts = [ct("ct%d.hist" % i) for i in (1, 2, 3)]
+	med = lambda v: sorted(v)[1]
+	lmin, lmed = med([r["min"] for r in lb]), med([r["p50"] for r in lb])
+	cmin, cmed = med([c[0] for c in cts]), med([c[1] for c in cts])
+	print("latency-bench min %.1f median %.1f us; cyclictest min %d median %d us" % (lmin, lmed, cmin, cmed))
+	# cyclictest truncates to whole microseconds: compare on its grid, with the noise of a shared VM
+	assert abs(int(lmin) - cmin) <= max(3, 0.3 * cmin), "min differs"
+	assert abs(int(lmed) - cmed) <= max(5, 0.3 * cmed), "median differs"
+	PY
+'
+fi
+
+test_done
