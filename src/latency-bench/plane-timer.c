@@ -101,8 +101,11 @@ static void *timer_thread(void *p)
 		}
 		c->cycles++;
 		if (lat >= interval) {
-			/* the deadlines passed while we slept are periods an audio thread never served */
-			uint64_t m = lat / interval;
+			/* the deadlines passed while we slept are periods an audio thread never served;
+			 * those after the end of the run are not part of it */
+			uint64_t m = lat / interval, left = (sh->end_ns - next) / interval;
+			if (m > left)
+				m = left;
 			__atomic_store_n(&c->missed, c->missed + m, __ATOMIC_RELAXED);
 			__atomic_store_n(&c->xruns, c->xruns + 1, __ATOMIC_RELAXED);
 			next += m * interval;
