@@ -353,10 +353,11 @@ bad:
 			return EXIT_USAGE;
 		}
 		/* like cyclictest, a plain number is microseconds */
-		if (opt_parse_duration(interval_arg, 0, 1e9, &d) == 0 && !strpbrk(interval_arg, "nsumhd"))
-			d *= 1e-6;
-		else if (opt_parse_duration(interval_arg, 0, 1e9, &d))
+		int plain = interval_arg[strspn(interval_arg, "0123456789.")] == '\0';
+		if (opt_parse_duration(interval_arg, 0, 1e9, &d))
 			return bad_arg("--interval", interval_arg, "expected a time such as 1000, 1333us or 2ms");
+		if (plain)
+			d *= 1e-6;
 		/* compared in whole nanoseconds: 50e-6 s is not exactly representable */
 		r.interval_ns = (uint64_t)(d * 1e9 + 0.5);
 		if (r.interval_ns < 50000 || r.interval_ns > 1000000000ULL)

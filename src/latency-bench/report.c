@@ -173,31 +173,25 @@ static void verdict_json(struct json_writer *w, const struct lb_verdict *v)
 			json_begin_object(w);
 			json_kv_int(w, "rate", c->rate);
 			json_kv_int(w, "periods", c->nperiods);
-			json_key(w, "frames");
-			if (c->frames)
-				json_int(w, c->frames);
-			else
-				json_null(w);
-			json_key(w, "period_ms");
-			if (c->frames)
+			if (!c->frames) {
+				/* no safe size: every figure of the cell is null */
+				static const char *const keys[] = { "frames", "period_ms", "budget_us",
+					"xruns_per_hour_max", "seconds_for_one_xrun_per_hour" };
+				for (size_t k = 0; k < ARRAY_SIZE(keys); k++) {
+					json_key(w, keys[k]);
+					json_null(w);
+				}
+			} else {
+				json_kv_int(w, "frames", c->frames);
+				json_key(w, "period_ms");
 				json_fixed(w, 1e3 * c->frames / c->rate, 3);
-			else
-				json_null(w);
-			json_key(w, "budget_us");
-			if (c->frames)
+				json_key(w, "budget_us");
 				json_fixed(w, c->budget_us, 3);
-			else
-				json_null(w);
-			json_key(w, "xruns_per_hour_max");
-			if (c->frames)
+				json_key(w, "xruns_per_hour_max");
 				json_double(w, c->xruns_per_hour);
-			else
-				json_null(w);
-			json_key(w, "seconds_for_one_xrun_per_hour");
-			if (c->frames)
+				json_key(w, "seconds_for_one_xrun_per_hour");
 				json_fixed(w, c->seconds_for_one_per_hour, 1);
-			else
-				json_null(w);
+			}
 			json_end_object(w);
 		}
 	json_end_array(w);
@@ -336,7 +330,7 @@ void lb_report_text(const struct lb_run *r, FILE *fp)
 {
 	struct lb_stats s;
 	char dur[32], loads[64];
-	unsigned i, n;
+	unsigned i;
 	int k;
 
 	lb_format_duration(dur, sizeof(dur), r->elapsed_s);
@@ -406,7 +400,6 @@ void lb_report_text(const struct lb_run *r, FILE *fp)
 		cell_text(b, sizeof(b), &r->verdict.cell[i][1]);
 		fprintf(fp, "  %-8u  %-16s  %s\n", lb_verdict_rates[i], a, b);
 	}
-	(void)n;
 	fprintf(fp, "\nverdict: %s\n", r->verdict.summary);
 	if (r->verdict.confidence[0])
 		fprintf(fp, "  %s\n", r->verdict.confidence);
