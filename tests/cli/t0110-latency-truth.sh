@@ -74,14 +74,18 @@ test_expect_success 'min and median agree with cyclictest on the same CPU, inter
 	pairs = range(1, int(os.environ["PAIRS"]) + 1)
 	# both pooled on the grid of cyclictest: whole microseconds, truncated
 	lb, ct = collections.Counter(), collections.Counter()
+	lb_mins, ct_mins = [], []
 	for i in pairs:
 	    for lo, hi, n in json.load(open("lb%d.json" % i))["histogram"]["buckets"]:
 	        lb[lo // 1000] += n
+	    lb_mins.append(json.load(open("lb%d.json" % i))["latency_us"]["min"] // 1)
 	    for line in open("ct%d.hist" % i):
 	        if line[0].isdigit():
 	            us, n = line.split()[:2]
 	            if int(n):
 	                ct[int(us)] += int(n)
+	        elif line.startswith("# Min Latencies:"):
+	            ct_mins.append(int(line.split(":")[1]))
 	def median(h):
 	    total, seen = sum(h.values()), 0
 	    for us in sorted(h):
@@ -89,8 +93,11 @@ test_expect_success 'min and median agree with cyclictest on the same CPU, inter
 	        if 2 * seen >= total:
 	            return us
 	lmin, lmed, cmin, cmed = min(lb), median(lb), min(ct), median(ct)
-	print("latency-bench min %d median %d us; cyclictest min %d median %d us" % (lmin, lmed, cmin, cmed))
-	assert abs(lmin - cmin) <= max(3, 0.3 * cmin), "min differs"
+	# a minimum is one lucky sample: its noise is how far the runs of one tool spread
+	noise = max(max(lb_mins) - min(lb_mins), max(ct_mins) - min(ct_mins))
+	print("latency-bench min %d median %d us; cyclictest min %d median %d us; run minima spread %d us"
+	      % (lmin, lmed, cmin, cmed, noise))
+	assert abs(lmin - cmin) <= max(3, noise), "min differs"
 	assert abs(lmed - cmed) <= max(5, 0.3 * cmed), "median differs"
 	PY
 '
