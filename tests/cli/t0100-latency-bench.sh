@@ -151,14 +151,21 @@ test_expect_success 'plot: two results make one SVG with both labels; a broken r
 	"$LB" plot a.json b.json -o p.svg &&
 	test_grep "first &lt;run&gt;" p.svg && test_grep ">second" p.svg &&
 	test "$(grep -c "<polyline" p.svg)" = 2 &&
-	# rendered, each curve covers several times the 54 pixels its legend swatch alone would
+	# rendered (on fixed results, so the picture does not move with the noise): each curve
+	# covers several times the pixels a result without samples leaves (its legend swatch)
 	if command -v rsvg-convert >/dev/null; then
-		rsvg-convert p.svg -o p.png &&
-		"$SRCDIR/tests/tools/pngcolors" p.png "#1f77b4" "#d62728" "#2ca02c" >colors &&
+		F=$FIXTURES/plot &&
+		"$LB" plot "$F/timer.json" "$F/rt-escaped-label.json" -o f.svg &&
+		rsvg-convert f.svg -o f.png &&
+		"$SRCDIR/tests/tools/pngcolors" f.png "#1f77b4" "#d62728" "#2ca02c" >colors &&
+		"$LB" plot "$F/no-label-no-samples.json" "$F/no-label-no-samples.json" -o e.svg &&
+		rsvg-convert e.svg -o e.png &&
+		"$SRCDIR/tests/tools/pngcolors" e.png "#1f77b4" "#d62728" >empty &&
 		test "$(sed -n 1p colors)" = 960x540 &&
-		test "$(awk "/^#1f77b4/ { print (\$2 > 200) }" colors)" = 1 &&
-		test "$(awk "/^#d62728/ { print (\$2 > 200) }" colors)" = 1 &&
-		test "$(awk "/^#2ca02c/ { print \$2 }" colors)" = 0
+		test "$(awk "/^#1f77b4/ { print (\$2 > 300) }" colors)" = 1 &&
+		test "$(awk "/^#d62728/ { print (\$2 > 300) }" colors)" = 1 &&
+		test "$(awk "/^#2ca02c/ { print \$2 }" colors)" = 0 &&
+		test "$(awk "/^#/ { print (\$2 < 100) }" empty | sort -u)" = 1
 	fi &&
 	printf "{\n  \"schema\": \"latency-bench/1\",\n  \"samples\": 1,,\n}\n" >bad.json &&
 	test_must_fail --exit 2 "$LB" plot a.json bad.json -o q.svg 2>err &&
