@@ -25,8 +25,11 @@ ALL_CFLAGS = -std=gnu11 -Wall -Wextra -Ilib -MMD -MP $(CFLAGS) \
 	-DKB_VERSION='"$(VERSION)"' -DKB_SRCDIR='"$(CURDIR)"' -DKB_DATADIR='"$(DATADIR)"'
 ALL_LDFLAGS = $(LDFLAGS)
 LIBS = $(shell pkg-config --libs zlib libcrypto 2>/dev/null || echo -lz -lcrypto)
-LB_CFLAGS = $(shell pkg-config --cflags json-c 2>/dev/null || echo -I/usr/include/json-c)
-LB_LIBS = $(shell pkg-config --libs json-c zlib 2>/dev/null || echo -ljson-c -lz) -lpthread -lm
+# latency-bench: json-c reads results, alsa-lib and jack2 are the audio planes, ncursesw the live view
+LB_CFLAGS = $(shell pkg-config --cflags json-c alsa jack 2>/dev/null || echo -I/usr/include/json-c)
+LB_LIBS = $(shell pkg-config --libs json-c zlib alsa jack ncursesw 2>/dev/null || \
+	echo -ljson-c -lz -lasound -ljack -lncursesw -ltinfo) -lpthread -lm
+NCURSES_CFLAGS = $(filter-out -D_XOPEN_SOURCE=%,$(shell pkg-config --cflags ncursesw 2>/dev/null))
 
 ifeq ($(DEVELOPER),1)
 ALL_CFLAGS += -Werror -Wformat=2 -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla \
@@ -110,6 +113,7 @@ $(O)/tests/lb-%: $(O)/obj/tests/tools/lb-%.o
 
 $(O)/obj/src/kbuild/%.o: ALL_CFLAGS += -Isrc/kbuild
 $(O)/obj/src/latency-bench/%.o: ALL_CFLAGS += -Isrc/latency-bench $(LB_CFLAGS)
+$(O)/obj/src/latency-bench/live.o: ALL_CFLAGS += $(NCURSES_CFLAGS)
 $(O)/obj/tests/unit/%.o: ALL_CFLAGS += -Itests/unit -Isrc/kbuild
 $(O)/obj/tests/unit/test-lb-%.o: ALL_CFLAGS += -Isrc/latency-bench $(LB_CFLAGS)
 

@@ -1,5 +1,14 @@
-/* lb.c - allocation and merging of one run's per-CPU measurements */
+/* lb.c - one run's per-CPU measurements (allocation, merging) and what every plane shares:
+ * the clock, locked memory, the PM QoS request, real-time threads and the reporter */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "lb.h"
@@ -17,7 +26,9 @@ int lb_run_alloc(struct lb_run *r)
 		struct lb_cpu *c = &r->cpu[i];
 
 		hist_init(&c->hist);
+		hist_init(&c->jitter);
 		c->cpu = r->cpus[i];
+		snprintf(c->name, sizeof(c->name), "cpu%d", c->cpu);
 		c->run = r;
 		if (r->hist_us_max) {
 			c->us_len = r->hist_us_max;
@@ -84,4 +95,160 @@ void lb_run_finish(struct lb_run *r, const char *load_desc)
 		hist_merge(&r->merged, &r->cpu[i].hist);
 	lb_verdict_compute(&r->verdict, r->merged.count, r->merged.max_ns, r->elapsed_s, load_desc,
 			   r->dsp_load);
+}
+
+void lb_cpu_xrun(struct lb_cpu *c, uint64_t at_ns, uint64_t duration_ns)
+{
+	uint64_t n = c->xruns;
+
+	if (n < LB_XRUN_LOG) {
+		c->xrun_log[n].at_ns = at_ns;
+		c->xrun_log[n].duration_ns = duration_ns;
+	}
+	c->xrun_ns += duration_ns;
+	__atomic_store_n(&c->xruns, n + 1, __ATOMIC_RELAXED);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+void lb_audio_roundtrip_finish(struct lb_audio *a)
+{
+	double s[LB_RT_MAX];
+	unsigned n = a->nrt;
+
+	if (!n) {
+		a->rt_min = a->rt_median = a->rt_max = 0;
+		return;
+	}
+	memcpy(s, a->rt, n * sizeof(*s));
+	qsort(s, n, sizeof(*s), cmp_double);
+	a->rt_min = s[0];
+	a->rt_max = s[n - 1];
+	a->rt_median = n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+}
+
+uint64_t lb_now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * LB_NSEC + (uint64_t)t.tv_nsec;
+}
+
+/* Locked memory as the kernel counts it: mlockall can "succeed" without locking (sanitizers) */
+int lb_memory_lock(void)
+{
+	char line[256];
+	long kb = 0;
+	FILE *fp;
+
+	if (mlockall(MCL_CURRENT | MCL_FUTURE) < 0)
+		return 0;
+	fp = fopen("/proc/self/status", "re");
+	if (!fp)
+		return 1; /* no /proc: trust mlockall */
+	while (fgets(line, sizeof(line), fp))
+		if (sscanf(line, "VmLck: %ld kB", &kb) == 1)
+			break;
+	fclose(fp);
+	return kb > 0;
+}
+
+/* A deep C-state exit is latency too: hold the PM QoS request at 0 while measuring. */
+int lb_dma_latency_hold(struct lb_run *r)
+{
+	int fd = open("/dev/cpu_dma_latency", O_RDWR | O_CLOEXEC);
+	int32_t zero = 0;
+
+	if (fd >= 0 && write(fd, &zero, sizeof(zero)) == (ssize_t)sizeof(zero))
+		r->dma_latency = 1;
+	return fd;
+}
+
+void lb_dma_latency_release(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+}
+
+static int thread_create(struct lb_cpu *c, int fifo, int priority, void *(*fn)(void *), void *arg)
+{
+	pthread_attr_t attr;
+	int err;
+
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, LB_THREAD_STACK);
+	if (c->cpu >= 0) {
+		cpu_set_t set;
+		CPU_ZERO(&set);
+		CPU_SET(c->cpu, &set);
+		pthread_attr_setaffinity_np(&attr, sizeof(set), &set);
+	}
+	if (fifo) {
+		struct sched_param sp = { .sched_priority = priority };
+		pthread_attr_setinheritsched(&attr, PTHREAD_EXPLICIT_SCHED);
+		pthread_attr_setschedpolicy(&attr, SCHED_FIFO);
+		pthread_attr_setschedparam(&attr, &sp);
+	}
+	err = pthread_create(&c->thread, &attr, fn, arg);
+	pthread_attr_destroy(&attr);
+	return -err;
+}
+
+int lb_thread_start(struct lb_cpu *c, int priority, void *(*fn)(void *), void *arg)
+{
+	int err;
+
+	c->fifo = 1;
+	err = thread_create(c, 1, priority, fn, arg);
+	if (err == -EPERM) {
+		c->fifo = 0;
+		err = thread_create(c, 0, 0, fn, arg);
+	}
+	if (!err)
+		c->started = 1;
+	return err;
+}
+
+/*
+ * The reporter sleeps in pthread_timedjoin_np, waking every report_ns for progress: few
+ * wakeups of its own on the measured CPUs. A signal only sets *stop; the measuring threads
+ * see it within a period or their poll timeout and end, which ends the join.
+ */
+void lb_report_until_joined(struct lb_run *r, volatile sig_atomic_t *stop, uint64_t start_ns,
+			    lb_progress_fn progress, void *data)
+{
+	uint64_t every = r->report_ns ? r->report_ns : LB_NSEC, last_report = 0;
+	int i;
+
+	(void)stop;
+	for (i = 0; i < r->ncpus; i++) {
+		struct timespec deadline;
+
+		if (!r->cpu[i].started)
+			continue;
+		for (;;) {
+			uint64_t now = lb_now_ns(), next_report = last_report + every, ns;
+
+			if (next_report < start_ns + every)
+				next_report = start_ns + every;
+			if (next_report <= now) {
+				last_report = now;
+				if (progress)
+					progress(r, now > start_ns ? (double)(now - start_ns) / 1e9 : 0, data);
+				continue;
+			}
+			clock_gettime(CLOCK_REALTIME, &deadline);
+			ns = (uint64_t)deadline.tv_sec * LB_NSEC + (uint64_t)deadline.tv_nsec + (next_report - now);
+			deadline.tv_sec = (time_t)(ns / LB_NSEC);
+			deadline.tv_nsec = (long)(ns % LB_NSEC);
+			if (pthread_timedjoin_np(r->cpu[i].thread, NULL, &deadline) == 0)
+				break;
+		}
+	}
 }

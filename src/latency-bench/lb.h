@@ -5,23 +5,41 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
 #include "hist.h"
 #include "syscheck.h"
 #include "verdict.h"
 
 #define LB_NBUDGETS 3          /* lateness over 1/4, 1/2 and 1 period */
 #define LB_OVERFLOW_CYCLES 30  /* cyclictest lists the first 30 histogram overflows */
+#define LB_XRUN_LOG 64         /* xruns whose time and duration are kept, per measuring thread */
+#define LB_RT_MAX 4096         /* round-trip measurements kept */
 
 extern const double lb_budget_fractions[LB_NBUDGETS];
 
-/* What one measuring thread owns; everything allocated before the run starts. */
+/* One xrun of an audio plane: when it happened and how long the stream was stopped. */
+struct lb_xrun {
+	uint64_t at_ns;         /* since the start of the run */
+	uint64_t duration_ns;   /* from the driver's stop timestamp to the restart; 0 when unknown */
+};
+
+/*
+ * What one measuring thread owns; everything allocated before the run starts. The timer
+ * plane has one per CPU; an audio plane has one per stream it waits on (named after it).
+ */
 struct lb_cpu {
-	int cpu;
+	int cpu;                /* pinned to this CPU; -1 when not pinned */
+	char name[48];          /* "cpu0", "hw:0,0 playback", "jack" */
+	uint64_t last_ns;       /* the latest sample, for the live view */
 	struct hist hist;
 	uint64_t over[LB_NBUDGETS];
 	uint64_t missed;        /* periods whose deadline passed entirely while we slept */
 	uint64_t xruns;         /* wakeups that missed at least one period */
 	uint64_t cycles;        /* wakeups so far (cyclictest's cycle counter) */
+	/* audio planes: period-to-period jitter, |time between wakeups - period|, and the xrun log */
+	struct hist jitter;
+	uint64_t xrun_ns;       /* total time spent in xruns */
+	struct lb_xrun xrun_log[LB_XRUN_LOG];
 	/* cyclictest histogram: 1 us bins, only with --histogram */
 	uint64_t *us_bins;
 	unsigned us_len;
@@ -35,9 +53,37 @@ struct lb_cpu {
 	struct lb_run *run;
 };
 
+/* What an audio plane asked for and what the device or server granted, and what happened to it. */
+struct lb_audio {
+	/* asked for */
+	const char *device;         /* ALSA: --device (playback, or the only stream); JACK: server name or NULL */
+	const char *capture_device; /* ALSA: --capture-device for duplex and round trip; NULL: same as device */
+	const char *stream;         /* "playback", "capture", "duplex" */
+	unsigned periods;           /* --periods (ALSA) */
+	int roundtrip;              /* --roundtrip */
+	const char *start_server;   /* JACK: --start-server dummy */
+	/* granted */
+	char card[128];             /* card or server description */
+	char format[32];
+	unsigned channels;
+	unsigned rate, period, nperiods, buffer; /* frames */
+	double dsp_load_mean, dsp_load_max;      /* JACK: percent, -1 when not read */
+	int server_started;         /* JACK: we started jackd and stopped it */
+	uint64_t server_xruns;      /* JACK: xruns jackd itself reported, when known */
+	/* how it ended */
+	int device_lost;            /* the device went away mid-run (-ENODEV) */
+	char error[256];            /* what went wrong, for the result and the message */
+	/* round trip, in frames with sub-frame precision */
+	double rt[LB_RT_MAX];
+	unsigned nrt;               /* measurements kept */
+	unsigned rt_sent, rt_lost;  /* signals sent, and those that never came back */
+	double rt_min, rt_median, rt_max;
+	unsigned rt_buffering;      /* periods x period: the part that is buffering */
+};
+
 struct lb_run {
 	/* parameters */
-	const char *plane;          /* "timer" */
+	const char *plane;          /* "timer", "alsa", "jack" */
 	const char *label;
 	int *cpus;
 	int ncpus;
@@ -52,6 +98,8 @@ struct lb_run {
 	double max_latency_us;      /* --max-latency, 0 = none */
 	long long max_missed;       /* --max-missed, -1 = none */
 	const char *command;        /* the command line, for the record */
+	uint64_t report_ns;         /* how often the reporter calls progress (default 1 s) */
+	struct lb_audio audio;      /* alsa and jack planes */
 
 	/* outcome */
 	int sched_fifo;             /* every measuring thread got SCHED_FIFO */
@@ -81,7 +129,37 @@ uint64_t lb_run_samples(const struct lb_run *r);
 uint64_t lb_run_missed(const struct lb_run *r);
 uint64_t lb_run_xruns(const struct lb_run *r);
 
-/* The timer plane: measure until the duration ends or *stop is set. 0 or -errno. */
+#define LB_NSEC 1000000000ULL
+#define LB_THREAD_STACK (256 * 1024)
+
+uint64_t lb_now_ns(void);                 /* CLOCK_MONOTONIC */
+int lb_memory_lock(void);                 /* mlockall, and 1 only when the kernel counts locked pages */
+int lb_dma_latency_hold(struct lb_run *r); /* /dev/cpu_dma_latency at 0: an fd, or -1 */
+void lb_dma_latency_release(int fd);
+/*
+ * Start fn(arg) on c->cpu (unpinned when -1) at SCHED_FIFO `priority`, or as an ordinary
+ * thread when that is refused; sets c->fifo and c->started. 0 or -errno.
+ */
+int lb_thread_start(struct lb_cpu *c, int priority, void *(*fn)(void *), void *arg);
+/* Call progress every r->report_ns until every started measuring thread has ended. */
+void lb_report_until_joined(struct lb_run *r, volatile sig_atomic_t *stop, uint64_t start_ns,
+			    lb_progress_fn progress, void *data);
+
+/* Record one xrun of `c` (called by an audio plane's measuring thread: no allocation). */
+void lb_cpu_xrun(struct lb_cpu *c, uint64_t at_ns, uint64_t duration_ns);
+/* Fill rt_min/median/max from the kept round-trip measurements. */
+void lb_audio_roundtrip_finish(struct lb_audio *a);
+
+/*
+ * The planes: measure until the duration ends or *stop is set, calling `progress` every
+ * r->report_ns from the calling thread. 0, or -errno with r->audio.error saying why (audio
+ * planes). A plane that ends early because its device went away returns -ENODEV with the
+ * samples so far in r, which are still a valid result.
+ */
 int lb_plane_timer(struct lb_run *r, volatile sig_atomic_t *stop, lb_progress_fn progress, void *data);
+int lb_plane_alsa(struct lb_run *r, volatile sig_atomic_t *stop, lb_progress_fn progress, void *data);
+int lb_plane_jack(struct lb_run *r, volatile sig_atomic_t *stop, lb_progress_fn progress, void *data);
+/* `latency-bench devices`: cards, PCMs and their limits, to fp. The number of cards, or -errno. */
+int lb_alsa_devices(FILE *fp);
 
 #endif

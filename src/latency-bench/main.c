@@ -13,6 +13,7 @@
 #include "fs.h"
 #include "load.h"
 #include "lb.h"
+#include "live.h"
 #include "log.h"
 #include "opt.h"
 #include "plot.h"
@@ -31,15 +32,23 @@ enum { EXIT_OK = 0, EXIT_CHECK = 1, EXIT_USAGE = 2, EXIT_ENV = 3 };
 enum {
 	OPT_PLANE = 256, OPT_CPUS, OPT_RATE, OPT_PERIOD, OPT_INTERVAL, OPT_DURATION, OPT_LOAD, OPT_LOAD_CMD,
 	OPT_JSON, OPT_HISTOGRAM, OPT_HISTOGRAM_MAX, OPT_MAX_LATENCY, OPT_MAX_MISSED, OPT_LABEL, OPT_DSP_LOAD,
-	OPT_VERSION, OPT_TITLE,
+	OPT_VERSION, OPT_TITLE, OPT_DEVICE, OPT_CAPTURE_DEVICE, OPT_STREAM, OPT_PERIODS, OPT_ROUNDTRIP,
+	OPT_START_SERVER, OPT_LIVE,
 };
 
 static const struct kb_option run_options[] = {
-	{ "plane", OPT_PLANE, required_argument, "timer", "what to measure (timer: clock_nanosleep wakeups, no hardware)" },
-	{ "cpus", OPT_CPUS, required_argument, "LIST", "CPUs to measure, e.g. 0-3,6 (default: every online CPU)" },
+	{ "plane", OPT_PLANE, required_argument, "PLANE", "what to measure: timer (clock_nanosleep wakeups, no hardware), alsa, jack" },
+	{ "cpus", OPT_CPUS, required_argument, "LIST", "CPUs to measure, e.g. 0-3,6 (default: every online CPU; alsa/jack: one CPU to pin to)" },
 	{ "priority", 'p', required_argument, "N", "SCHED_FIFO priority of the measuring threads, 1-99 (default 80)" },
 	{ "rate", OPT_RATE, required_argument, "HZ", "sample rate the period is counted in (default 48000)" },
 	{ "period", OPT_PERIOD, required_argument, "FRAMES", "audio period: the wakeup interval (default 64)" },
+	{ "periods", OPT_PERIODS, required_argument, "N", "alsa: periods per buffer (default 2)" },
+	{ "device", OPT_DEVICE, required_argument, "PCM", "alsa: the PCM (default hw:0); jack: the server name" },
+	{ "capture-device", OPT_CAPTURE_DEVICE, required_argument, "PCM", "alsa: capture PCM for duplex and --roundtrip (default: --device)" },
+	{ "stream", OPT_STREAM, required_argument, "DIR", "alsa: playback, capture or duplex (default playback)" },
+	{ "roundtrip", OPT_ROUNDTRIP, no_argument, NULL, "play a signal into a loopback and time its return (alsa, jack)" },
+	{ "start-server", OPT_START_SERVER, required_argument, "DRIVER", "jack: start jackd with this driver (dummy) for the run" },
+	{ "live", OPT_LIVE, no_argument, NULL, "a live ncurses view (q quits); plain lines without a terminal" },
 	{ "interval", 'i', required_argument, "TIME", "wakeup interval instead of a period (1333us, 1ms; plain number: us)" },
 	{ "duration", 'D', required_argument, "TIME", "how long to measure: 30s, 10m, 2h (default 60s)" },
 	{ "load", OPT_LOAD, required_argument, "KINDS", "background load: messaging,cpu,memory,io or all" },
@@ -81,6 +90,7 @@ static void usage(FILE *fp)
 {
 	fprintf(fp, "usage: latency-bench [OPTIONS]            measure, judge and report\n"
 		    "   or: latency-bench check                is this system set up for low-latency audio?\n"
+		    "   or: latency-bench devices              sound cards, PCMs and their period and buffer limits\n"
 		    "   or: latency-bench plot RESULT.json... -o FILE.svg\n\n");
 	opt_print_help(fp, run_options);
 	fprintf(fp, "\nExit status: 0 ok, 1 a budget was exceeded (or check found warnings), 2 usage, 3 environment.\n");
@@ -136,6 +146,7 @@ struct progress_state {
 	int tty;
 	int quiet;
 	int last_decile;
+	struct lb_live *live;
 };
 
 static void progress(const struct lb_run *r, double t, void *data)
@@ -144,6 +155,11 @@ static void progress(const struct lb_run *r, double t, void *data)
 	uint64_t max = 0;
 	int i, decile;
 
+	if (ps->live) {
+		if (lb_live_update(ps->live, r, t))
+			stop_flag = 1; /* q */
+		return;
+	}
 	if (ps->quiet)
 		return;
 	for (i = 0; i < r->ncpus; i++) {
@@ -226,7 +242,7 @@ static int cmd_run(int argc, char **argv)
 	char *so, *cmdline;
 	long v;
 	double d;
-	int c, i, n, err, ret = EXIT_OK, have_period = 0, have_rate = 0;
+	int c, i, n, err, ret = EXIT_OK, have_period = 0, have_rate = 0, live = 0, audio;
 	struct sigaction sa;
 
 	r.priority = 80;
@@ -235,6 +251,8 @@ static int cmd_run(int argc, char **argv)
 	r.duration_s = 60;
 	r.dsp_load = 0.5;
 	r.max_missed = -1;
+	r.audio.periods = 2;
+	r.audio.stream = "playback";
 	opt_tables(run_options, &lo, &so);
 	while ((c = getopt_long(argc, argv, so, lo, NULL)) != -1) {
 		switch (c) {
@@ -321,6 +339,37 @@ static int cmd_run(int argc, char **argv)
 		case OPT_LABEL:
 			r.label = optarg;
 			break;
+		case OPT_DEVICE:
+			if (!*optarg)
+				FAIL(bad_arg("--device", optarg, "empty device name"));
+			r.audio.device = optarg;
+			break;
+		case OPT_CAPTURE_DEVICE:
+			if (!*optarg)
+				FAIL(bad_arg("--capture-device", optarg, "empty device name"));
+			r.audio.capture_device = optarg;
+			break;
+		case OPT_STREAM:
+			if (!str_eq(optarg, "playback") && !str_eq(optarg, "capture") && !str_eq(optarg, "duplex"))
+				FAIL(bad_arg("--stream", optarg, "expected playback, capture or duplex"));
+			r.audio.stream = optarg;
+			break;
+		case OPT_PERIODS:
+			if (opt_parse_long(optarg, 2, 32, &v))
+				FAIL(bad_arg("--periods", optarg, "expected from 2 to 32 periods per buffer"));
+			r.audio.periods = (unsigned)v;
+			break;
+		case OPT_ROUNDTRIP:
+			r.audio.roundtrip = 1;
+			break;
+		case OPT_START_SERVER:
+			if (!str_eq(optarg, "dummy"))
+				FAIL(bad_arg("--start-server", optarg, "the driver jackd can run without hardware is dummy"));
+			r.audio.start_server = optarg;
+			break;
+		case OPT_LIVE:
+			live = 1;
+			break;
 		case 'q':
 			ps.quiet = 1;
 			break;
@@ -337,16 +386,42 @@ bad:
 		return ret;
 	}
 	if (optind < argc) {
-		kb_error("unknown command '%s' (commands: check, plot; see latency-bench -h)", argv[optind]);
+		kb_error("unknown command '%s' (commands: check, devices, plot; see latency-bench -h)", argv[optind]);
 		return EXIT_USAGE;
 	}
-	if (!str_eq(plane, "timer")) {
-		if (str_eq(plane, "alsa") || str_eq(plane, "jack"))
-			kb_error("invalid --plane '%s': this build measures the timer plane only", plane);
-		else
-			kb_error("invalid --plane '%s': unknown plane (known: timer)", plane);
+	if (!str_eq(plane, "timer") && !str_eq(plane, "alsa") && !str_eq(plane, "jack")) {
+		kb_error("invalid --plane '%s': unknown plane (known: timer, alsa, jack)", plane);
 		return EXIT_USAGE;
 	}
+	audio = !str_eq(plane, "timer");
+	if (!audio && (r.audio.device || r.audio.capture_device || r.audio.roundtrip || r.audio.start_server ||
+		       r.audio.periods != 2 || !str_eq(r.audio.stream, "playback"))) {
+		kb_error("--device, --capture-device, --stream, --periods, --roundtrip and --start-server are for "
+			 "--plane alsa or jack");
+		return EXIT_USAGE;
+	}
+	if (str_eq(plane, "jack") && (r.audio.capture_device || !str_eq(r.audio.stream, "playback") ||
+				      r.audio.periods != 2)) {
+		kb_error("--capture-device, --stream and --periods are ALSA settings: the JACK server has its own");
+		return EXIT_USAGE;
+	}
+	if (str_eq(plane, "alsa") && r.audio.start_server) {
+		kb_error("--start-server is for --plane jack");
+		return EXIT_USAGE;
+	}
+	if (audio && interval_arg) {
+		kb_error("--interval is for the timer plane: an audio plane's interval is --period at --rate");
+		return EXIT_USAGE;
+	}
+	if (r.audio.roundtrip && str_eq(plane, "alsa")) {
+		if (!str_eq(r.audio.stream, "playback") && !str_eq(r.audio.stream, "duplex")) {
+			kb_error("--roundtrip plays and captures: it needs --stream duplex, not %s", r.audio.stream);
+			return EXIT_USAGE;
+		}
+		r.audio.stream = "duplex";
+	}
+	if (str_eq(plane, "alsa") && !r.audio.device)
+		r.audio.device = "hw:0";
 	if (interval_arg) {
 		if (have_period || have_rate) {
 			kb_error("--interval and --rate/--period both set the wakeup interval: give one of them");
@@ -415,9 +490,21 @@ bad:
 	} else
 		memcpy(want, online, sizeof(want));
 	r.cpus = xcalloc(MAX_CPUS, sizeof(int));
-	for (i = 0; i < MAX_CPUS; i++)
-		if (want[i])
-			r.cpus[r.ncpus++] = i;
+	if (audio) {
+		/* one audio thread, as in an audio server: pinned only when asked */
+		for (i = 0; i < MAX_CPUS && (!cpus_arg || !want[i]); i++)
+			;
+		if (cpus_arg && memchr(want + i + 1, 1, MAX_CPUS - (size_t)i - 1)) {
+			kb_error("invalid --cpus '%s': the %s plane runs one audio thread: give one CPU to pin it to",
+				 cpus_arg, plane);
+			free(r.cpus);
+			return EXIT_USAGE;
+		}
+		r.cpus[r.ncpus++] = cpus_arg ? i : -1;
+	} else
+		for (i = 0; i < MAX_CPUS; i++)
+			if (want[i])
+				r.cpus[r.ncpus++] = i;
 
 	r.plane = plane;
 	cmdline = command_line(argv);
@@ -465,11 +552,28 @@ bad:
 			kb_progress("LOAD", "%s%s%s%s", r.load_kinds ? loads : "", r.load_kinds && r.load_cmd ? ", " : "",
 				    r.load_cmd ? "command: " : "", r.load_cmd ? r.load_cmd : "");
 	}
-	if (!ps.quiet)
+	if (!ps.quiet && audio)
+		kb_progress("RUN", "%s plane, %s, period %u frames at %u Hz (%.1f us), %.0f s", plane,
+			    r.audio.device ? r.audio.device : "default server", r.period, r.rate, r.interval_ns / 1e3,
+			    r.duration_s);
+	else if (!ps.quiet)
 		kb_progress("RUN", "%s plane, %d CPU%s, interval %.1f us, %.0f s", plane, r.ncpus, r.ncpus == 1 ? "" : "s",
 			    r.interval_ns / 1e3, r.duration_s);
-	err = lb_plane_timer(&r, &stop_flag, progress, &ps);
-	if (ps.tty && !ps.quiet)
+	if (live) {
+		ps.live = lb_live_start(&r);
+		if (ps.live)
+			r.report_ns = LB_NSEC / 4;
+	}
+	if (str_eq(plane, "alsa"))
+		err = lb_plane_alsa(&r, &stop_flag, progress, &ps);
+	else if (str_eq(plane, "jack"))
+		err = lb_plane_jack(&r, &stop_flag, progress, &ps);
+	else
+		err = lb_plane_timer(&r, &stop_flag, progress, &ps);
+	if (ps.live) {
+		lb_live_end(ps.live);
+		ps.live = NULL;
+	} else if (ps.tty && !ps.quiet)
 		fprintf(stderr, "\n");
 	if (r.load_kinds || r.load_cmd) {
 		int st = -1;
@@ -479,7 +583,18 @@ bad:
 		if (st >= 0)
 			r.load_cmd_status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 	}
-	if (err) {
+	if (err && audio && err != -ENODEV) {
+		/* the device or server could not be used: nothing was measured, nothing is written */
+		kb_error("%s", r.audio.error[0] ? r.audio.error : strerror(-err));
+		ret = EXIT_ENV;
+		goto out;
+	}
+	if (err == -ENODEV && audio) {
+		/* the device went away mid-run: what was measured until then is still a result */
+		kb_error("%s", r.audio.error[0] ? r.audio.error : strerror(-err));
+		r.interrupted = 1;
+		ret = EXIT_ENV;
+	} else if (err) {
 		kb_error("cannot start a measuring thread on CPU %d: %s", r.cpu[0].err ? r.cpu[0].cpu : -1,
 			 strerror(-err));
 		ret = EXIT_ENV;
@@ -567,6 +682,33 @@ static int cmd_check(int argc, char **argv)
 	return warn ? EXIT_CHECK : EXIT_OK;
 }
 
+static int cmd_devices(int argc, char **argv)
+{
+	int n;
+
+	if (argc > 1 && (str_eq(argv[1], "-h") || str_eq(argv[1], "--help"))) {
+		printf("usage: latency-bench devices\n\nLists sound cards, their PCMs and the rates, channels, period and\n"
+		       "buffer sizes each stream allows. Exit 3 when there is no sound card.\n");
+		return EXIT_OK;
+	}
+	if (argc > 1) {
+		kb_error("devices takes no arguments: '%s'", argv[1]);
+		return EXIT_USAGE;
+	}
+	n = lb_alsa_devices(stdout);
+	if (n < 0) {
+		kb_error("cannot list sound cards: %s", strerror(-n));
+		return EXIT_ENV;
+	}
+	if (n == 0) {
+		kb_error("no sound card: the kernel has registered none (/proc/asound/cards is %s); "
+			 "load a driver, or snd-dummy for a card without hardware",
+			 access("/proc/asound/cards", R_OK) == 0 ? "empty" : "missing");
+		return EXIT_ENV;
+	}
+	return EXIT_OK;
+}
+
 static int cmd_plot(int argc, char **argv)
 {
 	struct lb_plot_opts po = { 0 };
@@ -633,5 +775,7 @@ int main(int argc, char **argv)
 		return cmd_check(argc - 1, argv + 1);
 	if (argc > 1 && str_eq(argv[1], "plot"))
 		return cmd_plot(argc - 1, argv + 1);
+	if (argc > 1 && str_eq(argv[1], "devices"))
+		return cmd_devices(argc - 1, argv + 1);
 	return cmd_run(argc, argv);
 }

@@ -19,13 +19,14 @@ static void json_us(struct json_writer *w, const char *key, uint64_t ns)
 	json_fixed(w, us(ns), 3);
 }
 
-static void latency_json(struct json_writer *w, const struct hist *h)
+/* {min mean p50 ... max} under `key`, and the percentiles with their ranks when `ranks` */
+static void summary_json(struct json_writer *w, const char *key, const struct hist *h, int ranks)
 {
 	struct lb_stats s;
 	unsigned i;
 
 	lb_stats_from_hist(&s, h);
-	json_key(w, "latency_us");
+	json_key(w, key);
 	json_begin_object(w);
 	if (s.samples) {
 		json_us(w, "min", s.min_ns);
@@ -50,6 +51,8 @@ static void latency_json(struct json_writer *w, const struct hist *h)
 	else
 		json_null(w);
 	json_end_object(w);
+	if (!ranks)
+		return;
 
 	json_key(w, "percentiles");
 	json_begin_array(w);
@@ -69,6 +72,11 @@ static void latency_json(struct json_writer *w, const struct hist *h)
 		json_end_object(w);
 	}
 	json_end_array(w);
+}
+
+static void latency_json(struct json_writer *w, const struct hist *h)
+{
+	summary_json(w, "latency_us", h, 1);
 }
 
 static void histogram_json(struct json_writer *w, const struct hist *h)
@@ -198,6 +206,125 @@ static void verdict_json(struct json_writer *w, const struct lb_verdict *v)
 	json_end_object(w);
 }
 
+static void rt_frames_json(struct json_writer *w, const char *key, const struct lb_audio *a, double scale,
+			   int decimals)
+{
+	json_key(w, key);
+	json_begin_object(w);
+	json_key(w, "min");
+	json_fixed(w, a->rt_min * scale, decimals);
+	json_key(w, "median");
+	json_fixed(w, a->rt_median * scale, decimals);
+	json_key(w, "max");
+	json_fixed(w, a->rt_max * scale, decimals);
+	json_end_object(w);
+}
+
+/* What the ALSA device or JACK server granted, how the run ended, jitter, xruns, round trip. */
+static void audio_json(struct json_writer *w, const struct lb_run *r)
+{
+	const struct lb_audio *a = &r->audio;
+	struct hist jitter;
+	uint64_t xrun_ns = 0;
+	int i;
+	unsigned k;
+
+	json_key(w, "audio");
+	json_begin_object(w);
+	json_kv_string(w, "device", a->device);
+	json_kv_string(w, "capture_device", a->capture_device);
+	json_kv_string(w, "stream", str_eq(r->plane, "jack") ? NULL : a->stream);
+	json_kv_string(w, "card", a->card[0] ? a->card : NULL);
+	json_key(w, "requested");
+	json_begin_object(w);
+	json_kv_int(w, "rate", r->rate);
+	json_kv_int(w, "period_frames", r->period);
+	json_key(w, "periods");
+	if (str_eq(r->plane, "alsa"))
+		json_int(w, a->periods);
+	else
+		json_null(w);
+	json_end_object(w);
+	json_key(w, "granted");
+	if (a->rate) {
+		json_begin_object(w);
+		json_kv_int(w, "rate", a->rate);
+		json_kv_int(w, "period_frames", a->period);
+		json_key(w, "periods");
+		if (a->nperiods)
+			json_int(w, a->nperiods);
+		else
+			json_null(w);
+		json_key(w, "buffer_frames");
+		if (a->buffer)
+			json_int(w, a->buffer);
+		else
+			json_null(w);
+		json_kv_string(w, "format", a->format[0] ? a->format : NULL);
+		json_key(w, "channels");
+		if (a->channels)
+			json_int(w, a->channels);
+		else
+			json_null(w);
+		json_end_object(w);
+	} else
+		json_null(w);
+	json_kv_bool(w, "server_started", a->server_started);
+	json_key(w, "dsp_load_pct");
+	if (str_eq(r->plane, "jack") && a->dsp_load_max >= 0) {
+		json_begin_object(w);
+		json_key(w, "mean");
+		json_fixed(w, a->dsp_load_mean, 2);
+		json_key(w, "max");
+		json_fixed(w, a->dsp_load_max, 2);
+		json_end_object(w);
+	} else
+		json_null(w);
+	json_kv_bool(w, "device_lost", a->device_lost);
+	json_kv_string(w, "error", a->error[0] ? a->error : NULL);
+
+	hist_init(&jitter);
+	for (i = 0; i < r->ncpus; i++) {
+		hist_merge(&jitter, &r->cpu[i].jitter);
+		xrun_ns += r->cpu[i].xrun_ns;
+	}
+	json_kv_int(w, "jitter_samples", (int64_t)jitter.count);
+	summary_json(w, "jitter_us", &jitter, 0);
+	json_key(w, "xrun_time_us");
+	json_fixed(w, us(xrun_ns), 1);
+	json_key(w, "xrun_log");
+	json_begin_array(w);
+	for (i = 0; i < r->ncpus; i++)
+		for (k = 0; k < LB_XRUN_LOG && k < r->cpu[i].xruns; k++) {
+			json_begin_object(w);
+			json_key(w, "at_s");
+			json_fixed(w, r->cpu[i].xrun_log[k].at_ns / 1e9, 6);
+			json_key(w, "duration_us");
+			json_fixed(w, us(r->cpu[i].xrun_log[k].duration_ns), 1);
+			json_end_object(w);
+		}
+	json_end_array(w);
+
+	json_key(w, "roundtrip");
+	if (a->roundtrip) {
+		double rate = a->rate ? a->rate : r->rate;
+		json_begin_object(w);
+		json_kv_int(w, "sent", a->rt_sent);
+		json_kv_int(w, "received", a->nrt);
+		json_kv_int(w, "lost", a->rt_lost);
+		if (a->nrt) {
+			rt_frames_json(w, "frames", a, 1, 2);
+			rt_frames_json(w, "ms", a, 1e3 / rate, 3);
+			json_kv_int(w, "buffering_frames", a->rt_buffering);
+			json_key(w, "hardware_driver_frames");
+			json_fixed(w, a->rt_median - a->rt_buffering, 2);
+		}
+		json_end_object(w);
+	} else
+		json_null(w);
+	json_end_object(w);
+}
+
 void lb_report_json(const struct lb_run *r, const char *tool_version, struct strbuf *out)
 {
 	struct json_writer w;
@@ -301,7 +428,12 @@ void lb_report_json(const struct lb_run *r, const char *tool_version, struct str
 	for (i = 0; i < r->ncpus; i++) {
 		const struct lb_cpu *c = &r->cpu[i];
 		json_begin_object(&w);
-		json_kv_int(&w, "cpu", c->cpu);
+		json_key(&w, "cpu");
+		if (c->cpu >= 0)
+			json_int(&w, c->cpu);
+		else
+			json_null(&w);
+		json_kv_string(&w, "name", c->name);
 		json_kv_string(&w, "policy", c->fifo ? "fifo" : "other");
 		json_kv_int(&w, "samples", (int64_t)c->hist.count);
 		json_kv_int(&w, "missed_periods", (int64_t)c->missed);
@@ -313,6 +445,8 @@ void lb_report_json(const struct lb_run *r, const char *tool_version, struct str
 	}
 	json_end_array(&w);
 
+	if (!str_eq(r->plane, "timer"))
+		audio_json(&w, r);
 	verdict_json(&w, &r->verdict);
 	json_end_object(&w);
 	strbuf_addch(out, '\n');
@@ -326,6 +460,46 @@ static void cell_text(char *buf, size_t len, const struct lb_verdict_cell *c)
 		snprintf(buf, len, "none");
 }
 
+static void audio_text(const struct lb_run *r, FILE *fp)
+{
+	const struct lb_audio *a = &r->audio;
+	static struct hist jitter; /* 112 KiB: not on the stack */
+	struct lb_stats s;
+	uint64_t xrun_ns = 0, xruns = lb_run_xruns(r);
+	int i;
+
+	hist_init(&jitter);
+	for (i = 0; i < r->ncpus; i++) {
+		hist_merge(&jitter, &r->cpu[i].jitter);
+		xrun_ns += r->cpu[i].xrun_ns;
+	}
+	lb_stats_from_hist(&s, &jitter);
+	if (s.samples) {
+		const struct lb_percentile *p99 = lb_stats_pct(&s, "p99");
+		fprintf(fp, "period-to-period jitter: mean %.1f us, p99 %s%.1f us, max %.1f us\n", s.mean_ns / 1e3,
+			p99 && p99->valid ? "" : "(too few samples) ", p99 && p99->valid ? us(p99->value_ns) : 0.0,
+			us(s.max_ns));
+	}
+	if (xruns)
+		fprintf(fp, "xruns: %" PRIu64 ", %.1f ms in all without audio\n", xruns, xrun_ns / 1e6);
+	if (str_eq(r->plane, "jack") && a->dsp_load_max >= 0)
+		fprintf(fp, "JACK DSP load: mean %.1f %%, max %.1f %%\n", a->dsp_load_mean, a->dsp_load_max);
+	if (a->roundtrip) {
+		double rate = a->rate ? a->rate : r->rate;
+		if (a->nrt)
+			fprintf(fp,
+				"round trip (%u of %u signals back): min %.2f, median %.2f, max %.2f frames "
+				"(median %.3f ms); buffering %u frames, hardware and driver %.2f frames\n",
+				a->nrt, a->rt_sent, a->rt_min, a->rt_median, a->rt_max, a->rt_median * 1e3 / rate,
+				a->rt_buffering, a->rt_median - a->rt_buffering);
+		else
+			fprintf(fp, "round trip: none of %u signals came back: is the output connected to the input?\n",
+				a->rt_sent);
+	}
+	if (a->device_lost)
+		fprintf(fp, "the device went away during the run: %s\n", a->error);
+}
+
 void lb_report_text(const struct lb_run *r, FILE *fp)
 {
 	struct lb_stats s;
@@ -335,14 +509,34 @@ void lb_report_text(const struct lb_run *r, FILE *fp)
 
 	lb_format_duration(dur, sizeof(dur), r->elapsed_s);
 	lb_load_describe(r->load_kinds, loads, sizeof(loads));
-	fprintf(fp, "latency-bench: %s plane on %d CPU%s, %s, %s", r->plane, r->ncpus, r->ncpus == 1 ? "" : "s", dur,
-		r->sched_fifo ? "SCHED_FIFO" : "SCHED_OTHER (not real-time)");
+	if (str_eq(r->plane, "timer"))
+		fprintf(fp, "latency-bench: %s plane on %d CPU%s, %s, %s", r->plane, r->ncpus, r->ncpus == 1 ? "" : "s",
+			dur, r->sched_fifo ? "SCHED_FIFO" : "SCHED_OTHER (not real-time)");
+	else
+		fprintf(fp, "latency-bench: %s plane, %s, %s", r->plane, dur,
+			r->sched_fifo ? "SCHED_FIFO" : "SCHED_OTHER (not real-time)");
 	if (r->sched_fifo)
 		fprintf(fp, " %d", r->priority);
 	fprintf(fp, ", interval %.1f us", r->interval_ns / 1e3);
 	if (r->period)
 		fprintf(fp, " (%u frames at %u Hz)", r->period, r->rate);
 	fprintf(fp, "\n");
+	if (!str_eq(r->plane, "timer") && r->audio.rate) {
+		const struct lb_audio *a = &r->audio;
+		fprintf(fp, "%s %s%s%s%s: ", str_eq(r->plane, "jack") ? "server" : "device",
+			a->device ? a->device : "default", a->card[0] ? " (" : "", a->card, a->card[0] ? ")" : "");
+		if (str_eq(r->plane, "alsa"))
+			fprintf(fp, "%s%s%s, ", a->stream, a->capture_device ? " with capture from " : "",
+				a->capture_device ? a->capture_device : "");
+		fprintf(fp, "granted %u Hz, %u frames", a->rate, a->period);
+		if (a->nperiods)
+			fprintf(fp, " x %u periods (buffer %u)", a->nperiods, a->buffer);
+		if (a->format[0])
+			fprintf(fp, ", %s", a->format);
+		if (a->channels)
+			fprintf(fp, ", %u channel%s", a->channels, a->channels == 1 ? "" : "s");
+		fprintf(fp, "%s\n", a->server_started ? " (server started for this run)" : "");
+	}
 	fprintf(fp, "kernel %s, %s, load: %s%s%s%s\n", r->sys.kernel_release, r->sys.preemption_model,
 		r->load_kinds ? loads : "none", r->load_cmd ? ", command '" : "", r->load_cmd ? r->load_cmd : "",
 		r->load_cmd ? "'" : "");
@@ -361,8 +555,10 @@ void lb_report_text(const struct lb_run *r, FILE *fp)
 		lb_stats_from_hist(&s, h);
 		if (k < 0)
 			snprintf(name, sizeof(name), "all");
-		else
+		else if (str_eq(r->plane, "timer"))
 			snprintf(name, sizeof(name), "CPU %d", r->cpu[k].cpu);
+		else
+			snprintf(name, sizeof(name), "%s", r->plane);
 		fprintf(fp, "  %-10s", name);
 		if (s.samples)
 			fprintf(fp, " %8.1f", us(s.min_ns));
@@ -392,6 +588,8 @@ void lb_report_text(const struct lb_run *r, FILE *fp)
 			r->interval_ns / 4e3, over[0], over[1], over[2], lb_run_xruns(r),
 			lb_run_xruns(r) == 1 ? "" : "s", lb_run_missed(r), lb_run_missed(r) == 1 ? "" : "s");
 	}
+	if (!str_eq(r->plane, "timer"))
+		audio_text(r, fp);
 	fprintf(fp, "\nsmallest safe period (frames), DSP load %.0f %%:\n", r->verdict.dsp_load * 100);
 	fprintf(fp, "  rate      2 periods         3 periods\n");
 	for (i = 0; i < LB_VERDICT_NRATES; i++) {

@@ -65,7 +65,7 @@ test_expect_success 'bad durations, planes, CPUs, loads and priorities: exit 2' 
 	bad_arg "invalid --duration '\''-1m'\'': expected a time from 0.1 s to 30 days such as 30s, 10m or 2h" --duration -1m &&
 	bad_arg "invalid --duration '\'''\'': expected a time from 0.1 s to 30 days such as 30s, 10m or 2h" --duration "" &&
 	bad_arg "invalid --duration: 0.100 s is shorter than one 200.000 ms period" --duration 100ms --interval 200ms &&
-	bad_arg "invalid --plane '\''disk'\'': unknown plane (known: timer)" --plane disk &&
+	bad_arg "invalid --plane '\''disk'\'': unknown plane (known: timer, alsa, jack)" --plane disk &&
 	bad_arg "invalid --cpus '\''4096'\'': no such CPU (this process may use $(allowed_cpus))" --cpus 4096 &&
 	bad_arg "invalid --cpus '\''0-'\'': expected a list such as 0-3,6" --cpus 0- &&
 	bad_arg "invalid --cpus '\''1,a'\'': expected a list such as 0-3,6" --cpus 1,a &&
