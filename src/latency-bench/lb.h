@@ -70,6 +70,8 @@ struct lb_audio {
 	double dsp_load_mean, dsp_load_max;      /* JACK: percent, -1 when not read */
 	int server_started;         /* JACK: we started jackd and stopped it */
 	uint64_t server_xruns;      /* JACK: xruns jackd itself reported, when known */
+	uint64_t periods_done;      /* ALSA: periods read or written */
+	double measured_rate;       /* ALSA: frames per second of the device's clock, from its timestamps; 0 unknown */
 	/* how it ended */
 	int device_lost;            /* the device went away mid-run (-ENODEV) */
 	char error[256];            /* what went wrong, for the result and the message */

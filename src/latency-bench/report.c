@@ -280,6 +280,16 @@ static void audio_json(struct json_writer *w, const struct lb_run *r)
 		json_end_object(w);
 	} else
 		json_null(w);
+	json_key(w, "periods_transferred");
+	if (str_eq(r->plane, "alsa"))
+		json_int(w, (int64_t)a->periods_done);
+	else
+		json_null(w);
+	json_key(w, "measured_rate_hz");
+	if (a->measured_rate > 0)
+		json_fixed(w, a->measured_rate, 2);
+	else
+		json_null(w);
 	json_kv_bool(w, "device_lost", a->device_lost);
 	json_kv_string(w, "error", a->error[0] ? a->error : NULL);
 
@@ -476,10 +486,15 @@ static void audio_text(const struct lb_run *r, FILE *fp)
 	lb_stats_from_hist(&s, &jitter);
 	if (s.samples) {
 		const struct lb_percentile *p99 = lb_stats_pct(&s, "p99");
-		fprintf(fp, "period-to-period jitter: mean %.1f us, p99 %s%.1f us, max %.1f us\n", s.mean_ns / 1e3,
-			p99 && p99->valid ? "" : "(too few samples) ", p99 && p99->valid ? us(p99->value_ns) : 0.0,
-			us(s.max_ns));
+		fprintf(fp, "period-to-period jitter: mean %.1f us", s.mean_ns / 1e3);
+		if (p99 && p99->valid)
+			fprintf(fp, ", p99 %.1f us", us(p99->value_ns));
+		fprintf(fp, ", max %.1f us\n", us(s.max_ns));
 	}
+	if (str_eq(r->plane, "alsa"))
+		fprintf(fp, "periods transferred: %" PRIu64 "%s", a->periods_done, a->measured_rate > 0 ? "" : "\n");
+	if (str_eq(r->plane, "alsa") && a->measured_rate > 0)
+		fprintf(fp, "; the device clock runs at %.1f Hz by its own timestamps\n", a->measured_rate);
 	if (xruns)
 		fprintf(fp, "xruns: %" PRIu64 ", %.1f ms in all without audio\n", xruns, xrun_ns / 1e6);
 	if (str_eq(r->plane, "jack") && a->dsp_load_max >= 0)
@@ -497,7 +512,7 @@ static void audio_text(const struct lb_run *r, FILE *fp)
 				a->rt_sent);
 	}
 	if (a->device_lost)
-		fprintf(fp, "the device went away during the run: %s\n", a->error);
+		fprintf(fp, "note: %s\n", a->error);
 }
 
 void lb_report_text(const struct lb_run *r, FILE *fp)
