@@ -55,6 +55,7 @@ struct alsa_state {
 	uint64_t done;            /* periods read or written since the last (re)start */
 	uint64_t first_idx, first_ns, last_idx, last_ns;
 	double rate_frames, rate_ns; /* summed over the stretches between xruns */
+	uint64_t dry_ns;          /* when the buffer runs dry (or full) if nobody comes: an xrun's start */
 	int err;                  /* -errno that ended the run */
 };
 
@@ -339,42 +340,6 @@ static void roundtrip_period(struct alsa_state *st, uint64_t period_pos, int *se
 	}
 }
 
-/* -ENODEV or a disconnected state: the card went away under us. */
-static int lost(struct alsa_state *st, struct stream *s, int err)
-{
-	st->r->audio.device_lost = 1;
-	return fail(st->r, -ENODEV, "%s went away during the run (%s): the figures cover the time before",
-		    s->name, snd_strerror(err));
-}
-
-/* An xrun: when the driver stopped the stream, and how long until it runs again. */
-static int recover(struct alsa_state *st, struct stream *s)
-{
-	snd_htimestamp_t trig;
-	uint64_t at, now;
-	int err;
-
-	if ((err = snd_pcm_status(s->pcm, s->status)) < 0)
-		return err == -ENODEV ? lost(st, s, err) : err;
-	snd_pcm_status_get_trigger_htstamp(s->status, &trig);
-	at = ts_ns(&trig);
-	if ((err = snd_pcm_prepare(s->pcm)) < 0 || (err = start(st)) < 0)
-		return err == -ENODEV ? lost(st, s, err) : fail(st->r, err, "%s: cannot restart after an xrun: %s",
-								  s->name, snd_strerror(err));
-	now = lb_now_ns();
-	if (!at || at > now)
-		at = now;
-	if (st->pending) {
-		st->r->audio.rt_lost++;
-		st->pending = 0;
-	}
-	lb_cpu_xrun(st->c, at > st->start_ns ? at - st->start_ns : 0, now - at);
-	/* the periods the stream did not play or record */
-	__atomic_store_n(&st->c->missed, st->c->missed + (now - at + st->period_ns - 1) / st->period_ns,
-			 __ATOMIC_RELAXED);
-	return 0;
-}
-
 static void record(struct alsa_state *st, uint64_t lat, uint64_t interval)
 {
 	struct lb_cpu *c = st->c;
@@ -398,6 +363,56 @@ static void record(struct alsa_state *st, uint64_t lat, uint64_t interval)
 	if (interval)
 		hist_add(&c->jitter, interval > st->period_ns ? interval - st->period_ns : st->period_ns - interval);
 	c->cycles++;
+}
+
+/* -ENODEV or a disconnected state: the card went away under us. */
+static int lost(struct alsa_state *st, struct stream *s, int err)
+{
+	st->r->audio.device_lost = 1;
+	return fail(st->r, -ENODEV, "%s went away during the run (%s): the figures cover the time before",
+		    s->name, snd_strerror(err));
+}
+
+/* An xrun: when the driver stopped the stream, and how long until it runs again. */
+static int recover(struct alsa_state *st, struct stream *s)
+{
+	snd_htimestamp_t trig;
+	uint64_t at, now, dry;
+	int err;
+
+	if ((err = snd_pcm_status(s->pcm, s->status)) < 0)
+		return err == -ENODEV ? lost(st, s, err) : err;
+	snd_pcm_status_get_trigger_htstamp(s->status, &trig);
+	at = ts_ns(&trig);
+	/* a driver notices the xrun at its next interrupt: the buffer ran out at dry_ns already */
+	dry = st->dry_ns;
+	if (dry && dry < at)
+		at = dry;
+	st->dry_ns = 0;
+	if ((err = snd_pcm_prepare(s->pcm)) < 0 || (err = start(st)) < 0)
+		return err == -ENODEV ? lost(st, s, err) : fail(st->r, err, "%s: cannot restart after an xrun: %s",
+								  s->name, snd_strerror(err));
+	now = lb_now_ns();
+	if (!at || at > now)
+		at = now;
+	/*
+	 * The wakeup that would have saved the stream was due one period after the last one
+	 * served; it came only now. That lateness is a sample too, or a run full of xruns
+	 * would judge its own buffer size safe.
+	 */
+	if (dry) {
+		uint64_t due = dry - (uint64_t)(st->buffer - st->period) * LB_NSEC / st->rate;
+		record(st, now > due ? now - due : 0, 0);
+	}
+	if (st->pending) {
+		st->r->audio.rt_lost++;
+		st->pending = 0;
+	}
+	lb_cpu_xrun(st->c, at > st->start_ns ? at - st->start_ns : 0, now - at);
+	/* the periods the stream did not play or record */
+	__atomic_store_n(&st->c->missed, st->c->missed + (now - at + st->period_ns - 1) / st->period_ns,
+			 __ATOMIC_RELAXED);
+	return 0;
 }
 
 /* The measuring loop: poll, then a period of I/O per ready period; no allocation, no printing. */
@@ -488,6 +503,9 @@ static void *alsa_thread(void *p)
 			st->last_ns = boundary;
 		}
 		k = avail / (snd_pcm_sframes_t)st->period;
+		/* once k periods are done, the buffer lasts until this, by the device's clock */
+		st->dry_ns = ts_ns(&ht) + (uint64_t)((snd_pcm_sframes_t)st->buffer - avail + k * (snd_pcm_sframes_t)st->period) *
+						 LB_NSEC / st->rate;
 		if (k > 1)
 			__atomic_store_n(&st->c->missed, st->c->missed + (uint64_t)(k - 1), __ATOMIC_RELAXED);
 		/* a period of I/O per ready period, as an audio server would */
