@@ -69,6 +69,7 @@ struct lb_audio {
 	unsigned rate, period, nperiods, buffer; /* frames */
 	double dsp_load_mean, dsp_load_max;      /* JACK: percent, -1 when not read */
 	int server_started;         /* JACK: we started jackd and stopped it */
+	int thread_priority;        /* JACK: the process thread's SCHED_FIFO priority (the server's choice) */
 	uint64_t server_xruns;      /* JACK: xruns jackd itself reported, when known */
 	uint64_t periods_done;      /* ALSA: periods read or written */
 	double measured_rate;       /* ALSA: frames per second of the device's clock, from its timestamps; 0 unknown */

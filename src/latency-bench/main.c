@@ -554,8 +554,9 @@ bad:
 	}
 	if (!ps.quiet && audio)
 		kb_progress("RUN", "%s plane, %s, period %u frames at %u Hz (%.1f us), %.0f s", plane,
-			    r.audio.device ? r.audio.device : "default server", r.period, r.rate, r.interval_ns / 1e3,
-			    r.duration_s);
+			    r.audio.start_server ? "a jackd with the dummy driver started for the run"
+			    : r.audio.device ? r.audio.device : "the default server",
+			    r.period, r.rate, r.interval_ns / 1e3, r.duration_s);
 	else if (!ps.quiet)
 		kb_progress("RUN", "%s plane, %d CPU%s, interval %.1f us, %.0f s", plane, r.ncpus, r.ncpus == 1 ? "" : "s",
 			    r.interval_ns / 1e3, r.duration_s);

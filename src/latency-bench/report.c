@@ -270,6 +270,11 @@ static void audio_json(struct json_writer *w, const struct lb_run *r)
 	} else
 		json_null(w);
 	json_kv_bool(w, "server_started", a->server_started);
+	json_key(w, "server_xruns"); /* what jackd logged, known when it was started for the run */
+	if (a->server_started)
+		json_int(w, (int64_t)a->server_xruns);
+	else
+		json_null(w);
 	json_key(w, "dsp_load_pct");
 	if (str_eq(r->plane, "jack") && a->dsp_load_max >= 0) {
 		json_begin_object(w);
@@ -367,7 +372,8 @@ void lb_report_json(const struct lb_run *r, const char *tool_version, struct str
 		json_int(&w, r->cpus[i]);
 	json_end_array(&w);
 	json_kv_string(&w, "policy", r->sched_fifo ? "fifo" : "other");
-	json_kv_int(&w, "priority", r->sched_fifo ? r->priority : 0);
+	/* JACK's process thread runs at the server's priority, not ours */
+	json_kv_int(&w, "priority", !r->sched_fifo ? 0 : str_eq(r->plane, "jack") ? r->audio.thread_priority : r->priority);
 	json_kv_int(&w, "requested_priority", r->priority);
 	json_kv_int(&w, "interval_ns", (int64_t)r->interval_ns);
 	json_key(&w, "rate");
@@ -531,7 +537,7 @@ void lb_report_text(const struct lb_run *r, FILE *fp)
 		fprintf(fp, "latency-bench: %s plane, %s, %s", r->plane, dur,
 			r->sched_fifo ? "SCHED_FIFO" : "SCHED_OTHER (not real-time)");
 	if (r->sched_fifo)
-		fprintf(fp, " %d", r->priority);
+		fprintf(fp, " %d", str_eq(r->plane, "jack") ? r->audio.thread_priority : r->priority);
 	fprintf(fp, ", interval %.1f us", r->interval_ns / 1e3);
 	if (r->period)
 		fprintf(fp, " (%u frames at %u Hz)", r->period, r->rate);

@@ -1,0 +1,128 @@
+#!/bin/bash
+# t0120-latency-jack: the JACK plane against jackd's dummy driver. No server is an environment
+# error with a clear message and no result; --start-server runs one for the measurement and
+# leaves nothing behind; the plane counts exactly the xruns jackd itself reports in its log; a
+# server that goes away mid-run still gives a result, marked device_lost.
+. "$(dirname "$0")/../test-lib.sh"
+LB=${LATENCY_BENCH:-$SRCDIR/latency-bench}
+JGET=$SRCDIR/tests/tools/jget
+INTERFERE=${KB_OUT:-$SRCDIR/out}/tests/lb-interfere
+CPU=$(python3 -c 'import os; print(max(os.sched_getaffinity(0)))')
+NAME=lb-t0120-$$
+unset JACK_DEFAULT_SERVER
+export NAME CPU
+
+# jackd NAME [-v]: a dummy-driver server at 128 frames, 48 kHz on CPU, its output in jackd.log
+# and its pid in $JACKD; returns once a client can connect
+start_jackd() {
+	local name=$1
+	shift
+	taskset -c "$CPU" jackd "$@" -n "$name" -d dummy -r 48000 -p 128 >jackd.log 2>&1 &
+	JACKD=$!
+	echo "$JACKD" >>"$TRASH_ROOT/jackd.pids"
+	jack_wait -s "$name" -w -t 5 >/dev/null 2>&1 || { cat jackd.log; return 1; }
+}
+
+stop_jackd() {
+	kill -TERM "$JACKD" 2>/dev/null
+	wait "$JACKD" || true
+}
+
+if ! command -v jackd >/dev/null; then
+	test_skip 'no server: exit 3, a clear message, no result' 'no jackd (apt-get install jackd2)'
+	test_skip '--start-server dummy measures at the asked rate and period and stops the server' 'no jackd'
+	test_skip 'the plane counts exactly the xruns jackd reports' 'no jackd'
+	test_skip 'a server gone mid-run: exit 3, the result so far with device_lost' 'no jackd'
+	test_done
+	exit
+fi
+
+test_expect_success 'no server: exit 3, a clear message, no result' '
+	test_must_fail --exit 3 "$LB" -q --plane jack --device "$NAME-none" -D 1s --json r.json >out 2>err &&
+	echo "latency-bench: error: no JACK server is running (server '\''$NAME-none'\''): start jackd, or use --start-server dummy" >expect &&
+	test_cmp expect err &&
+	test_cmp /dev/null out &&
+	! test -e r.json &&
+	# libjack was told not to start one itself
+	! pgrep -f "jackd.*$NAME-none" >/dev/null &&
+	! test -e "/dev/shm/jack_$NAME-none_0_0"
+'
+
+test_expect_success '--start-server dummy measures at the asked rate and period and stops the server' '
+	"$LB" -q --plane jack --start-server dummy --rate 48000 --period 128 -D 3s --json r.json >out 2>err &&
+	! grep -i "error" err &&
+	test "$("$JGET" r.json "r[\"plane\"]")" = jack &&
+	test "$("$JGET" r.json "r[\"audio\"][\"granted\"][\"rate\"]")" = 48000 &&
+	test "$("$JGET" r.json "r[\"audio\"][\"granted\"][\"period_frames\"]")" = 128 &&
+	test "$("$JGET" r.json "r[\"audio\"][\"server_started\"]")" = true &&
+	test "$("$JGET" r.json "r[\"audio\"][\"card\"].startswith(\"jackd \")")" = true &&
+	test "$("$JGET" r.json "r[\"audio\"][\"card\"].endswith(\", dummy driver\")")" = true &&
+	test "$("$JGET" r.json "r[\"audio\"][\"dsp_load_pct\"][\"max\"] >= 0")" = true &&
+	# the server it started: what jackd logged is what the plane counted, and the process
+	# thread priority recorded is the one jackd gave it (-P 80 makes clients 75)
+	test "$("$JGET" r.json "r[\"audio\"][\"server_xruns\"] == r[\"xruns\"]")" = true &&
+	if [ "$(id -u)" = 0 ]; then test "$("$JGET" r.json "r[\"params\"][\"priority\"]")" = 75; fi &&
+	# 3 s at 128 frames, 48 kHz is 1125 cycles: every one measured but those lost to xruns,
+	# and up to 2 % of them while the client starts and stops
+	samples=$("$JGET" r.json "r[\"samples\"]") &&
+	missed=$("$JGET" r.json "r[\"missed_periods\"]") &&
+	echo "samples $samples, missed $missed, expected 1125" &&
+	test $((samples + missed)) -ge 1102 && test "$samples" -le 1127 &&
+	server=$("$JGET" r.json "r[\"audio\"][\"device\"]") &&
+	case $server in latency-bench-[0-9]*) ;; *) false ;; esac &&
+	! pgrep -f "jackd -n $server " >/dev/null &&
+	! test -e "/dev/shm/jack_${server}_0_0"
+'
+
+if [ "$(id -u)" != 0 ] && [ "$(ulimit -r)" != unlimited ] && [ "$(ulimit -r)" -lt 90 ]; then
+	test_skip 'the plane counts exactly the xruns jackd reports' 'needs SCHED_FIFO 90 (root or RLIMIT_RTPRIO)'
+else
+test_expect_success 'the plane counts exactly the xruns jackd reports' '
+	# jackd -v marks when our client opened and closed: only its xrun reports in between are
+	# ones the client can have been told of. A SCHED_FIFO 90 busy loop of 10 ms every 300 ms
+	# on the server CPU, from 1 s to 4 s into a 6 s run, holds off its 2.7 ms cycles.
+	start_jackd "$NAME" -v
+	"$LB" -q --plane jack --device "$NAME" -D 6s --json r.json >out 2>err &
+	lb=$!
+	sleep 1
+	"$INTERFERE" "$CPU" 90 10000 300000 3 >windows
+	wait $lb
+	stop_jackd
+	# every message reached the log
+	test_grep "no message buffer overruns" jackd.log &&
+	awk "/JackEngine::ClientExternalOpen: .*name = latency-bench\$/ { on = 1 }
+	     on && /JackTimedDriver::Process XRun|JackEngine::XRun:/ { n++ }
+	     on && /JackEngine::ClientExternalClose/ { on = 0 }
+	     END { print n + 0 }" jackd.log >expect &&
+	"$JGET" r.json "r[\"xruns\"]" >actual &&
+	echo "jackd reported $(cat expect) xruns to the client, the plane counted $(cat actual), $(cat windows) busy windows" &&
+	test_cmp expect actual &&
+	test "$(cat actual)" -gt 0 &&
+	# the periods the busy windows took are counted missed, and every xrun is in the log
+	test "$("$JGET" r.json "r[\"missed_periods\"] >= r[\"xruns\"]")" = true &&
+	test "$("$JGET" r.json "len(r[\"audio\"][\"xrun_log\"]) == min(r[\"xruns\"], 64)")" = true
+'
+fi
+
+test_expect_success 'a server gone mid-run: exit 3, the result so far with device_lost' '
+	start_jackd "$NAME-lost"
+	(sleep 1.5 && kill -TERM $JACKD) &
+	test_must_fail --exit 3 "$LB" -q --plane jack --device "$NAME-lost" -D 6s --json r.json >out 2>err &&
+	wait "$JACKD" || true &&
+	echo "latency-bench: error: the JACK server '\''$NAME-lost'\'' went away during the run: JACK server has been closed" >expect &&
+	tail -n 1 err >actual &&
+	test_cmp expect actual &&
+	test "$("$JGET" r.json "r[\"audio\"][\"device_lost\"]")" = true &&
+	test "$("$JGET" r.json "r[\"interrupted\"]")" = true &&
+	test "$("$JGET" r.json "r[\"samples\"] > 100")" = true
+'
+
+# a test that failed half-way may have left its server running; a server stopped under its
+# client leaves the client semaphore behind
+if [ -f "$TRASH_ROOT/jackd.pids" ]; then
+	while read -r pid; do
+		kill -TERM "$pid" 2>/dev/null && sleep 1 && kill -KILL "$pid" 2>/dev/null
+	done <"$TRASH_ROOT/jackd.pids"
+fi
+rm -f /dev/shm/jack_sem.0_"$NAME"* /dev/shm/jack_"$NAME"*
+test_done
