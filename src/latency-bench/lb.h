@@ -148,6 +148,32 @@ int lb_thread_start(struct lb_cpu *c, int priority, void *(*fn)(void *), void *a
 void lb_report_until_joined(struct lb_run *r, volatile sig_atomic_t *stop, uint64_t start_ns,
 			    lb_progress_fn progress, void *data);
 
+/*
+ * One lateness sample of a measuring loop: the histogram, the latest value, the over-budget
+ * counts (thresholds in ns) and cyclictest's 1 us bins. No allocation, no locks; the caller
+ * counts the cycle.
+ */
+static inline void lb_cpu_sample(struct lb_cpu *c, uint64_t lat, const uint64_t over[LB_NBUDGETS])
+{
+	unsigned i;
+
+	hist_add(&c->hist, lat);
+	__atomic_store_n(&c->last_ns, lat, __ATOMIC_RELAXED);
+	for (i = 0; i < LB_NBUDGETS; i++)
+		if (lat > over[i])
+			c->over[i]++;
+	if (c->us_bins) {
+		uint64_t us = lat / 1000;
+		if (us < c->us_len)
+			c->us_bins[us]++;
+		else {
+			if (c->us_overflow < LB_OVERFLOW_CYCLES)
+				c->us_overflow_cycle[c->us_overflow] = c->cycles;
+			c->us_overflow++;
+		}
+	}
+}
+
 /* Record one xrun of `c` (called by an audio plane's measuring thread: no allocation). */
 void lb_cpu_xrun(struct lb_cpu *c, uint64_t at_ns, uint64_t duration_ns);
 /* Fill rt_min/median/max from the kept round-trip measurements. */

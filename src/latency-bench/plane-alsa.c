@@ -43,6 +43,7 @@ struct alsa_state {
 	unsigned channels, rate, frame_bytes;
 	snd_pcm_uframes_t period, buffer;
 	uint64_t period_ns, start_ns, end_ns;
+	uint64_t over[LB_NBUDGETS]; /* 1/4, 1/2 and 1 period in ns */
 	char *pbuf, *cbuf;        /* one buffer of frames each */
 	float *hist_cap;          /* channel 0 of the capture stream: carry-over + one period */
 	/* round trip */
@@ -343,23 +344,8 @@ static void roundtrip_period(struct alsa_state *st, uint64_t period_pos, int *se
 static void record(struct alsa_state *st, uint64_t lat, uint64_t interval)
 {
 	struct lb_cpu *c = st->c;
-	unsigned i;
 
-	hist_add(&c->hist, lat);
-	__atomic_store_n(&c->last_ns, lat, __ATOMIC_RELAXED);
-	for (i = 0; i < LB_NBUDGETS; i++)
-		if (lat > (uint64_t)(lb_budget_fractions[i] * (double)st->period_ns))
-			c->over[i]++;
-	if (c->us_bins) {
-		uint64_t us = lat / 1000;
-		if (us < c->us_len)
-			c->us_bins[us]++;
-		else {
-			if (c->us_overflow < LB_OVERFLOW_CYCLES)
-				c->us_overflow_cycle[c->us_overflow] = c->cycles;
-			c->us_overflow++;
-		}
-	}
+	lb_cpu_sample(c, lat, st->over);
 	if (interval)
 		hist_add(&c->jitter, interval > st->period_ns ? interval - st->period_ns : st->period_ns - interval);
 	c->cycles++;
@@ -626,6 +612,7 @@ int lb_plane_alsa(struct lb_run *r, volatile sig_atomic_t *stop, lb_progress_fn 
 	const char *cdev = a->capture_device ? a->capture_device : a->device;
 	int want_pb = !str_eq(a->stream, "capture"), want_cap = !str_eq(a->stream, "playback");
 	int err = 0, dma_fd;
+	unsigned i;
 	sigset_t all, old;
 
 	snd_lib_error_set_handler(quiet_alsa);
@@ -640,6 +627,8 @@ int lb_plane_alsa(struct lb_run *r, volatile sig_atomic_t *stop, lb_progress_fn 
 	}
 	st.frame_bytes = (unsigned)snd_pcm_format_physical_width(st.format) / 8 * st.channels;
 	st.period_ns = (uint64_t)st.period * LB_NSEC / st.rate;
+	for (i = 0; i < LB_NBUDGETS; i++)
+		st.over[i] = (uint64_t)(lb_budget_fractions[i] * (double)st.period_ns);
 	st.gap = st.rate / 10 > 4 * st.buffer ? st.rate / 10 : 4 * st.buffer;
 	st.pbuf = calloc(st.buffer, st.frame_bytes);
 	st.cbuf = calloc(st.buffer, st.frame_bytes);

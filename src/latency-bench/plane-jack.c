@@ -149,7 +149,6 @@ static int on_process(jack_nframes_t nframes, void *arg)
 	uint64_t now = lb_now_ns(), lat;
 	jack_nframes_t frames;
 	float period_us;
-	unsigned i;
 
 	if (!s->checked_policy) {
 		struct sched_param sp;
@@ -168,21 +167,7 @@ static int on_process(jack_nframes_t nframes, void *arg)
 		return 0;
 	}
 	lat = lateness(s, entry_us, cycle_us);
-	hist_add(&c->hist, lat);
-	__atomic_store_n(&c->last_ns, lat, __ATOMIC_RELAXED);
-	for (i = 0; i < LB_NBUDGETS; i++)
-		if (lat > s->over[i])
-			c->over[i]++;
-	if (c->us_bins) {
-		uint64_t us = lat / 1000;
-		if (us < c->us_len)
-			c->us_bins[us]++;
-		else {
-			if (c->us_overflow < LB_OVERFLOW_CYCLES)
-				c->us_overflow_cycle[c->us_overflow] = c->cycles;
-			c->us_overflow++;
-		}
-	}
+	lb_cpu_sample(c, lat, s->over);
 	if (s->have_prev) {
 		uint64_t dt = now - s->prev_ns, m = 0, by_time = 0;
 		jack_nframes_t df = frames - s->prev_frames;

@@ -50,21 +50,7 @@ static void *timer_thread(void *p)
 			continue;
 		now = lb_now_ns();
 		lat = now > next ? now - next : 0;
-		hist_add(&c->hist, lat);
-		__atomic_store_n(&c->last_ns, lat, __ATOMIC_RELAXED);
-		for (i = 0; i < LB_NBUDGETS; i++)
-			if (lat > over[i])
-				c->over[i]++;
-		if (c->us_bins) {
-			uint64_t us = lat / 1000;
-			if (us < c->us_len)
-				c->us_bins[us]++;
-			else {
-				if (c->us_overflow < LB_OVERFLOW_CYCLES)
-					c->us_overflow_cycle[c->us_overflow] = c->cycles;
-				c->us_overflow++;
-			}
-		}
+		lb_cpu_sample(c, lat, over);
 		c->cycles++;
 		if (lat >= interval) {
 			/* the deadlines passed while we slept are periods an audio thread never served;
