@@ -132,7 +132,7 @@ check-fast: $(O)/kbuild $(O)/latency-bench $(TOOL_BIN) $(UNIT_BIN)
 check: $(O)/kbuild $(O)/latency-bench $(TOOL_BIN) $(UNIT_BIN)
 	$(Q)$(TEST_ENV) TEST_TIMEOUT=$${TEST_TIMEOUT:-2400} tests/run-tests $(UNIT_BIN) tests/cli/t[0-9]*.sh tests/kernel/k[0-9]*.sh
 
-check-kernel: $(O)/kbuild
+check-kernel: $(O)/kbuild $(O)/latency-bench
 	$(Q)$(TEST_ENV) TEST_TIMEOUT=$${TEST_TIMEOUT:-2400} tests/run-tests tests/kernel/k[0-9]*.sh
 
 bench: $(O)/kbuild $(O)/latency-bench
