@@ -131,7 +131,8 @@ static uint64_t lateness(struct jack_state *s, jack_time_t entry_us, jack_time_t
 		s->relock = 1;
 	if (s->relock && gap <= 2 * s->gap_base + s->frame_ns)
 		s->relock = 0;
-	if (s->relock)
+	/* the loop's start after our own entry is the loop running ahead, not a punctual driver */
+	if (s->relock || entry_us < cycle_us)
 		return lo + s->frame_ns / 2;
 	/* how far the loop's start usually precedes the driver's wakeup, for knowing it locked again */
 	if (!s->gap_base)
@@ -157,6 +158,8 @@ static int on_process(jack_nframes_t nframes, void *arg)
 		if (pthread_getschedparam(pthread_self(), &policy, &sp) == 0) {
 			s->policy = policy;
 			s->rt_priority = sp.sched_priority;
+			/* for the live view, while the run goes on */
+			__atomic_store_n(&s->c->fifo, policy == SCHED_FIFO || policy == SCHED_RR, __ATOMIC_RELAXED);
 		}
 		__atomic_store_n(&s->checked_policy, 1, __ATOMIC_RELEASE);
 	}
