@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <unistd.h>
+#include "boot.h"
+#include "build.h"
 #include "config.h"
 #include "doctor.h"
 #include "install.h"
@@ -22,7 +24,8 @@
 
 enum { OPT_BASE = 256, OPT_CHECK, OPT_PATCH, OPT_DRY_RUN, OPT_UNPATCH, OPT_STATUS, OPT_STRICT, OPT_SOURCE, OPT_JSON, OPT_ALLOW_UNMET, OPT_ARCH, OPT_TREE, OPT_LIST, OPT_VERSION,
        OPT_KERNEL, OPT_LOCALVERSION, OPT_CCACHE, OPT_DISTCC, OPT_PACKAGE, OPT_INSTALL, OPT_DESTDIR, OPT_STOP_AFTER,
-       OPT_INSTALL_DEPS, OPT_CONFIG_FILE };
+       OPT_INSTALL_DEPS, OPT_CONFIG_FILE, OPT_TIMEOUT, OPT_ACCEL, OPT_RESULTS, OPT_LATENCY_BENCH, OPT_BUSYBOX,
+       OPT_APPEND };
 
 static const struct kb_option config_options[] = {
 	{ "tree", OPT_TREE, required_argument, "DIR", "kernel source tree" },
@@ -130,6 +133,22 @@ static const struct kb_option install_options[] = {
 	{ NULL, 0, 0, NULL, NULL },
 };
 
+static const struct kb_option boot_options[] = {
+	{ "objdir", 'O', required_argument, "DIR", "the build directory of a built kernel (default: the one under ./build)" },
+	{ "timeout", OPT_TIMEOUT, required_argument, "SECS",
+	  "stop QEMU when the boot and the command take longer (default 120; 90s, 2m, ...)" },
+	{ "accel", OPT_ACCEL, required_argument, "auto|kvm|tcg",
+	  "QEMU accelerator (default auto: KVM when /dev/kvm opens and its guest reaches /init within 8 s, else TCG)" },
+	{ "results", OPT_RESULTS, required_argument, "DIR", "where the guest's files go (default: BUILD/boot-test)" },
+	{ "latency-bench", OPT_LATENCY_BENCH, required_argument, "FILE",
+	  "the latency-bench copied into the guest (default: the one beside kbuild, else from PATH)" },
+	{ "busybox", OPT_BUSYBOX, required_argument, "FILE", "a statically linked busybox (default: busybox from PATH)" },
+	{ "append", OPT_APPEND, required_argument, "ARGS", "more kernel command-line arguments" },
+	{ "verbose", 'v', no_argument, NULL, "show the commands and the whole console as it comes" },
+	{ "help", 'h', no_argument, NULL, "show this help" },
+	{ NULL, 0, 0, NULL, NULL },
+};
+
 static const struct kb_option main_options[] = {
 	{ "help", 'h', no_argument, NULL, "show this help" },
 	{ "version", OPT_VERSION, no_argument, NULL, "show the version" },
@@ -152,6 +171,7 @@ static void usage_main(FILE *fp)
 		"  kconfig   parse a tree's Kconfig files and print what they hold, time and memory\n"
 		"  doctor    check the build prerequisites against the tree's own requirements table\n"
 		"  install   install a built kernel (modules, depmod, image, initramfs, boot entry)\n"
+		"  boot-test boot a built kernel in QEMU, run latency-bench inside, bring the results back\n"
 		"\n"
 		"options:\n");
 	opt_print_help(fp, main_options);
@@ -768,6 +788,94 @@ out:
 	return ret;
 }
 
+struct boot_args {
+	struct boot_opts o;
+	int bad;
+};
+
+static void set_boot(int c, const char *arg, void *ctx)
+{
+	struct boot_args *a = ctx;
+
+	switch (c) {
+	case 'O': a->o.objdir = arg; break;
+	case OPT_TIMEOUT:
+		if (opt_parse_duration(arg, 1, 86400, &a->o.timeout) < 0) {
+			kb_error("--timeout '%s': not a duration from 1 s to 1 d", arg);
+			a->bad = 1;
+		}
+		break;
+	case OPT_ACCEL:
+		if (str_eq(arg, "auto")) {
+			a->o.accel = BOOT_ACCEL_AUTO;
+		} else if (str_eq(arg, "kvm")) {
+			a->o.accel = BOOT_ACCEL_KVM;
+		} else if (str_eq(arg, "tcg")) {
+			a->o.accel = BOOT_ACCEL_TCG;
+		} else {
+			kb_error("--accel '%s': not auto, kvm or tcg", arg);
+			a->bad = 1;
+		}
+		break;
+	case OPT_RESULTS: a->o.results = arg; break;
+	case OPT_LATENCY_BENCH: a->o.latency_bench = arg; break;
+	case OPT_BUSYBOX: a->o.busybox = arg; break;
+	case OPT_APPEND: a->o.append = arg; break;
+	case 'v': a->o.verbose = 1; break;
+	default: BUG("unhandled option %d", c);
+	}
+}
+
+/* kbuild boot-test [-O BUILD] [-- COMMAND...]: the words after -- are joined by spaces for the guest's sh. */
+static int cmd_boot_test(int argc, char **argv)
+{
+	struct boot_args a = { .o = { .timeout = 120, .kvm_deadline = 8, .accel = BOOT_ACCEL_AUTO } };
+	struct strbuf command = STRBUF_INIT;
+	char *guess = NULL, *objdir = NULL;
+	int status, ret = parse_options(argc, argv, boot_options,
+					"kbuild boot-test [-O BUILD] [--timeout SECS] [--accel auto|kvm|tcg] "
+					"[--results DIR] [-- COMMAND...]",
+					set_boot, &a);
+
+	if (ret >= 0)
+		return ret;
+	if (a.bad)
+		return KB_EUSAGE;
+	if (optind < argc) {
+		if (!str_eq(argv[optind - 1], "--")) {
+			kb_error("unexpected argument '%s' (the guest command comes after --)", argv[optind]);
+			return KB_EUSAGE;
+		}
+		for (int i = optind; i < argc; i++)
+			strbuf_addf(&command, "%s%s", i > optind ? " " : "", argv[i]);
+	} else if (optind > 1 && str_eq(argv[optind - 1], "--")) {
+		kb_error("no command after -- (leave out -- for the default latency-bench runs)");
+		return KB_EUSAGE;
+	}
+	if (!a.o.objdir) {
+		ret = only_build_dir(&guess);
+		if (ret != KB_OK)
+			goto out;
+		a.o.objdir = guess;
+	}
+	objdir = fs_realpath(a.o.objdir);
+	if (!objdir || !fs_is_dir(objdir)) {
+		kb_error("build directory '%s': %s", a.o.objdir, objdir ? strerror(ENOTDIR) : strerror(errno));
+		ret = KB_EENV;
+		goto out;
+	}
+	a.o.objdir = objdir;
+	a.o.command = command.len ? command.buf : NULL;
+	ret = boot_run(&a.o, &status);
+	if (ret == KB_OK)
+		ret = status;
+out:
+	strbuf_release(&command);
+	free(guess);
+	free(objdir);
+	return ret;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(int argc, char **argv);
@@ -779,6 +887,7 @@ static const struct {
 	{ "kconfig", cmd_kconfig },
 	{ "doctor", cmd_doctor },
 	{ "install", cmd_install },
+	{ "boot-test", cmd_boot_test },
 };
 
 int main(int argc, char **argv)
