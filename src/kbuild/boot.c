@@ -28,6 +28,8 @@
 #define MARK_PANIC "Kernel panic - not syncing"
 /* a file in the results directory that says boot-test made it (and may empty it) */
 #define RESULTS_MARK ".kbuild-boot-test"
+/* --accel auto: seconds a silent KVM console is given before TCG takes over */
+#define BOOT_KVM_SILENCE 3.0
 /* console lines shown when the guest fails */
 #define TAIL_LINES 20
 
@@ -795,9 +797,11 @@ static char *results_listing(const char *dir)
 struct attempt {
 	int kvm;
 	double init_deadline;      /* > 0: stop when /init has not said so by then (KVM probe) */
+	double output_deadline;    /* > 0: stop when the console is still silent by then (KVM probe) */
 	/* what happened */
 	int status;                /* QEMU's exit status (or 128+signal) */
-	int timed_out, interrupted, gave_up, killed;
+	int timed_out, interrupted, killed;
+	int gave_up;               /* 1: /init too late, 2: the console silent too long */
 	int init_seen;
 	double init_host;          /* seconds from QEMU's start to the init marker on the console */
 	double init_guest;         /* the guest's uptime at /init */
@@ -946,6 +950,8 @@ static void boot_once(struct boot_ctx *c, struct attempt *a)
 			a->timed_out = 1;
 		else if (a->init_deadline > 0 && !a->init_seen && !panic_at && t > a->init_deadline)
 			a->gave_up = 1;
+		else if (a->output_deadline > 0 && !a->console.len && t > a->output_deadline)
+			a->gave_up = 2;
 		/* panic=-1 and -no-reboot end QEMU at once; give it a moment, then end it */
 		else if (panic_at && t > panic_at + 3)
 			a->killed = 1;
@@ -1295,10 +1301,14 @@ int boot_run(const struct boot_opts *o, int *status)
 		kb_progress("BOOT", "%s under KVM%s", c.release, o->accel == BOOT_ACCEL_AUTO ? " (TCG if it does not come up)" : "");
 		a.kvm = 1;
 		a.init_deadline = o->accel == BOOT_ACCEL_AUTO ? o->kvm_deadline : 0;
+		/* a KVM guest prints its first kernel line well within a second; one that hangs here prints nothing */
+		a.output_deadline = o->accel == BOOT_ACCEL_AUTO ? BOOT_KVM_SILENCE : 0;
 		accel = "KVM";
 		boot_once(&c, &a);
 		if (o->accel == BOOT_ACCEL_AUTO && !a.interrupted && !a.init_seen && !a.panic) {
-			if (a.gave_up)
+			if (a.gave_up == 2)
+				fallback = xasprintf("no console output within %g s", a.output_deadline);
+			else if (a.gave_up)
 				fallback = xasprintf("no /init within %g s", o->kvm_deadline);
 			else
 				fallback = xasprintf("%s exited %d%s%.*s", QEMU, a.status, a.qemu_out.len ? ": " : "",
