@@ -1220,8 +1220,11 @@ static int check_tools(struct boot_ctx *c, char **busybox, char **lb_abs)
 	dyn = boot_elf_is_dynamic(*busybox);
 	if (dyn != 0) {
 		/* the guest has no libraries but latency-bench's: a dynamically linked busybox cannot run there */
-		kb_error("busybox '%s' %s: install busybox-static", *busybox,
-			 dyn > 0 ? "is dynamically linked" : dyn == -ENOEXEC ? "is not an ELF program" : strerror(-dyn));
+		if (dyn > 0 || dyn == -ENOEXEC)
+			kb_error("busybox '%s' is %s: install busybox-static", *busybox,
+				 dyn > 0 ? "dynamically linked" : "not an ELF program");
+		else
+			kb_error("busybox '%s': %s", *busybox, strerror(-dyn));
 		goto out;
 	}
 	*lb_abs = c->o->latency_bench ? fs_absolute(c->o->latency_bench) : default_latency_bench();

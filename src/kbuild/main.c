@@ -138,7 +138,7 @@ static const struct kb_option boot_options[] = {
 	{ "timeout", OPT_TIMEOUT, required_argument, "SECS",
 	  "stop QEMU when the boot and the command take longer (default 120; 90s, 2m, ...)" },
 	{ "accel", OPT_ACCEL, required_argument, "auto|kvm|tcg",
-	  "QEMU accelerator (default auto: KVM when /dev/kvm opens and its guest reaches /init within 8 s, else TCG)" },
+	  "QEMU accelerator (default auto: KVM when /dev/kvm opens and its guest comes up, else TCG)" },
 	{ "results", OPT_RESULTS, required_argument, "DIR", "where the guest's files go (default: BUILD/boot-test)" },
 	{ "latency-bench", OPT_LATENCY_BENCH, required_argument, "FILE",
 	  "the latency-bench copied into the guest (default: the one beside kbuild, else from PATH)" },
