@@ -45,6 +45,8 @@ struct boot_ctx {
 	struct strbuf modules;     /* the .ko files put in, by module name */
 	struct strbuf notes;       /* what the initramfs lacks, for the CPIO line */
 	off_t cpio_size;
+	double initramfs_s;        /* seconds to make the initramfs */
+	double collect_s;          /* seconds to unpack and copy the results */
 };
 
 static volatile sig_atomic_t boot_signal;
@@ -1150,12 +1152,16 @@ static void write_summary_json(const struct boot_ctx *c, const struct attempt *a
 	json_kv_int(&w, "exit_status", status);
 	json_kv_string(&w, "modules", c->modules.buf);
 	json_kv_int(&w, "initramfs_bytes", (int64_t)c->cpio_size);
+	json_key(&w, "initramfs_s");
+	json_fixed(&w, c->initramfs_s, 3);
 	json_key(&w, "guest_uptime_at_init_s");
 	json_fixed(&w, a->init_guest, 3);
 	json_key(&w, "qemu_start_to_init_s");
 	json_fixed(&w, a->init_host, 3);
 	json_key(&w, "qemu_s");
 	json_fixed(&w, a->elapsed, 3);
+	json_key(&w, "collect_s");
+	json_fixed(&w, c->collect_s, 3);
 	json_key(&w, "total_s");
 	json_fixed(&w, total, 3);
 	json_end_object(&w);
@@ -1263,7 +1269,7 @@ int boot_run(const struct boot_opts *o, int *status)
 	char *busybox = NULL, *lb = NULL, *fallback = NULL, *log = NULL, *files = NULL, *checks_path;
 	const char *accel = "TCG", *why;
 	struct strbuf checks = STRBUF_INIT;
-	double start = now();
+	double start = now(), t;
 	int ret;
 
 	*status = -1;
@@ -1285,7 +1291,9 @@ int boot_run(const struct boot_opts *o, int *status)
 		ret = KB_EENV;
 		goto out;
 	}
+	t = now();
 	ret = make_initramfs(&c);
+	c.initramfs_s = now() - t;
 	if (ret)
 		goto out;
 	kb_progress("CPIO", "initramfs: busybox, latency-bench and %d librar%s, %s%s%s (%.1f MB)", c.nr_libs,
@@ -1345,7 +1353,9 @@ int boot_run(const struct boot_opts *o, int *status)
 	if (ret)
 		goto out;
 	save_console(&c, &a, &log);
+	t = now();
 	ret = collect(&c, &a, status);
+	c.collect_s = now() - t;
 	if (ret) {
 		show_tail(log, &a);
 		goto out;
