@@ -414,15 +414,31 @@ static int copy_file(const char *src, const char *dst)
 	return ret;
 }
 
+/* Append the names in `list` (separated by blanks, commas or newlines) to a queue. */
+static void queue_names(char ***q, size_t *nr, size_t *alloc, const char *list)
+{
+	while (*list) {
+		size_t len = strcspn(list, " ,\n\t");
+
+		if (len) {
+			ALLOC_GROW(*q, *nr + 1, *alloc);
+			(*q)[(*nr)++] = xstrndup(list, len);
+		}
+		list += len + (list[len] != '\0');
+	}
+}
+
 /*
  * The sound test modules and what they depend on (modinfo's depends), staged under
  * tmp/mod/lib/modules/RELEASE/kernel/ with depmod's index, then listed.
  */
 static int list_modules(struct boot_ctx *c)
 {
-	struct strbuf order = STRBUF_INIT, builtin = STRBUF_INIT, todo = STRBUF_INIT, done = STRBUF_INIT;
+	struct strbuf order = STRBUF_INIT, builtin = STRBUF_INIT, done = STRBUF_INIT;
 	char *path = xasprintf("%s/modules.order", c->o->objdir), *stage = xasprintf("%s/mod", c->tmp);
 	char *moddir = xasprintf("%s/lib/modules/%s", stage, c->release);
+	char **queue = NULL;
+	size_t nr_queue = 0, alloc_queue = 0;
 	int ret = 0, nr = 0;
 
 	fs_read_file(path, &order);
@@ -430,19 +446,16 @@ static int list_modules(struct boot_ctx *c)
 	path = xasprintf("%s/modules.builtin", c->o->objdir);
 	fs_read_file(path, &builtin);
 	free(path);
-	strbuf_addstr(&todo, BOOT_MODULES);
-	while (!ret && todo.len) {
-		size_t len = strcspn(todo.buf, " ,");
-		char *name = xstrndup(todo.buf, len), *key = module_key(name, len), *rel, *ko, *dst, *dir;
+	queue_names(&queue, &nr_queue, &alloc_queue, BOOT_MODULES);
+	for (size_t i = 0; !ret && i < nr_queue; i++) {
+		const char *name = queue[i];
+		char *key = module_key(name, strlen(name)), *mark = xasprintf(" %s ", key), *rel, *ko, *dst, *dir;
 		const char *argv[] = { "modinfo", "-F", "depends", NULL, NULL };
 		struct strbuf deps = STRBUF_INIT;
-		char *mark = xasprintf(" %s ", key);
 
-		memmove(todo.buf, todo.buf + len + (todo.buf[len] != '\0'), todo.len - len - (todo.buf[len] != '\0') + 1);
-		todo.len -= len + (len < todo.len);
-		if (!*name || strstr(done.buf, mark))
+		if (strstr(done.buf, mark))
 			goto next;
-		strbuf_addf(&done, " %s ", key);
+		strbuf_addstr(&done, mark);
 		rel = module_path(order.buf, name);
 		if (!rel) {
 			if (!module_builtin(builtin.buf, name))
@@ -461,8 +474,7 @@ static int list_modules(struct boot_ctx *c)
 		} else {
 			argv[3] = ko;
 			ret = run_tool(c, argv, &deps);
-			strbuf_addf(&todo, "%s%s", todo.len ? " " : "", deps.buf);
-			strbuf_setlen(&todo, strcspn(todo.buf, "\n"));
+			queue_names(&queue, &nr_queue, &alloc_queue, deps.buf);
 			strbuf_addf(&c->modules, "%s%s", c->modules.len ? " " : "", name);
 			nr++;
 		}
@@ -473,7 +485,6 @@ static int list_modules(struct boot_ctx *c)
 next:
 		strbuf_release(&deps);
 		free(mark);
-		free(name);
 		free(key);
 	}
 	if (!ret && nr) {
@@ -482,10 +493,12 @@ next:
 
 		/* modprobe knows what is built in from these, and says so instead of failing */
 		for (int i = 0; i < 2 && !ret; i++) {
+			int err = 0;
+
 			src = xasprintf("%s/modules.builtin%s", c->o->objdir, i ? ".modinfo" : "");
 			dst = xasprintf("%s/modules.builtin%s", moddir, i ? ".modinfo" : "");
-			if (fs_is_file(src) && copy_file(src, dst) < 0) {
-				kb_error("cannot copy '%s': %s", src, strerror(errno));
+			if (fs_is_file(src) && (err = copy_file(src, dst)) < 0) {
+				kb_error("cannot copy '%s': %s", src, strerror(-err));
 				ret = KB_EENV;
 			}
 			free(src);
@@ -500,9 +513,11 @@ next:
 			free(name);
 		}
 	}
+	for (size_t i = 0; i < nr_queue; i++)
+		free(queue[i]);
+	free(queue);
 	strbuf_release(&order);
 	strbuf_release(&builtin);
-	strbuf_release(&todo);
 	strbuf_release(&done);
 	free(stage);
 	free(moddir);
