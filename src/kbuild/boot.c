@@ -1142,6 +1142,7 @@ static int report_failure(const struct boot_ctx *c, const struct attempt *a)
 	} else if (!a->init_seen) {
 		kb_error("the kernel stopped before running /init (%.1f s)", a->elapsed);
 	} else {
+		free(log);
 		return 0;
 	}
 	show_tail(log, a);
