@@ -142,6 +142,19 @@ test_expect_success 'a command that hangs: --timeout 10 stops QEMU, exit 3 withi
 	test "$(ls -d kbuild-boot.* 2>/dev/null)" = ""
 '
 
+test_expect_success 'SIGTERM while the guest runs: QEMU stopped, exit 130, the console so far kept' '
+	mkdir tmp &&
+	{ TMPDIR=$PWD/tmp "$KBUILD" boot-test -O "$G" --accel tcg --latency-bench "$LB" --results res -- sleep 1000 >out 2>err & } &&
+	pid=$! &&
+	for i in $(seq 300); do grep -q "^  GUEST   /init at " err && break; sleep 0.1; done &&
+	kill -TERM $pid && rc=0 && wait $pid || rc=$? &&
+	cat err && test "$rc" -eq 130 &&
+	test_grep "^kbuild: error: interrupted: QEMU stopped; the console so far is in ${Q}$PWD/res/console.log${Q}$" err &&
+	test_grep "^kbuild-boot: init at " res/console.log &&
+	! pgrep -f "$PWD/tmp/kbuild-boot" &&
+	test "$(ls tmp)" = ""
+'
+
 test_expect_success 'a results directory boot-test did not make is left alone: exit 2' '
 	mkdir mine && echo keep >mine/notes &&
 	test_must_fail --exit 2 "$KBUILD" boot-test -O "$G" --latency-bench "$LB" --results mine -- true 2>err &&
