@@ -1,9 +1,9 @@
 #!/bin/bash
 # k0070-boot-test: kbuild boot-test on the cached 6.12 guest kernel (tinyconfig + audio + qemu-guest):
-# the default run brings latency-bench's timer and ALSA results on snd-dummy back from the guest with
-# the checks, --accel auto falls back to TCG on this machine and says why, the guest command's status
-# is the exit status, and a kernel that panics or a command that hangs fails fast with exit 3 and the
-# console's last lines
+# the default run brings the timer and ALSA results of latency-bench on snd-dummy back from the guest
+# with the checks, --accel auto falls back to TCG on this machine and says why, the status of the guest
+# command is the exit status, and a kernel that panics or a command that hangs fails fast with exit 3
+# and the last lines of the console
 . "$(dirname "$0")/lib.sh"
 
 JGET=$SRCDIR/tests/tools/jget
