@@ -818,6 +818,7 @@ struct attempt {
 	/* what happened */
 	int status;                /* QEMU's exit status (or 128+signal) */
 	int timed_out, interrupted, killed;
+	int boot_timed_out;        /* /init did not start within the boot timeout */
 	int gave_up;               /* 1: /init too late, 2: the console silent too long */
 	int init_seen;
 	double init_host;          /* seconds from QEMU's start to the init marker on the console */
@@ -965,6 +966,8 @@ static void boot_once(struct boot_ctx *c, struct attempt *a)
 			a->interrupted = 1;
 		else if (t > c->o->timeout)
 			a->timed_out = 1;
+		else if (!a->init_seen && !panic_at && c->o->boot_timeout > 0 && t > c->o->boot_timeout)
+			a->boot_timed_out = 1;
 		else if (a->init_deadline > 0 && !a->init_seen && !panic_at && t > a->init_deadline)
 			a->gave_up = 1;
 		else if (a->output_deadline > 0 && !a->console.len && t > a->output_deadline)
@@ -1008,7 +1011,17 @@ static void show_tail(const char *what, const struct attempt *a)
 		for (const char *p = tail; *p;) {
 			size_t len = strcspn(p, "\n");
 
-			fprintf(stderr, "  | %.*s\n", (int)len, p);
+			/* the console may carry terminal escapes (a shell asking for the cursor): shown as ^[ */
+			fputs("  | ", stderr);
+			for (size_t i = 0; i < len; i++) {
+				unsigned char ch = (unsigned char)p[i];
+
+				if ((ch < 0x20 && ch != '\t') || ch == 0x7f)
+					fprintf(stderr, "^%c", ch ^ 0x40);
+				else
+					fputc(ch, stderr);
+			}
+			fputc('\n', stderr);
 			p += len + (p[len] == '\n');
 		}
 	}
@@ -1130,6 +1143,8 @@ static int report_failure(const struct boot_ctx *c, const struct attempt *a)
 	save_console(c, a, &log);
 	if (a->panic) {
 		kb_error("the kernel panicked %.1f s after QEMU started: %s", a->elapsed, a->panic);
+	} else if (a->boot_timed_out) {
+		kb_error("the kernel did not start /init within %g s: QEMU stopped", c->o->boot_timeout);
 	} else if (a->timed_out) {
 		kb_error("the guest did not finish within %g s (%s): QEMU stopped", c->o->timeout,
 			 !a->init_seen ? "the kernel did not reach /init" :

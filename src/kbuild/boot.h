@@ -24,6 +24,7 @@ struct boot_opts {
 	const char *append;        /* more kernel command-line arguments, or NULL */
 	enum boot_accel accel;
 	double timeout;            /* seconds the boot and the command may take, all told */
+	double boot_timeout;       /* seconds the kernel may take to start /init */
 	double kvm_deadline;       /* --accel auto: seconds for a KVM guest to reach /init before TCG takes over */
 	int verbose;               /* show the commands run and the whole console */
 };

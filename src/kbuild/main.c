@@ -25,7 +25,7 @@
 enum { OPT_BASE = 256, OPT_CHECK, OPT_PATCH, OPT_DRY_RUN, OPT_UNPATCH, OPT_STATUS, OPT_STRICT, OPT_SOURCE, OPT_JSON, OPT_ALLOW_UNMET, OPT_ARCH, OPT_TREE, OPT_LIST, OPT_VERSION,
        OPT_KERNEL, OPT_LOCALVERSION, OPT_CCACHE, OPT_DISTCC, OPT_PACKAGE, OPT_INSTALL, OPT_DESTDIR, OPT_STOP_AFTER,
        OPT_INSTALL_DEPS, OPT_CONFIG_FILE, OPT_TIMEOUT, OPT_ACCEL, OPT_RESULTS, OPT_LATENCY_BENCH, OPT_BUSYBOX,
-       OPT_APPEND };
+       OPT_APPEND, OPT_BOOT_TIMEOUT };
 
 static const struct kb_option config_options[] = {
 	{ "tree", OPT_TREE, required_argument, "DIR", "kernel source tree" },
@@ -137,6 +137,8 @@ static const struct kb_option boot_options[] = {
 	{ "objdir", 'O', required_argument, "DIR", "the build directory of a built kernel (default: the one under ./build)" },
 	{ "timeout", OPT_TIMEOUT, required_argument, "SECS",
 	  "stop QEMU when the boot and the command take longer (default 120; 90s, 2m, ...)" },
+	{ "boot-timeout", OPT_BOOT_TIMEOUT, required_argument, "SECS",
+	  "stop QEMU when the kernel has not started /init by then (default 60)" },
 	{ "accel", OPT_ACCEL, required_argument, "auto|kvm|tcg",
 	  "QEMU accelerator (default auto: KVM when /dev/kvm opens and its guest comes up, else TCG)" },
 	{ "results", OPT_RESULTS, required_argument, "DIR", "where the guest's files go (default: BUILD/boot-test)" },
@@ -805,6 +807,12 @@ static void set_boot(int c, const char *arg, void *ctx)
 			a->bad = 1;
 		}
 		break;
+	case OPT_BOOT_TIMEOUT:
+		if (opt_parse_duration(arg, 1, 86400, &a->o.boot_timeout) < 0) {
+			kb_error("--boot-timeout '%s': not a duration from 1 s to 1 d", arg);
+			a->bad = 1;
+		}
+		break;
 	case OPT_ACCEL:
 		if (str_eq(arg, "auto")) {
 			a->o.accel = BOOT_ACCEL_AUTO;
@@ -829,7 +837,7 @@ static void set_boot(int c, const char *arg, void *ctx)
 /* kbuild boot-test [-O BUILD] [-- COMMAND...]: the words after -- are joined by spaces for the guest's sh. */
 static int cmd_boot_test(int argc, char **argv)
 {
-	struct boot_args a = { .o = { .timeout = 120, .kvm_deadline = 8, .accel = BOOT_ACCEL_AUTO } };
+	struct boot_args a = { .o = { .timeout = 120, .boot_timeout = 60, .kvm_deadline = 8, .accel = BOOT_ACCEL_AUTO } };
 	struct strbuf command = STRBUF_INIT;
 	char *guess = NULL, *objdir = NULL;
 	int status, ret = parse_options(argc, argv, boot_options,

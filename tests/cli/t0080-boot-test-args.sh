@@ -9,7 +9,7 @@ Q="'"
 test_expect_success 'boot-test -h lists its options and exits 0' '
 	"$KBUILD" boot-test -h >out 2>err &&
 	test_grep "^usage: kbuild boot-test \[-O BUILD\] \[--timeout SECS\] \[--accel auto|kvm|tcg\] \[--results DIR\] \[-- COMMAND...\]$" out &&
-	for o in "-O, --objdir DIR" "--timeout SECS" "--accel auto|kvm|tcg" "--results DIR" "--latency-bench FILE" "--busybox FILE" "--append ARGS"; do
+	for o in "-O, --objdir DIR" "--timeout SECS" "--boot-timeout SECS" "--accel auto|kvm|tcg" "--results DIR" "--latency-bench FILE" "--busybox FILE" "--append ARGS"; do
 		test_grep "^ *$o  " out || exit 1
 	done &&
 	test_cmp /dev/null err
@@ -28,6 +28,8 @@ test_expect_success 'bad --accel, --timeout, a stray argument, -- without a comm
 	echo "kbuild: error: --timeout ${Q}0${Q}: not a duration from 1 s to 1 d" >expect && test_cmp expect err &&
 	test_must_fail --exit 2 "$KBUILD" boot-test -O b --timeout 10x 2>err &&
 	echo "kbuild: error: --timeout ${Q}10x${Q}: not a duration from 1 s to 1 d" >expect && test_cmp expect err &&
+	test_must_fail --exit 2 "$KBUILD" boot-test -O b --boot-timeout -1 2>err &&
+	echo "kbuild: error: --boot-timeout ${Q}-1${Q}: not a duration from 1 s to 1 d" >expect && test_cmp expect err &&
 	test_must_fail --exit 2 "$KBUILD" boot-test -O b true 2>err &&
 	echo "kbuild: error: unexpected argument ${Q}true${Q} (the guest command comes after --)" >expect && test_cmp expect err &&
 	test_must_fail --exit 2 "$KBUILD" boot-test -O b -- 2>err &&

@@ -142,6 +142,18 @@ test_expect_success 'a command that hangs: --timeout 10 stops QEMU, exit 3 withi
 	test "$(ls -d kbuild-boot.* 2>/dev/null)" = ""
 '
 
+test_expect_success 'a kernel that never starts /init (an interactive shell as init): --boot-timeout 8, exit 3 within 15 s' '
+	start=$(date +%s) && rc=0 &&
+	"$KBUILD" boot-test -O "$G" --accel tcg --latency-bench "$LB" --results res --boot-timeout 8 --append rdinit=/bin/sh >out 2>err || rc=$? &&
+	end=$(date +%s) && cat err && echo "took $((end - start)) s" &&
+	test "$rc" -eq 3 && test $((end - start)) -lt 15 &&
+	test_grep "^kbuild: error: the kernel did not start /init within 8 s: QEMU stopped$" err &&
+	test_grep "^  | Run /bin/sh as init process$" err &&
+	# the escape the shell sends to the terminal is shown, not sent
+	! grep "$(printf "\033")" err &&
+	test_cmp /dev/null out
+'
+
 test_expect_success 'SIGTERM while the guest runs: QEMU stopped, exit 130, the console so far kept' '
 	mkdir tmp &&
 	{ TMPDIR=$PWD/tmp "$KBUILD" boot-test -O "$G" --accel tcg --latency-bench "$LB" --results res -- sleep 1000 >out 2>err & } &&
