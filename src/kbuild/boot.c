@@ -1347,7 +1347,9 @@ int boot_run(const struct boot_opts *o, int *status)
 		a.output_deadline = o->accel == BOOT_ACCEL_AUTO ? BOOT_KVM_SILENCE : 0;
 		accel = "KVM";
 		boot_once(&c, &a);
-		if (o->accel == BOOT_ACCEL_AUTO && !a.interrupted && !a.init_seen && !a.panic) {
+		/* TCG takes over when KVM gave no sign of life, or QEMU could not run it; a panic or a timeout is the kernel's */
+		if (o->accel == BOOT_ACCEL_AUTO && !a.init_seen && !a.panic &&
+		    (a.gave_up || !(a.interrupted || a.timed_out || a.boot_timed_out || a.killed))) {
 			if (a.gave_up == 2)
 				fallback = xasprintf("no console output within %g s", a.output_deadline);
 			else if (a.gave_up)
