@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "compare.h"
 #include "fs.h"
 #include "load.h"
 #include "lb.h"
@@ -33,7 +34,8 @@ enum {
 	OPT_PLANE = 256, OPT_CPUS, OPT_RATE, OPT_PERIOD, OPT_INTERVAL, OPT_DURATION, OPT_LOAD, OPT_LOAD_CMD,
 	OPT_JSON, OPT_HISTOGRAM, OPT_HISTOGRAM_MAX, OPT_MAX_LATENCY, OPT_MAX_MISSED, OPT_LABEL, OPT_DSP_LOAD,
 	OPT_VERSION, OPT_TITLE, OPT_DEVICE, OPT_CAPTURE_DEVICE, OPT_STREAM, OPT_PERIODS, OPT_ROUNDTRIP,
-	OPT_START_SERVER, OPT_LIVE,
+	OPT_START_SERVER, OPT_LIVE, OPT_BY, OPT_BY_LABEL, OPT_BASELINE, OPT_METRIC, OPT_TOLERANCE, OPT_JUNIT,
+	OPT_HTML,
 };
 
 static const struct kb_option run_options[] = {
@@ -78,6 +80,22 @@ static const struct kb_option plot_options[] = {
 	{ NULL, 0, 0, NULL, NULL },
 };
 
+static const struct kb_option compare_options[] = {
+	{ "by", OPT_BY, required_argument, "KEY", "group the results by: release (system.kernel_release, the default) or label" },
+	{ "label", OPT_BY_LABEL, no_argument, NULL, "the same as --by label" },
+	{ "baseline", OPT_BASELINE, required_argument, "KEY", "the group the others are compared with (default: the first given)" },
+	{ "metric", OPT_METRIC, required_argument, "NAME", "the figure of each run compared: p50, p99 (default), p999 or max" },
+	{ "tolerance", OPT_TOLERANCE, required_argument, "PCT", "growth of the median that is not yet a regression (default 20)" },
+	{ "junit", OPT_JUNIT, required_argument, "FILE", "write a JUnit XML report, a testcase per compared group" },
+	{ "html", OPT_HTML, required_argument, "FILE", "write one HTML page: table, decisions, histograms, system checks" },
+	{ "title", OPT_TITLE, required_argument, "TEXT", "heading of the HTML page and its plot" },
+	{ "help", 'h', no_argument, NULL, "show this help" },
+	{ NULL, 0, 0, NULL, NULL },
+};
+
+#define COMPARE_SYNOPSIS "latency-bench compare RESULT.json... [--by release|label] [--baseline KEY]\n" \
+	"         [--metric p50|p99|p999|max] [--tolerance PCT] [--junit FILE] [--html FILE]"
+
 static volatile sig_atomic_t stop_flag;
 
 static void on_signal(int sig)
@@ -91,7 +109,8 @@ static void usage(FILE *fp)
 	fprintf(fp, "usage: latency-bench [OPTIONS]            measure, judge and report\n"
 		    "   or: latency-bench check                is this system set up for low-latency audio?\n"
 		    "   or: latency-bench devices              sound cards, PCMs and their period and buffer limits\n"
-		    "   or: latency-bench plot RESULT.json... -o FILE.svg\n\n");
+		    "   or: latency-bench plot RESULT.json... -o FILE.svg\n"
+		    "   or: latency-bench compare RESULT.json... [--junit FILE] [--html FILE]\n\n");
 	opt_print_help(fp, run_options);
 	fprintf(fp, "\nExit status: 0 ok, 1 a budget was exceeded (or check found warnings), 2 usage, 3 environment.\n");
 }
@@ -198,7 +217,7 @@ static int write_out(const char *path, const struct strbuf *sb)
 {
 	int err = fs_write_atomic(path, sb->buf, sb->len, NULL);
 
-	if (err) {
+	if (err < 0) { /* FS_UNCHANGED: the file already says this */
 		kb_error("cannot write '%s': %s", path, strerror(-err));
 		return EXIT_ENV;
 	}
@@ -386,7 +405,7 @@ bad:
 		return ret;
 	}
 	if (optind < argc) {
-		kb_error("unknown command '%s' (commands: check, devices, plot; see latency-bench -h)", argv[optind]);
+		kb_error("unknown command '%s' (commands: check, compare, devices, plot; see latency-bench -h)", argv[optind]);
 		return EXIT_USAGE;
 	}
 	if (!str_eq(plane, "timer") && !str_eq(plane, "alsa") && !str_eq(plane, "jack")) {
@@ -770,12 +789,134 @@ static int cmd_plot(int argc, char **argv)
 	return ret;
 }
 
+static int cmd_compare(int argc, char **argv)
+{
+	struct lb_cmp cmp = { .o = { .by = LB_CMP_BY_RELEASE, .metric = LB_CMP_P99, .tolerance = 0.2 } };
+	struct strbuf text = STRBUF_INIT, junit = STRBUF_INIT, html = STRBUF_INIT, warn = STRBUF_INIT;
+	const char *junit_path = NULL, *html_path = NULL;
+	const char **files = xcalloc((size_t)argc, sizeof(*files));
+	int nfiles = 0;
+	char errbuf[1024] = "";
+	struct option *lo;
+	char *so, *line, *save = NULL;
+	double d;
+	int c, err, ret = EXIT_OK;
+
+	opt_tables(compare_options, &lo, &so);
+	/* options may come after the files: "compare a.json b.json --junit r.xml" */
+	while (optind < argc) {
+		if ((c = getopt_long(argc, argv, so, lo, NULL)) == -1) {
+			files[nfiles++] = argv[optind++];
+			continue;
+		}
+		switch (c) {
+		case OPT_BY:
+			if (str_eq(optarg, "release") || str_eq(optarg, "kernel_release"))
+				cmp.o.by = LB_CMP_BY_RELEASE;
+			else if (str_eq(optarg, "label"))
+				cmp.o.by = LB_CMP_BY_LABEL;
+			else
+				FAIL(bad_arg("--by", optarg, "expected release or label"));
+			break;
+		case OPT_BY_LABEL:
+			cmp.o.by = LB_CMP_BY_LABEL;
+			break;
+		case OPT_BASELINE:
+			cmp.o.baseline = optarg;
+			break;
+		case OPT_METRIC:
+			if (lb_cmp_parse_metric(optarg, &cmp.o.metric))
+				FAIL(bad_arg("--metric", optarg, "expected p50, p99, p999 or max"));
+			break;
+		case OPT_TOLERANCE:
+			if (opt_parse_double(optarg, 0, 10000, &d))
+				FAIL(bad_arg("--tolerance", optarg, "expected a percentage from 0 to 10000"));
+			cmp.o.tolerance = d / 100;
+			break;
+		case OPT_JUNIT:
+			junit_path = optarg;
+			break;
+		case OPT_HTML:
+			html_path = optarg;
+			break;
+		case OPT_TITLE:
+			cmp.o.title = optarg;
+			break;
+		case 'h':
+			opt_tables_free(lo, so);
+			free(files);
+			usage_cmd(stdout, COMPARE_SYNOPSIS, compare_options);
+			return EXIT_OK;
+		default:
+			opt_tables_free(lo, so);
+			free(files);
+			usage_cmd(stderr, COMPARE_SYNOPSIS, compare_options);
+			return EXIT_USAGE;
+		}
+	}
+	opt_tables_free(lo, so);
+	if (0) {
+bad:
+		opt_tables_free(lo, so);
+		free(files);
+		return ret;
+	}
+	if (nfiles < 2) {
+		kb_error("compare needs the results of at least two kernels: RESULT.json RESULT.json...");
+		free(files);
+		return EXIT_USAGE;
+	}
+	/* every input is read and judged before anything is written */
+	for (int i = 0; i < nfiles && !ret; i++) {
+		err = lb_cmp_add_file(&cmp, files[i], errbuf, sizeof(errbuf));
+		if (err) {
+			/* the library's message is a whole line: "FILE:LINE: error: ..." */
+			fprintf(stderr, "latency-bench: %s\n", errbuf);
+			ret = EXIT_USAGE;
+		}
+	}
+	free(files);
+	if (!ret && lb_cmp_analyse(&cmp, errbuf, sizeof(errbuf))) {
+		fprintf(stderr, "latency-bench: %s\n", errbuf);
+		ret = EXIT_USAGE;
+	}
+	if (ret) {
+		lb_cmp_free(&cmp);
+		return ret;
+	}
+	lb_cmp_warnings(&cmp, &warn);
+	for (line = strtok_r(warn.buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		kb_warning("%s", line);
+	lb_cmp_text(&cmp, &text);
+	if (junit_path)
+		lb_cmp_junit(&cmp, &junit);
+	if (html_path)
+		lb_cmp_html(&cmp, &html);
+	fwrite(text.buf, 1, text.len, stdout);
+	fflush(stdout);
+	if (cmp.nregressed)
+		ret = EXIT_CHECK;
+	/* a report CI cannot read outweighs the decision: exit 3 */
+	if (junit_path && write_out(junit_path, &junit))
+		ret = EXIT_ENV;
+	if (html_path && write_out(html_path, &html))
+		ret = EXIT_ENV;
+	strbuf_release(&text);
+	strbuf_release(&junit);
+	strbuf_release(&html);
+	strbuf_release(&warn);
+	lb_cmp_free(&cmp);
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && str_eq(argv[1], "check"))
 		return cmd_check(argc - 1, argv + 1);
 	if (argc > 1 && str_eq(argv[1], "plot"))
 		return cmd_plot(argc - 1, argv + 1);
+	if (argc > 1 && str_eq(argv[1], "compare"))
+		return cmd_compare(argc - 1, argv + 1);
 	if (argc > 1 && str_eq(argv[1], "devices"))
 		return cmd_devices(argc - 1, argv + 1);
 	return cmd_run(argc, argv);

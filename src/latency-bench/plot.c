@@ -26,18 +26,6 @@
 #define MAX_DECADES 20   /* 10^20 > UINT64_MAX */
 #define MAX_LATENCY_US 1e12 /* 11.6 days: anything above is a broken file */
 
-struct bucket {
-	uint64_t lo, hi, count;
-};
-
-struct series {
-	char *label;        /* as in the file (UTF-8, unescaped) */
-	double max_us;      /* -1: unknown (no samples) */
-	struct bucket *b;
-	size_t nb;
-	uint64_t *bins;     /* display bins */
-};
-
 static const char *const palette[] = {
 	"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd",
 	"#8c564b", "#e377c2", "#17becf", "#7f7f7f", "#bcbd22",
@@ -116,7 +104,7 @@ static char *default_label(struct json_object *root, const char *path)
 	return xstrdup(base ? base + 1 : path);
 }
 
-static int parse_buckets(struct json_object *arr, const char *path, struct series *s,
+static int parse_buckets(struct json_object *arr, const char *path, struct lb_plot_series *s,
 			 char *err, size_t errlen)
 {
 	size_t n = json_object_array_length(arr);
@@ -124,7 +112,7 @@ static int parse_buckets(struct json_object *arr, const char *path, struct serie
 	s->b = xcalloc(n ? n : 1, sizeof(*s->b));
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *e = json_object_array_get_idx(arr, i);
-		struct bucket *b = &s->b[i];
+		struct lb_plot_bucket *b = &s->b[i];
 
 		if (!json_object_is_type(e, json_type_array) || json_object_array_length(e) != 3 ||
 		    get_uint(json_object_array_get_idx(e, 0), &b->lo) < 0 ||
@@ -152,8 +140,8 @@ static int parse_buckets(struct json_object *arr, const char *path, struct serie
 	return 0;
 }
 
-/* The parts of one result file that the plot needs; 0, -EINVAL or -errno with err set. */
-static int parse_result(const char *path, struct series *s, char *err, size_t errlen)
+int lb_plot_read_result(const char *path, struct lb_plot_series *s, struct json_object **rootp,
+			char *err, size_t errlen)
 {
 	struct strbuf text = STRBUF_INIT;
 	struct json_tokener *tok = NULL;
@@ -162,6 +150,9 @@ static int parse_result(const char *path, struct series *s, char *err, size_t er
 	const char *nul;
 	int ret;
 
+	memset(s, 0, sizeof(*s));
+	if (rootp)
+		*rootp = NULL;
 	ret = fs_read_file(path, &text);
 	if (ret < 0) {
 		set_err(err, errlen, path, 0, "cannot read: %s", strerror(-ret));
@@ -266,7 +257,13 @@ static int parse_result(const char *path, struct series *s, char *err, size_t er
 		s->max_us = (double)(s->b[s->nb - 1].hi - 1) / 1000.0; /* within the last bucket */
 	}
 	ret = 0;
+	if (rootp) {
+		*rootp = root;
+		root = NULL;
+	}
 out:
+	if (ret)
+		lb_plot_series_free(s);
 	json_object_put(root);
 	if (tok)
 		json_tokener_free(tok);
@@ -355,7 +352,7 @@ static void add_utf8(struct strbuf *sb, unsigned cp)
  * `s` as XML character data or attribute value, at most `max_chars` characters (then "…").
  * Whatever XML 1.0 cannot hold (bad UTF-8, control characters, U+FFFE/U+FFFF) becomes U+FFFD.
  */
-static void add_xml(struct strbuf *sb, const char *s, size_t max_chars)
+void lb_plot_add_xml(struct strbuf *sb, const char *s, size_t max_chars)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t chars = 0;
@@ -412,11 +409,10 @@ static double y_of(const struct frame *f, double count)
 	return f->top + f->h - (l - Y_FLOOR) / (f->top_dec - Y_FLOOR) * f->h;
 }
 
-static void add_curve(struct strbuf *sb, const struct frame *f, const struct series *s,
-		      size_t nbins, uint64_t bin_ns, int i)
+static void add_curve(struct strbuf *sb, const struct frame *f, const struct lb_plot_series *s,
+		      const uint64_t *c, size_t nbins, uint64_t bin_ns, int i)
 {
 	const char *dash = dashes[(size_t)i / ARRAY_SIZE(palette) % ARRAY_SIZE(dashes)];
-	const uint64_t *c = s->bins;
 
 	strbuf_addf(sb, "<polyline stroke=\"%s\"", palette[(size_t)i % ARRAY_SIZE(palette)]);
 	if (dash)
@@ -432,12 +428,12 @@ static void add_curve(struct strbuf *sb, const struct frame *f, const struct ser
 	}
 	strbuf_addf(sb, " %.1f,%.1f\"><title>", x_of(f, f->xmax_ns),
 		    y_of(f, (double)c[nbins - 1]));
-	add_xml(sb, s->label, LABEL_MAX_CHARS);
+	lb_plot_add_xml(sb, s->label, LABEL_MAX_CHARS);
 	strbuf_addstr(sb, "</title></polyline>\n");
 }
 
 /* " (max 118.3 &#181;s)": the part of a legend line after the label */
-static void add_legend_suffix(struct strbuf *sb, const struct series *s)
+static void add_legend_suffix(struct strbuf *sb, const struct lb_plot_series *s)
 {
 	if (s->max_us >= 0)
 		strbuf_addf(sb, " (max %.1f &#181;s)", s->max_us);
@@ -445,7 +441,7 @@ static void add_legend_suffix(struct strbuf *sb, const struct series *s)
 		strbuf_addstr(sb, " (no samples)");
 }
 
-static void add_legend(struct strbuf *sb, const struct frame *f, const struct series *s, int n)
+static void add_legend(struct strbuf *sb, const struct frame *f, const struct lb_plot_series *s, int n)
 {
 	/* the box stays inside the plot: long labels are cut to what fits */
 	size_t fit = f->w > 70 + 20 * CHAR_W ? (size_t)((f->w - 70) / CHAR_W) : 20;
@@ -486,7 +482,7 @@ static void add_legend(struct strbuf *sb, const struct frame *f, const struct se
 		if (dash)
 			strbuf_addf(sb, " stroke-dasharray=\"%s\"", dash);
 		strbuf_addf(sb, "/>\n<text x=\"%.1f\" y=\"%.1f\">", x + 44, ly + 4);
-		add_xml(sb, s[i].label, label_max[i]);
+		lb_plot_add_xml(sb, s[i].label, label_max[i]);
 		add_legend_suffix(sb, &s[i]);
 		strbuf_addstr(sb, "</text>\n");
 	}
@@ -557,7 +553,7 @@ static void add_x_axis(struct strbuf *sb, const struct frame *f, uint64_t step_n
 	strbuf_addstr(sb, "</g>\n");
 }
 
-static void render(struct strbuf *sb, const struct lb_plot_opts *o, struct series *s, int n)
+static void render(struct strbuf *sb, const struct lb_plot_opts *o, const struct lb_plot_series *s, int n)
 {
 	const char *title = o->title && *o->title ? o->title : "Latency histogram";
 	int width = o->width ? o->width : LB_PLOT_DEFAULT_WIDTH;
@@ -566,6 +562,7 @@ static void render(struct strbuf *sb, const struct lb_plot_opts *o, struct serie
 	struct frame f;
 	size_t nbins;
 	char num[48];
+	uint64_t **bins = xcalloc((size_t)n, sizeof(*bins));
 
 	for (int i = 0; i < n; i++) {
 		double m = s[i].max_us < LB_PLOT_MAX_XMAX_US ? s[i].max_us : LB_PLOT_MAX_XMAX_US;
@@ -588,18 +585,18 @@ static void render(struct strbuf *sb, const struct lb_plot_opts *o, struct serie
 	nbins = (size_t)((f.xmax_ns + bin_ns - 1) / bin_ns);
 
 	for (int i = 0; i < n; i++) {
-		s[i].bins = xcalloc(nbins, sizeof(*s[i].bins));
+		bins[i] = xcalloc(nbins, sizeof(*bins[i]));
 		for (size_t b = 0; b < s[i].nb; b++) {
 			uint64_t idx = s[i].b[b].lo / bin_ns;
 
 			if (idx >= nbins)
 				break;
-			if (__builtin_add_overflow(s[i].bins[idx], s[i].b[b].count, &s[i].bins[idx]))
-				s[i].bins[idx] = UINT64_MAX;
+			if (__builtin_add_overflow(bins[i][idx], s[i].b[b].count, &bins[i][idx]))
+				bins[i][idx] = UINT64_MAX;
 		}
 		for (size_t b = 0; b < nbins; b++)
-			if (s[i].bins[b] > maxcount)
-				maxcount = s[i].bins[b];
+			if (bins[i][b] > maxcount)
+				maxcount = bins[i][b];
 	}
 	for (f.top_dec = 1; f.top_dec < MAX_DECADES && maxcount >= p10; f.top_dec++)
 		p10 *= 10;
@@ -617,14 +614,14 @@ static void render(struct strbuf *sb, const struct lb_plot_opts *o, struct serie
 		    "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"%d\" height=\"%d\" "
 		    "viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"12\">\n<title>",
 		    width, height, width, height);
-	add_xml(sb, title, 200);
+	lb_plot_add_xml(sb, title, 200);
 	strbuf_addf(sb, "</title>\n<defs><clipPath id=\"plot-area\"><rect x=\"%.1f\" y=\"%.1f\" "
 		    "width=\"%.1f\" height=\"%.1f\"/></clipPath></defs>\n"
 		    "<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\" fill=\"#ffffff\"/>\n"
 		    "<text x=\"%.1f\" y=\"26\" text-anchor=\"middle\" font-size=\"16\" "
 		    "font-weight=\"bold\">", f.left, f.top - 1, f.w, f.h + 2, width, height,
 		    f.left + f.w / 2);
-	add_xml(sb, title, 200);
+	lb_plot_add_xml(sb, title, 200);
 	strbuf_addstr(sb, "</text>\n");
 
 	add_y_axis(sb, &f);
@@ -633,7 +630,7 @@ static void render(struct strbuf *sb, const struct lb_plot_opts *o, struct serie
 	strbuf_addstr(sb, "<g id=\"curves\" fill=\"none\" stroke-width=\"1.5\" "
 		      "clip-path=\"url(#plot-area)\">\n");
 	for (int i = 0; i < n; i++)
-		add_curve(sb, &f, &s[i], nbins, bin_ns, i);
+		add_curve(sb, &f, &s[i], bins[i], nbins, bin_ns, i);
 	strbuf_addstr(sb, "</g>\n");
 
 	strbuf_addf(sb, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" "
@@ -646,23 +643,14 @@ static void render(struct strbuf *sb, const struct lb_plot_opts *o, struct serie
 		    f.top + f.h / 2, f.top + f.h / 2, num);
 	add_legend(sb, &f, s, n);
 	strbuf_addstr(sb, "</svg>\n");
+	for (int i = 0; i < n; i++)
+		free(bins[i]);
+	free(bins);
 }
 
-int lb_plot_files(const char *const *paths, int n, const struct lb_plot_opts *o,
-		  struct strbuf *svg, char *err, size_t errlen)
+/* Bad options: 0, or -EINVAL with err set. */
+static int check_opts(const struct lb_plot_opts *o, char *err, size_t errlen)
 {
-	static const struct lb_plot_opts defaults;
-	struct series *s;
-	int ret = 0;
-
-	if (!o)
-		o = &defaults;
-	if (err && errlen)
-		err[0] = '\0';
-	if (n <= 0) {
-		set_err(err, errlen, NULL, 0, "no result files to plot");
-		return -EINVAL;
-	}
 	if ((o->width && (o->width < LB_PLOT_MIN_SIZE || o->width > LB_PLOT_MAX_SIZE)) ||
 	    (o->height && (o->height < LB_PLOT_MIN_SIZE || o->height > LB_PLOT_MAX_SIZE))) {
 		set_err(err, errlen, NULL, 0, "plot size %dx%d is out of range (%d..%d pixels)",
@@ -674,10 +662,58 @@ int lb_plot_files(const char *const *paths, int n, const struct lb_plot_opts *o,
 			"else up to %.0f us)", LB_PLOT_MAX_XMAX_US);
 		return -EINVAL;
 	}
+	return 0;
+}
+
+void lb_plot_series_free(struct lb_plot_series *s)
+{
+	free(s->label);
+	free(s->b);
+	s->label = NULL;
+	s->b = NULL;
+	s->nb = 0;
+}
+
+int lb_plot_render(const struct lb_plot_series *s, int n, const struct lb_plot_opts *o,
+		   struct strbuf *svg, char *err, size_t errlen)
+{
+	static const struct lb_plot_opts defaults;
+
+	if (!o)
+		o = &defaults;
+	if (err && errlen)
+		err[0] = '\0';
+	if (n <= 0) {
+		set_err(err, errlen, NULL, 0, "no result files to plot");
+		return -EINVAL;
+	}
+	if (check_opts(o, err, errlen))
+		return -EINVAL;
+	render(svg, o, s, n);
+	return 0;
+}
+
+int lb_plot_files(const char *const *paths, int n, const struct lb_plot_opts *o,
+		  struct strbuf *svg, char *err, size_t errlen)
+{
+	static const struct lb_plot_opts defaults;
+	struct lb_plot_series *s;
+	int ret = 0;
+
+	if (!o)
+		o = &defaults;
+	if (err && errlen)
+		err[0] = '\0';
+	if (n <= 0) {
+		set_err(err, errlen, NULL, 0, "no result files to plot");
+		return -EINVAL;
+	}
+	if (check_opts(o, err, errlen))
+		return -EINVAL;
 
 	s = xcalloc((size_t)n, sizeof(*s));
 	for (int i = 0; i < n && !ret; i++)
-		ret = parse_result(paths[i], &s[i], err, errlen);
+		ret = lb_plot_read_result(paths[i], &s[i], NULL, err, errlen);
 	if (!ret) {
 		struct strbuf out = STRBUF_INIT;
 
@@ -685,11 +721,8 @@ int lb_plot_files(const char *const *paths, int n, const struct lb_plot_opts *o,
 		strbuf_add(svg, out.buf, out.len);
 		strbuf_release(&out);
 	}
-	for (int i = 0; i < n; i++) {
-		free(s[i].label);
-		free(s[i].b);
-		free(s[i].bins);
-	}
+	for (int i = 0; i < n; i++)
+		lb_plot_series_free(&s[i]);
 	free(s);
 	return ret;
 }

@@ -3,7 +3,10 @@
 #define LB_PLOT_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "strbuf.h"
+
+struct json_object;
 
 #define LB_PLOT_DEFAULT_WIDTH 960
 #define LB_PLOT_DEFAULT_HEIGHT 540
@@ -16,6 +19,40 @@ struct lb_plot_opts {
 	int width, height;  /* pixels, LB_PLOT_MIN_SIZE..LB_PLOT_MAX_SIZE; 0: the default */
 	double xmax_us;     /* right end of the latency axis; 0: the largest max, rounded up */
 };
+
+/* One histogram bucket as a result file holds it: [lo, hi) nanoseconds, `count` samples. */
+struct lb_plot_bucket {
+	uint64_t lo, hi, count;
+};
+
+/* One curve: what the plot needs of a result (or of several merged). */
+struct lb_plot_series {
+	char *label;              /* UTF-8, unescaped: the result's "label", else "RELEASE PLANE", else the file name */
+	double max_us;            /* -1: unknown (no samples) */
+	struct lb_plot_bucket *b; /* ascending by `lo` */
+	size_t nb;
+};
+
+/*
+ * Read one result file into `s` (release it with lb_plot_series_free) after checking it as
+ * lb_plot_files does. With `root` non-NULL the parsed document is handed over as well, for
+ * callers that need more of it (caller puts it with json_object_put). Returns 0, -EINVAL or
+ * -errno, with `err` as lb_plot_files sets it; on error `s` and `*root` hold nothing.
+ */
+int lb_plot_read_result(const char *path, struct lb_plot_series *s, struct json_object **root,
+			char *err, size_t errlen);
+void lb_plot_series_free(struct lb_plot_series *s);
+
+/* Append the SVG of `n` curves to `svg` (as lb_plot_files draws them). 0 or -EINVAL (bad `o`). */
+int lb_plot_render(const struct lb_plot_series *s, int n, const struct lb_plot_opts *o,
+		   struct strbuf *svg, char *err, size_t errlen);
+
+/*
+ * `s` as XML (or HTML) character data or attribute value, at most `max_chars` characters (then
+ * "…"; SIZE_MAX for all): & < > " ' escaped, what XML 1.0 cannot hold (bad UTF-8, control
+ * characters) replaced by U+FFFD, tabs and newlines by spaces.
+ */
+void lb_plot_add_xml(struct strbuf *sb, const char *s, size_t max_chars);
 
 /*
  * Read the latency-bench/1 result files `paths[0..n-1]` and append to `svg` a plain SVG 1.1

@@ -71,7 +71,7 @@ test_expect_success 'bad durations, planes, CPUs, loads and priorities: exit 2' 
 	bad_arg "invalid --cpus '\''1,a'\'': expected a list such as 0-3,6" --cpus 1,a &&
 	bad_arg "invalid --load '\''cpu,disk'\'': unknown load '\''disk'\'' (known: messaging, cpu, memory, io, all, none)" --load cpu,disk &&
 	bad_arg "invalid --priority '\''100'\'': expected a SCHED_FIFO priority from 1 to 99" --priority 100 &&
-	bad_arg "unknown command '\''run'\'' (commands: check, devices, plot; see latency-bench -h)" run
+	bad_arg "unknown command '\''run'\'' (commands: check, compare, devices, plot; see latency-bench -h)" run
 '
 
 test_expect_success 'a CPU that exists on no machine of this size is refused by number' '
