@@ -215,9 +215,10 @@ static int bad_arg(const char *opt, const char *arg, const char *why)
 
 static int write_out(const char *path, const struct strbuf *sb)
 {
+	/* FS_UNCHANGED (the file already holds exactly this) is a success too */
 	int err = fs_write_atomic(path, sb->buf, sb->len, NULL);
 
-	if (err < 0) { /* FS_UNCHANGED: the file already says this */
+	if (err < 0) {
 		kb_error("cannot write '%s': %s", path, strerror(-err));
 		return EXIT_ENV;
 	}

@@ -151,6 +151,9 @@ test_expect_success 'plot: two results make one SVG with both labels; a broken r
 	"$LB" plot a.json b.json -o p.svg &&
 	test_grep "first &lt;run&gt;" p.svg && test_grep ">second" p.svg &&
 	test "$(grep -c "<polyline" p.svg)" = 2 &&
+	# the same plot again: the file already holds it, which is no error, and it is left alone
+	cp -p p.svg p.before && "$LB" plot a.json b.json -o p.svg 2>err &&
+	test_cmp /dev/null err && test_cmp p.before p.svg && test p.svg -ot p.before -o ! p.svg -nt p.before &&
 	# rendered (on fixed results, so the picture does not move with the noise): each curve
 	# covers several times the pixels a result without samples leaves (its legend swatch)
 	if command -v rsvg-convert >/dev/null; then
