@@ -146,7 +146,7 @@ install: $(O)/kbuild $(O)/latency-bench
 		$(DESTDIR)$(DATADIR)/kconfig-fragments/
 	install -d $(DESTDIR)$(DATADIR)/patches/ll $(DESTDIR)$(DATADIR)/scripts
 	install -m 644 patches/ll/sources $(DESTDIR)$(DATADIR)/patches/ll/sources
-	install -m 755 scripts/debian-source scripts/kernel-source $(DESTDIR)$(DATADIR)/scripts/
+	install -m 755 scripts/debian-source scripts/kernel-source scripts/ci-compare-kernels $(DESTDIR)$(DATADIR)/scripts/
 	if [ -f scripts/lib-apt.sh ]; then install -m 644 scripts/lib-apt.sh $(DESTDIR)$(DATADIR)/scripts/; fi
 	install -m 644 man/kbuild.1 $(DESTDIR)$(MANDIR)/man1/kbuild.1
 	install -m 644 man/latency-bench.1 $(DESTDIR)$(MANDIR)/man1/latency-bench.1

@@ -589,6 +589,7 @@ static int make_initramfs(struct boot_ctx *c)
 	char *passwd = xasprintf("%s/passwd", c->tmp), *group = xasprintf("%s/group", c->tmp);
 	char *listf = xasprintf("%s/initramfs.list", c->tmp), *cpio = xasprintf("%s/initramfs.cpio", c->tmp);
 	char *gen = xasprintf("%s/usr/gen_init_cpio", c->o->objdir), *script = NULL, *command = NULL;
+	char *config = NULL, *bootcfg = NULL;
 	const char *argv[] = { gen, listf, NULL };
 	struct run_cmd rc = { .argv = argv };
 	struct stat st;
@@ -612,6 +613,12 @@ static int make_initramfs(struct boot_ctx *c)
 	ret = list_modules(c);
 	if (ret)
 		goto out;
+	/* the build's configuration where distributions keep it: latency-bench check reads the
+	 * preemption model from it (uname -v names PREEMPT and PREEMPT_RT, not PREEMPT_VOLUNTARY) */
+	config = xasprintf("%s/.config", c->o->objdir);
+	bootcfg = xasprintf("/boot/config-%s", c->release);
+	if (fs_is_file(config))
+		list_file(c, bootcfg, config, 0644);
 	script = init_script(c);
 	command = xasprintf("%s\n", c->o->command ? c->o->command : BOOT_DEFAULT_COMMAND);
 	/* root, and the audio group alsa-lib's dmix and dsnoop give their shared memory to (ipc_gid) */
@@ -691,6 +698,8 @@ out:
 	free(gen);
 	free(script);
 	free(command);
+	free(config);
+	free(bootcfg);
 	return ret;
 }
 

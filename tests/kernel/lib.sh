@@ -22,17 +22,23 @@ objdir_for() {
 	cp -a "$tmpl" "$dir"
 }
 
-# kt_guest_kernel: print the build directory of Debian's 6.12 tree built for a QEMU guest
-# (tinyconfig + audio + qemu-guest: bzImage, snd-dummy.ko, snd-aloop.ko). It lives in a cache
-# shared by test runs, so later runs reuse it: kbuild's rerun is a no-op of a few seconds unless
-# the tree, the fragments or kbuild's config stage changed, and then it rebuilds what they touch.
-# Progress goes to stderr; a lock keeps concurrent test runs from building it at the same time.
+# kt_guest_kernel [voluntary]: print the build directory of Debian's 6.12 tree built for a QEMU guest
+# (tinyconfig + audio + qemu-guest: bzImage, snd-dummy.ko, snd-aloop.ko; with "voluntary" the same
+# with voluntary preemption instead of PREEMPT_RT). It lives in a cache shared by test runs, so
+# later runs reuse it: kbuild's rerun is a no-op of a few seconds unless the tree, the fragments or
+# kbuild's config stage changed, and then it rebuilds what they touch. Progress goes to stderr; a
+# lock keeps concurrent test runs from building it at the same time.
 kt_guest_kernel() {
-	local dir=${KBUILD_TEST_BUILDS:-${XDG_CACHE_HOME:-$HOME/.cache}/kbuild/test-builds}/guest-6.12
+	local name=guest-6.12 extra=()
+	if [ "${1-}" = voluntary ]; then
+		name=guest-6.12-voluntary extra=(--config voluntary)
+	fi
+	local dir=${KBUILD_TEST_BUILDS:-${XDG_CACHE_HOME:-$HOME/.cache}/kbuild/test-builds}/$name
 	mkdir -p "$dir" || return 1
 	(
 		flock 9 || exit 1
-		"$KBUILD" --tree "$KT_612" -O "$dir" --base tinyconfig --config audio --config qemu-guest -j2 >&2
+		"$KBUILD" --tree "$KT_612" -O "$dir" --base tinyconfig --config audio --config qemu-guest \
+			${extra[@]+"${extra[@]}"} -j2 >&2
 	) 9>"$dir.lock" || {
 		echo "kt_guest_kernel: kbuild failed in $dir (log: $dir/build.log)" >&2
 		return 1
