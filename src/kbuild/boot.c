@@ -617,7 +617,7 @@ static int make_initramfs(struct boot_ctx *c)
 	 * preemption model from it (uname -v names PREEMPT and PREEMPT_RT, not PREEMPT_VOLUNTARY) */
 	config = xasprintf("%s/.config", c->o->objdir);
 	bootcfg = xasprintf("/boot/config-%s", c->release);
-	if (fs_is_file(config))
+	if (fs_is_file(config) && listable(config) && listable(bootcfg))
 		list_file(c, bootcfg, config, 0644);
 	script = init_script(c);
 	command = xasprintf("%s\n", c->o->command ? c->o->command : BOOT_DEFAULT_COMMAND);

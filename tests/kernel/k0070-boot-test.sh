@@ -2,8 +2,8 @@
 # k0070-boot-test: kbuild boot-test on the cached 6.12 guest kernel (tinyconfig + audio + qemu-guest):
 # the default run brings the timer and ALSA results of latency-bench on snd-dummy back from the guest
 # with the checks, --accel auto falls back to TCG on this machine and says why, the status of the guest
-# command is the exit status, and a kernel that panics or a command that hangs fails fast with exit 3
-# and the last lines of the console
+# command is the exit status, and a kernel that panics (by its command line, or built without ELF
+# support) or a command that hangs fails fast with exit 3 and the last lines of the console
 . "$(dirname "$0")/lib.sh"
 
 JGET=$SRCDIR/tests/tools/jget
@@ -15,6 +15,11 @@ fi
 # the first run builds it (minutes); later runs reuse it
 if ! G=$(kt_guest_kernel); then
 	echo "Bail out! cannot build the guest kernel (kt_guest_kernel failed)"
+	exit 1
+fi
+# and a kernel built to panic at boot: the same without ELF support, so that no /init can run
+if ! GP=$(kt_guest_kernel no-elf); then
+	echo "Bail out! cannot build the no-elf guest kernel (kt_guest_kernel no-elf failed)"
 	exit 1
 fi
 REL=$(cat "$G/include/config/kernel.release")
@@ -75,7 +80,7 @@ test_expect_success 'the timer and ALSA results: the built release, their planes
 '
 
 test_expect_success 'checks.txt: release and build of the booted kernel, no /sys/kernel/realtime, PREEMPT_RT, modules, cards' '
-	v=$(sed -n "s/^Linux version $REL (kbuild@kbuild) (.*) \(#1 SMP PREEMPT_RT .*\)$/\1/p" "$R/console.log") &&
+	v=$(sed -n "s/^Linux version $REL (kbuild@kbuild) (.*) \(#[0-9]* SMP PREEMPT_RT .*\)$/\1/p" "$R/console.log") &&
 	test -n "$v" &&
 	sed "s/HDA Intel at 0x[0-9a-f]* irq [0-9]*$/HDA Intel at ADDR irq IRQ/" "$R/checks.txt" >checks &&
 	printf "%s\n" "uname -r: $REL" "uname -v: $v" "/sys/kernel/realtime: absent" "preemption model: PREEMPT_RT" \
@@ -126,6 +131,20 @@ test_expect_success 'a kernel that panics at boot fails within 30 s: exit 3, the
 	test_grep "^  | Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(0,0)$" err &&
 	test "$(grep -c "^  | " err)" -eq 20 &&
 	test_grep "^Kernel panic - not syncing: VFS: Unable to mount root fs" res/console.log &&
+	test_cmp /dev/null out &&
+	(cd res && ls -A) >files && printf "%s\n" .kbuild-boot-test console.log >expect && test_cmp expect files
+'
+
+test_expect_success 'a kernel built to panic at boot (no ELF support): exit 3 within 30 s, the panic and why' '
+	start=$(date +%s) && rc=0 &&
+	"$KBUILD" boot-test -O "$GP" --accel tcg --latency-bench "$LB" --results res >out 2>err || rc=$? &&
+	end=$(date +%s) && cat err && echo "took $((end - start)) s" &&
+	test "$rc" -eq 3 && test $((end - start)) -lt 30 &&
+	test_grep "^kbuild: error: the kernel panicked [0-9.]* s after QEMU started: Kernel panic - not syncing: No working init found.  Try passing init= option to kernel. See Linux Documentation/admin-guide/init.rst for guidance.$" err &&
+	test_grep "^  | Failed to execute /init (error -8)$" err &&
+	test_grep "^  | Starting init: /bin/sh exists but couldn.t execute it (error -8)$" err &&
+	test "$(grep -c "^  | " err)" -eq 20 &&
+	test_grep "^# CONFIG_BINFMT_ELF is not set$" "$GP/.config" &&
 	test_cmp /dev/null out &&
 	(cd res && ls -A) >files && printf "%s\n" .kbuild-boot-test console.log >expect && test_cmp expect files
 '
