@@ -24,7 +24,7 @@ CFLAGS ?= -O2 -g
 ALL_CFLAGS = -std=gnu11 -Wall -Wextra -Ilib -MMD -MP $(CFLAGS) \
 	-DKB_VERSION='"$(VERSION)"' -DKB_SRCDIR='"$(CURDIR)"' -DKB_DATADIR='"$(DATADIR)"'
 ALL_LDFLAGS = $(LDFLAGS)
-LIBS = $(shell pkg-config --libs zlib libcrypto 2>/dev/null || echo -lz -lcrypto)
+LIBS = $(shell pkg-config --libs zlib libcrypto libkmod 2>/dev/null || echo -lz -lcrypto -lkmod)
 # latency-bench: json-c reads results, alsa-lib and jack2 are the audio planes, ncursesw the live view
 LB_CFLAGS = $(shell pkg-config --cflags json-c alsa jack 2>/dev/null || echo -I/usr/include/json-c)
 LB_LIBS = $(shell pkg-config --libs json-c zlib alsa jack ncursesw 2>/dev/null || \

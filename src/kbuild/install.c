@@ -165,6 +165,37 @@ static void advise(const struct install_opts *o)
 	free(cfg);
 }
 
+enum kb_status install_modules(const struct install_opts *o, const char *release)
+{
+	const char *root = o->destdir ? o->destdir : "";
+	char *modpath = xasprintf("INSTALL_MOD_PATH=%s", o->destdir ? o->destdir : "");
+	const char *vars[] = { modpath, NULL };
+	char *dep = xasprintf("%s/lib/modules/%s/modules.dep", root, release);
+	enum kb_status st;
+
+	kb_progress("INSTALL", "%s/lib/modules/%s", root, release);
+	st = run_make(o, "modules_install", o->destdir ? vars : NULL);
+	free(modpath);
+	if (st == KB_OK) {
+		/* modules_install runs depmod when it finds it; run it for this release either way */
+		const char *argv[] = { "depmod", "-b", o->destdir ? o->destdir : "/", release, NULL };
+
+		if (!run_have_program("depmod") && !fs_is_file("/sbin/depmod")) {
+			kb_error("cannot run 'depmod': not installed (apt-get install kmod)");
+			st = KB_EENV;
+		} else {
+			kb_progress("DEPMOD", "%s", release);
+			st = run_tool(argv, o->make.verbose);
+		}
+		if (st == KB_OK && !fs_is_file(dep)) {
+			kb_error("depmod left no '%s'", dep);
+			st = KB_FAILED;
+		}
+	}
+	free(dep);
+	return st;
+}
+
 enum kb_status install_run(const struct install_opts *o)
 {
 	const char *root = o->destdir ? o->destdir : "";
@@ -197,30 +228,7 @@ enum kb_status install_run(const struct install_opts *o)
 	}
 	modules = cfg_map_value(&cm, "MODULES");
 	if (modules && str_eq(modules, "y")) {
-		char *modpath = xasprintf("INSTALL_MOD_PATH=%s", o->destdir ? o->destdir : "");
-		const char *vars[] = { modpath, NULL };
-		char *dep = xasprintf("%s/lib/modules/%s/modules.dep", root, release);
-
-		kb_progress("INSTALL", "%s/lib/modules/%s", root, release);
-		st = run_make(o, "modules_install", o->destdir ? vars : NULL);
-		free(modpath);
-		if (st == KB_OK) {
-			/* modules_install runs depmod when it finds it; run it for this release either way */
-			const char *argv[] = { "depmod", "-b", o->destdir ? o->destdir : "/", release, NULL };
-
-			if (!run_have_program("depmod") && !fs_is_file("/sbin/depmod")) {
-				kb_error("cannot run 'depmod': not installed (apt-get install kmod)");
-				st = KB_EENV;
-			} else {
-				kb_progress("DEPMOD", "%s", release);
-				st = run_tool(argv, o->make.verbose);
-			}
-			if (st == KB_OK && !fs_is_file(dep)) {
-				kb_error("depmod left no '%s'", dep);
-				st = KB_FAILED;
-			}
-		}
-		free(dep);
+		st = install_modules(o, release);
 		if (st != KB_OK)
 			goto out;
 	}

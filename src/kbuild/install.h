@@ -20,6 +20,13 @@ struct install_opts {
  */
 enum kb_status install_run(const struct install_opts *o);
 
+/*
+ * modules_install and depmod for `release` under o->destdir (or the running
+ * system's /lib/modules): what install_run does first, and what `kbuild
+ * modules` stages a build's modules with. KB_OK, KB_FAILED, KB_EENV.
+ */
+enum kb_status install_modules(const struct install_opts *o, const char *release);
+
 /* Build a package with the kernel's own target (bindeb-pkg, binrpm-pkg, tar-pkg); the files made go to `files`, one a line. */
 enum kb_status package_run(const struct install_opts *o, const char *kind, struct strbuf *files);
 

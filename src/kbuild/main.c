@@ -11,6 +11,7 @@
 #include "config.h"
 #include "doctor.h"
 #include "install.h"
+#include "modules.h"
 #include "pipeline.h"
 #include "fs.h"
 #include "log.h"
@@ -25,7 +26,7 @@
 enum { OPT_BASE = 256, OPT_CHECK, OPT_PATCH, OPT_DRY_RUN, OPT_UNPATCH, OPT_STATUS, OPT_STRICT, OPT_SOURCE, OPT_JSON, OPT_ALLOW_UNMET, OPT_ARCH, OPT_TREE, OPT_LIST, OPT_VERSION,
        OPT_KERNEL, OPT_LOCALVERSION, OPT_CCACHE, OPT_DISTCC, OPT_PACKAGE, OPT_INSTALL, OPT_DESTDIR, OPT_STOP_AFTER,
        OPT_INSTALL_DEPS, OPT_CONFIG_FILE, OPT_TIMEOUT, OPT_ACCEL, OPT_RESULTS, OPT_LATENCY_BENCH, OPT_BUSYBOX,
-       OPT_APPEND, OPT_BOOT_TIMEOUT };
+       OPT_APPEND, OPT_BOOT_TIMEOUT, OPT_MODPROBE_CONF, OPT_PROFILE };
 
 static const struct kb_option config_options[] = {
 	{ "tree", OPT_TREE, required_argument, "DIR", "kernel source tree" },
@@ -133,6 +134,19 @@ static const struct kb_option install_options[] = {
 	{ NULL, 0, 0, NULL, NULL },
 };
 
+static const struct kb_option modules_options[] = {
+	{ "objdir", 'O', required_argument, "DIR", "the build directory of a built kernel (default: the one under ./build)" },
+	{ "tree", OPT_TREE, required_argument, "DIR", "its source tree (default: from the build directory)" },
+	{ "modprobe-conf", OPT_MODPROBE_CONF, required_argument, "PATH",
+	  "resolve, list: a modprobe.d file or directory to use instead of the system's (repeatable)" },
+	{ "profile", OPT_PROFILE, required_argument, "NAME", "config: the settings to write (audio, the default)" },
+	{ "output", 'o', required_argument, "FILE", "config: write the modprobe.d file there (default: standard output)" },
+	{ "arch", OPT_ARCH, required_argument, "ARCH", "ARCH for make" },
+	{ "verbose", 'v', no_argument, NULL, "show the commands" },
+	{ "help", 'h', no_argument, NULL, "show this help" },
+	{ NULL, 0, 0, NULL, NULL },
+};
+
 static const struct kb_option boot_options[] = {
 	{ "objdir", 'O', required_argument, "DIR", "the build directory of a built kernel (default: the one under ./build)" },
 	{ "timeout", OPT_TIMEOUT, required_argument, "SECS",
@@ -174,6 +188,7 @@ static void usage_main(FILE *fp)
 		"  doctor    check the build prerequisites against the tree's own requirements table\n"
 		"  install   install a built kernel (modules, depmod, image, initramfs, boot entry)\n"
 		"  boot-test boot a built kernel in QEMU, run latency-bench inside, bring the results back\n"
+		"  modules   what a request loads on a built kernel (resolve), its modprobe configuration (list)\n"
 		"\n"
 		"options:\n");
 	opt_print_help(fp, main_options);
@@ -721,12 +736,64 @@ static int only_build_dir(char **out)
 	return KB_EUSAGE;
 }
 
+/*
+ * The build directory -O names (or the one under ./build), its source tree and the build's make
+ * variables, into o->make; the strings are the caller's to free (objdir, tree). KB_OK or an exit code.
+ */
+static int open_build(const char *objdir_arg, const char *tree_arg, const char *arch, struct install_opts *o,
+		      struct build_vars *vars, char **objdir, char **tree)
+{
+	char *guess = NULL;
+	const char *srcarch;
+	int ret;
+
+	*objdir = *tree = NULL;
+	if (!objdir_arg) {
+		ret = only_build_dir(&guess);
+		if (ret != KB_OK)
+			return ret;
+		objdir_arg = guess;
+	}
+	*objdir = fs_realpath(objdir_arg);
+	if (!*objdir) {
+		kb_error("build directory '%s': %s", objdir_arg, strerror(errno));
+		free(guess);
+		return KB_EENV;
+	}
+	*tree = tree_arg ? fs_realpath(tree_arg) : tree_of_objdir(*objdir);
+	if (!*tree) {
+		kb_error("cannot tell the source tree of '%s': give --tree SRC", objdir_arg);
+		free(guess);
+		return KB_EUSAGE;
+	}
+	free(guess);
+	ret = config_check_tree(*tree, config_arch(arch), &srcarch);
+	if (ret != KB_OK)
+		return ret;
+	o->make.tree = *tree;
+	o->make.objdir = *objdir;
+	o->make.arch = config_arch(arch);
+	o->make.srcarch = srcarch;
+	o->make.jobs = 1;
+	if (build_vars_load(&o->make, vars) < 0) {
+		char *rel = xasprintf("%s/include/config/kernel.release", *objdir);
+		int built = fs_is_file(rel);
+
+		free(rel);
+		/* an unbuilt directory is the stage's to refuse; a built one needs the build's make variables */
+		if (built) {
+			kb_error("'%s' was not built by kbuild (no .kbuild/make-vars): build it with kbuild first", *objdir);
+			return KB_EENV;
+		}
+	}
+	return KB_OK;
+}
+
 static int cmd_install(int argc, char **argv)
 {
 	struct install_args a = { 0 };
 	struct build_vars vars = { .text = STRBUF_INIT };
-	char *objdir = NULL, *tree = NULL, *destdir = NULL, *guess = NULL;
-	const char *srcarch;
+	char *objdir = NULL, *tree = NULL, *destdir = NULL;
 	int ret = parse_options(argc, argv, install_options, "kbuild install [-O BUILD] [--destdir DIR]", set_install, &a);
 
 	if (ret >= 0)
@@ -735,24 +802,7 @@ static int cmd_install(int argc, char **argv)
 		kb_error("unexpected argument '%s'", argv[optind]);
 		return KB_EUSAGE;
 	}
-	if (!a.objdir) {
-		ret = only_build_dir(&guess);
-		if (ret != KB_OK)
-			return ret;
-		a.objdir = guess;
-	}
-	objdir = fs_realpath(a.objdir);
-	if (!objdir) {
-		kb_error("build directory '%s': %s", a.objdir, strerror(errno));
-		return KB_EENV;
-	}
-	tree = a.tree ? fs_realpath(a.tree) : tree_of_objdir(objdir);
-	if (!tree) {
-		kb_error("cannot tell the source tree of '%s': give --tree SRC", a.objdir);
-		ret = KB_EUSAGE;
-		goto out;
-	}
-	ret = config_check_tree(tree, config_arch(a.arch), &srcarch);
+	ret = open_build(a.objdir, a.tree, a.arch, &a.o, &vars, &objdir, &tree);
 	if (ret != KB_OK)
 		goto out;
 	if (a.o.destdir) {
@@ -763,30 +813,103 @@ static int cmd_install(int argc, char **argv)
 		}
 		a.o.destdir = destdir;
 	}
-	a.o.make.tree = tree;
-	a.o.make.objdir = objdir;
-	a.o.make.arch = config_arch(a.arch);
-	a.o.make.srcarch = srcarch;
-	a.o.make.jobs = 1;
-	if (build_vars_load(&a.o.make, &vars) < 0) {
-		char *rel = xasprintf("%s/include/config/kernel.release", objdir);
-		int built = fs_is_file(rel);
-
-		free(rel);
-		/* an unbuilt directory is install_run's to refuse; a built one needs the build's make variables */
-		if (built) {
-			kb_error("'%s' was not built by kbuild (no .kbuild/make-vars): build it with kbuild first", objdir);
-			ret = KB_EENV;
-			goto out;
-		}
-	}
 	ret = install_run(&a.o);
 out:
 	build_vars_release(&vars);
-	free(guess);
 	free(objdir);
 	free(tree);
 	free(destdir);
+	return ret;
+}
+
+struct modules_args {
+	struct modules_opts o;
+	const char *tree, *objdir, *arch, *profile, *output;
+	const char **conf;
+	int nconf;
+};
+
+static void set_modules(int c, const char *arg, void *ctx)
+{
+	struct modules_args *a = ctx;
+
+	switch (c) {
+	case OPT_TREE: a->tree = arg; break;
+	case 'O': a->objdir = arg; break;
+	case OPT_ARCH: a->arch = arg; break;
+	case OPT_MODPROBE_CONF: a->conf[a->nconf++] = arg; break;
+	case OPT_PROFILE: a->profile = arg; break;
+	case 'o': a->output = arg; break;
+	case 'v': a->o.inst.make.verbose = a->o.verbose = 1; break;
+	default: BUG("unhandled option %d", c);
+	}
+}
+
+/* kbuild modules resolve|list [-O BUILD] [--modprobe-conf PATH]... [REQUEST...] */
+static int cmd_modules(int argc, char **argv)
+{
+	struct modules_args a = { 0 };
+	struct build_vars vars = { .text = STRBUF_INIT };
+	struct strbuf out = STRBUF_INIT;
+	char *objdir = NULL, *tree = NULL;
+	const char *sub = argc > 1 ? argv[1] : NULL;
+	int ret;
+
+	if (!sub || str_eq(sub, "-h") || str_eq(sub, "--help")) {
+		usage_cmd(sub ? stdout : stderr, "kbuild modules resolve|list|config [-O BUILD] [OPTIONS] [REQUEST...]",
+			  modules_options);
+		return sub ? KB_OK : KB_EUSAGE;
+	}
+	if (!str_eq(sub, "resolve") && !str_eq(sub, "list") && !str_eq(sub, "config")) {
+		kb_error("unknown modules command '%s' (resolve, list or config)", sub);
+		return KB_EUSAGE;
+	}
+	a.conf = xcalloc((size_t)argc + 1, sizeof(*a.conf));
+	ret = parse_options(argc - 1, argv + 1, modules_options,
+			    str_eq(sub, "resolve") ? "kbuild modules resolve [-O BUILD] [--modprobe-conf PATH]... REQUEST..." :
+			    str_eq(sub, "list") ? "kbuild modules list [-O BUILD] [--modprobe-conf PATH]..." :
+						  "kbuild modules config [-O BUILD] [--profile audio] [-o FILE]",
+			    set_modules, &a);
+	if (ret >= 0)
+		goto out;
+	optind++; /* parse_options counted from the subcommand */
+	if (str_eq(sub, "resolve") && optind >= argc) {
+		kb_error("no request to resolve (a module, char-major-116, fs-iso9660, snd-card-0, a modalias)");
+		ret = KB_EUSAGE;
+		goto out;
+	}
+	if ((a.profile || a.output) && !str_eq(sub, "config")) {
+		kb_error("%s is an option of 'kbuild modules config'", a.profile ? "--profile" : "--output");
+		ret = KB_EUSAGE;
+		goto out;
+	}
+	if (a.nconf && str_eq(sub, "config")) {
+		kb_error("--modprobe-conf is an option of 'kbuild modules resolve' and 'list'");
+		ret = KB_EUSAGE;
+		goto out;
+	}
+	if (!str_eq(sub, "resolve") && optind < argc) {
+		kb_error("unexpected argument '%s'", argv[optind]);
+		ret = KB_EUSAGE;
+		goto out;
+	}
+	ret = open_build(a.objdir, a.tree, a.arch, &a.o.inst, &vars, &objdir, &tree);
+	if (ret != KB_OK)
+		goto out;
+	a.o.conf = a.nconf ? a.conf : NULL;
+	if (str_eq(sub, "resolve"))
+		ret = modules_resolve(&a.o, (const char *const *)argv + optind, argc - optind, &out);
+	else if (str_eq(sub, "list"))
+		ret = modules_list(&a.o, &out);
+	else
+		ret = modules_config(&a.o, a.profile ? a.profile : "audio", a.output, &out);
+	fwrite(out.buf, 1, out.len, stdout);
+out:
+	strbuf_release(&out);
+	build_vars_release(&vars);
+	free(objdir);
+	free(tree);
+	free(a.conf);
 	return ret;
 }
 
@@ -896,6 +1019,7 @@ static const struct {
 	{ "doctor", cmd_doctor },
 	{ "install", cmd_install },
 	{ "boot-test", cmd_boot_test },
+	{ "modules", cmd_modules },
 };
 
 int main(int argc, char **argv)

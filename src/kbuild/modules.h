@@ -1,0 +1,48 @@
+/* modules.h - the modules of a built kernel: staged with its own modules_install, requests resolved and the configuration listed through libkmod */
+#ifndef KB_MODULES_H
+#define KB_MODULES_H
+
+#include "install.h"
+#include "status.h"
+#include "strbuf.h"
+
+struct modules_opts {
+	struct install_opts inst;      /* tree, objdir and the build's make variables; destdir unused */
+	const char *const *conf;       /* modprobe.d files or directories, NULL-terminated; NULL: the system's */
+	int verbose;
+};
+
+/*
+ * The build's modules as the booted kernel will see them: modules_install
+ * and depmod into BUILD/.kbuild/modules, redone when a module, modules.order
+ * or modules.builtin changed since. *dirname gets .../lib/modules/RELEASE
+ * (caller frees). KB_OK; KB_EENV (not built, no modules, a tool missing).
+ */
+enum kb_status modules_stage(const struct modules_opts *o, char **dirname);
+
+/*
+ * What each request (a module name, an alias such as char-major-116,
+ * fs-iso9660, snd-card-0, or a device modalias) loads on the build: which
+ * module answers it and how (modprobe.d alias, module name, modules.alias,
+ * built in), then the modules in load order with their options, install
+ * commands and soft dependencies, as modprobe would load them. Written to
+ * `out`. KB_OK; KB_FAILED when a request resolves to nothing; KB_EUSAGE for
+ * a malformed modprobe.d line (file:line named); KB_EENV.
+ */
+enum kb_status modules_resolve(const struct modules_opts *o, const char *const *requests, int n,
+			       struct strbuf *out);
+
+/* The whole configuration modprobe would use for the build (`modprobe -c`): modprobe.d, then modules.alias and modules.symbols. */
+enum kb_status modules_list(const struct modules_opts *o, struct strbuf *out);
+
+/*
+ * A modprobe.d file for the audio profile, each line with why: the card
+ * drivers' index= (USB first, the test cards never 0), HD Audio power saving
+ * off, USB low latency, the sequencer's timer softdep; built-in drivers'
+ * settings as a kernel command line. Checked against the build's modinfo.
+ * To `output` (atomically) or into `out`. KB_OK, KB_EUSAGE, KB_EENV.
+ */
+enum kb_status modules_config(const struct modules_opts *o, const char *profile, const char *output,
+			      struct strbuf *out);
+
+#endif
