@@ -607,6 +607,15 @@ static int make_initramfs(struct boot_ctx *c)
 	ret = list_program(c, "/usr/bin/latency-bench", c->lb);
 	if (ret)
 		goto out;
+	for (size_t i = 0; c->o->with && c->o->with[i]; i++) {
+		const char *base = strrchr(c->o->with[i], '/');
+		char *name = xasprintf("/usr/bin/%s", base ? base + 1 : c->o->with[i]);
+
+		ret = list_program(c, name, c->o->with[i]);
+		free(name);
+		if (ret)
+			goto out;
+	}
 	/* alsa-lib's configuration (hw: names, aliases); the use-case files are not needed for hw devices */
 	if (fs_is_dir("/usr/share/alsa"))
 		list_tree(c, "/usr/share/alsa", "/usr/share/alsa", alsa_skip);

@@ -22,6 +22,7 @@ struct boot_opts {
 	const char *busybox;       /* a statically linked busybox; NULL: busybox from PATH */
 	const char *command;       /* shell command for the guest's sh; NULL: BOOT_DEFAULT_COMMAND */
 	const char *append;        /* more kernel command-line arguments, or NULL */
+	const char *const *with;   /* more host programs for the guest's /usr/bin (with their libraries), NULL-terminated, or NULL */
 	enum boot_accel accel;
 	double timeout;            /* seconds the boot and the command may take, all told */
 	double boot_timeout;       /* seconds the kernel may take to start /init */

@@ -26,7 +26,7 @@
 enum { OPT_BASE = 256, OPT_CHECK, OPT_PATCH, OPT_DRY_RUN, OPT_UNPATCH, OPT_STATUS, OPT_STRICT, OPT_SOURCE, OPT_JSON, OPT_ALLOW_UNMET, OPT_ARCH, OPT_TREE, OPT_LIST, OPT_VERSION,
        OPT_KERNEL, OPT_LOCALVERSION, OPT_CCACHE, OPT_DISTCC, OPT_PACKAGE, OPT_INSTALL, OPT_DESTDIR, OPT_STOP_AFTER,
        OPT_INSTALL_DEPS, OPT_CONFIG_FILE, OPT_TIMEOUT, OPT_ACCEL, OPT_RESULTS, OPT_LATENCY_BENCH, OPT_BUSYBOX,
-       OPT_APPEND, OPT_BOOT_TIMEOUT, OPT_MODPROBE_CONF, OPT_PROFILE };
+       OPT_APPEND, OPT_BOOT_TIMEOUT, OPT_MODPROBE_CONF, OPT_PROFILE, OPT_WITH };
 
 static const struct kb_option config_options[] = {
 	{ "tree", OPT_TREE, required_argument, "DIR", "kernel source tree" },
@@ -140,7 +140,9 @@ static const struct kb_option modules_options[] = {
 	{ "modprobe-conf", OPT_MODPROBE_CONF, required_argument, "PATH",
 	  "resolve, list: a modprobe.d file or directory to use instead of the system's (repeatable)" },
 	{ "profile", OPT_PROFILE, required_argument, "NAME", "config: the settings to write (audio, the default)" },
-	{ "output", 'o', required_argument, "FILE", "config: write the modprobe.d file there (default: standard output)" },
+	{ "output", 'o', required_argument, "FILE",
+	  "config: write the modprobe.d file there (default: standard output); spy: also write the report there" },
+	{ "duration", 'D', required_argument, "TIME", "spy: stop after TIME (30s, 10m; default: when COMMAND ends, or Ctrl-C)" },
 	{ "arch", OPT_ARCH, required_argument, "ARCH", "ARCH for make" },
 	{ "verbose", 'v', no_argument, NULL, "show the commands" },
 	{ "help", 'h', no_argument, NULL, "show this help" },
@@ -160,6 +162,7 @@ static const struct kb_option boot_options[] = {
 	  "the latency-bench copied into the guest (default: the one beside kbuild, else from PATH)" },
 	{ "busybox", OPT_BUSYBOX, required_argument, "FILE", "a statically linked busybox (default: busybox from PATH)" },
 	{ "append", OPT_APPEND, required_argument, "ARGS", "more kernel command-line arguments" },
+	{ "with", OPT_WITH, required_argument, "PROGRAM", "also copy PROGRAM (and its libraries) into the guest's /usr/bin (repeatable)" },
 	{ "verbose", 'v', no_argument, NULL, "show the commands and the whole console as it comes" },
 	{ "help", 'h', no_argument, NULL, "show this help" },
 	{ NULL, 0, 0, NULL, NULL },
@@ -825,6 +828,8 @@ out:
 struct modules_args {
 	struct modules_opts o;
 	const char *tree, *objdir, *arch, *profile, *output;
+	double duration;
+	int bad;
 	const char **conf;
 	int nconf;
 };
@@ -840,6 +845,12 @@ static void set_modules(int c, const char *arg, void *ctx)
 	case OPT_MODPROBE_CONF: a->conf[a->nconf++] = arg; break;
 	case OPT_PROFILE: a->profile = arg; break;
 	case 'o': a->output = arg; break;
+	case 'D':
+		if (opt_parse_duration(arg, 0.1, 30 * 86400, &a->duration) < 0) {
+			kb_error("--duration '%s': not a duration from 0.1 s to 30 d (30s, 10m, 2h)", arg);
+			a->bad = 1;
+		}
+		break;
 	case 'v': a->o.inst.make.verbose = a->o.verbose = 1; break;
 	default: BUG("unhandled option %d", c);
 	}
@@ -860,19 +871,52 @@ static int cmd_modules(int argc, char **argv)
 			  modules_options);
 		return sub ? KB_OK : KB_EUSAGE;
 	}
-	if (!str_eq(sub, "resolve") && !str_eq(sub, "list") && !str_eq(sub, "config")) {
-		kb_error("unknown modules command '%s' (resolve, list or config)", sub);
+	if (!str_eq(sub, "resolve") && !str_eq(sub, "list") && !str_eq(sub, "config") && !str_eq(sub, "spy")) {
+		kb_error("unknown modules command '%s' (resolve, list, config or spy)", sub);
 		return KB_EUSAGE;
 	}
 	a.conf = xcalloc((size_t)argc + 1, sizeof(*a.conf));
 	ret = parse_options(argc - 1, argv + 1, modules_options,
 			    str_eq(sub, "resolve") ? "kbuild modules resolve [-O BUILD] [--modprobe-conf PATH]... REQUEST..." :
 			    str_eq(sub, "list") ? "kbuild modules list [-O BUILD] [--modprobe-conf PATH]..." :
-						  "kbuild modules config [-O BUILD] [--profile audio] [-o FILE]",
+			    str_eq(sub, "config") ? "kbuild modules config [-O BUILD] [--profile audio] [-o FILE]" :
+						    "kbuild modules spy [-D TIME] [-o FILE] [-- COMMAND...]",
 			    set_modules, &a);
 	if (ret >= 0)
 		goto out;
+	if (a.bad) {
+		ret = KB_EUSAGE;
+		goto out;
+	}
 	optind++; /* parse_options counted from the subcommand */
+	if (str_eq(sub, "spy")) {
+		struct spy_opts so = { .sysctl = "/proc/sys/kernel/modprobe", .state_dir = "/var/lib/kbuild/spy",
+				       .duration = a.duration, .log = a.output };
+		int status = 0;
+
+		if (a.objdir || a.tree || a.nconf || a.profile) {
+			kb_error("'kbuild modules spy' watches the running kernel: -O, --tree, --modprobe-conf and --profile "
+				 "are not its options");
+			ret = KB_EUSAGE;
+			goto out;
+		}
+		if (optind < argc && !str_eq(argv[optind - 1], "--")) {
+			kb_error("unexpected argument '%s' (the command to run comes after --)", argv[optind]);
+			ret = KB_EUSAGE;
+			goto out;
+		}
+		if (optind < argc)
+			so.command = (const char *const *)argv + optind;
+		ret = modules_spy(&so, &status);
+		if (ret == KB_OK)
+			ret = status;
+		goto out;
+	}
+	if (a.duration > 0) {
+		kb_error("--duration is an option of 'kbuild modules spy'");
+		ret = KB_EUSAGE;
+		goto out;
+	}
 	if (str_eq(sub, "resolve") && optind >= argc) {
 		kb_error("no request to resolve (a module, char-major-116, fs-iso9660, snd-card-0, a modalias)");
 		ret = KB_EUSAGE;
@@ -915,6 +959,8 @@ out:
 
 struct boot_args {
 	struct boot_opts o;
+	const char **with;
+	int nwith;
 	int bad;
 };
 
@@ -952,6 +998,14 @@ static void set_boot(int c, const char *arg, void *ctx)
 	case OPT_LATENCY_BENCH: a->o.latency_bench = arg; break;
 	case OPT_BUSYBOX: a->o.busybox = arg; break;
 	case OPT_APPEND: a->o.append = arg; break;
+	case OPT_WITH:
+		if (access(arg, X_OK) < 0) {
+			kb_error("--with '%s': %s", arg, errno == ENOENT ? "no such program" : strerror(errno));
+			a->bad = 1;
+		} else {
+			a->with[a->nwith++] = arg;
+		}
+		break;
 	case 'v': a->o.verbose = 1; break;
 	default: BUG("unhandled option %d", c);
 	}
@@ -960,28 +1014,31 @@ static void set_boot(int c, const char *arg, void *ctx)
 /* kbuild boot-test [-O BUILD] [-- COMMAND...]: the words after -- are joined by spaces for the guest's sh. */
 static int cmd_boot_test(int argc, char **argv)
 {
-	struct boot_args a = { .o = { .timeout = 120, .boot_timeout = 60, .kvm_deadline = 8, .accel = BOOT_ACCEL_AUTO } };
+	struct boot_args a = { .o = { .timeout = 120, .boot_timeout = 60, .kvm_deadline = 8, .accel = BOOT_ACCEL_AUTO },
+			       .with = xcalloc((size_t)argc + 1, sizeof(char *)) };
 	struct strbuf command = STRBUF_INIT;
 	char *guess = NULL, *objdir = NULL;
-	int status, ret = parse_options(argc, argv, boot_options,
-					"kbuild boot-test [-O BUILD] [--timeout SECS] [--accel auto|kvm|tcg] "
-					"[--results DIR] [-- COMMAND...]",
-					set_boot, &a);
+	int status, ret;
 
+	a.o.with = a.with;
+	ret = parse_options(argc, argv, boot_options,
+			    "kbuild boot-test [-O BUILD] [--timeout SECS] [--accel auto|kvm|tcg] [--results DIR] [-- COMMAND...]",
+			    set_boot, &a);
 	if (ret >= 0)
-		return ret;
+		goto out;
+	ret = KB_EUSAGE;
 	if (a.bad)
-		return KB_EUSAGE;
+		goto out;
 	if (optind < argc) {
 		if (!str_eq(argv[optind - 1], "--")) {
 			kb_error("unexpected argument '%s' (the guest command comes after --)", argv[optind]);
-			return KB_EUSAGE;
+			goto out;
 		}
 		for (int i = optind; i < argc; i++)
 			strbuf_addf(&command, "%s%s", i > optind ? " " : "", argv[i]);
 	} else if (optind > 1 && str_eq(argv[optind - 1], "--")) {
 		kb_error("no command after -- (leave out -- for the default latency-bench runs)");
-		return KB_EUSAGE;
+		goto out;
 	}
 	if (!a.o.objdir) {
 		ret = only_build_dir(&guess);
@@ -1004,6 +1061,7 @@ out:
 	strbuf_release(&command);
 	free(guess);
 	free(objdir);
+	free(a.with);
 	return ret;
 }
 

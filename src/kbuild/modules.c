@@ -3,6 +3,10 @@
 #include "modules.h"
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <errno.h>
 #include <fnmatch.h>
 #include <libkmod.h>
@@ -10,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 #include "fs.h"
 #include "log.h"
@@ -891,5 +896,343 @@ out:
 	strbuf_release(&cmdline);
 	free(dirname);
 	free(release);
+	return st;
+}
+
+/* ---- kbuild modules spy: kdstat debug for today's kernels ------------------------------------- */
+
+#define SPY_MARK "written by kbuild modules spy"
+
+static volatile sig_atomic_t spy_signal;
+
+static void spy_on_signal(int sig)
+{
+	spy_signal = sig;
+}
+
+/* The first line of a small file, without its newline (caller frees), or NULL. */
+static char *first_line(const char *path)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char *s;
+
+	if (fs_read_file(path, &sb) < 0) {
+		strbuf_release(&sb);
+		return NULL;
+	}
+	sb.buf[strcspn(sb.buf, "\n")] = '\0';
+	s = xstrdup(sb.buf);
+	strbuf_release(&sb);
+	return s;
+}
+
+static int write_sysctl(const char *path, const char *value)
+{
+	FILE *fp = fopen(path, "w");
+	int err = 0;
+
+	if (!fp)
+		return -errno;
+	if (fprintf(fp, "%s\n", value) < 0)
+		err = -EIO;
+	if (fclose(fp) != 0 && !err)
+		err = -errno;
+	return err;
+}
+
+static double uptime_now(void)
+{
+	char *s = first_line("/proc/uptime");
+	double up = s ? strtod(s, NULL) : 0;
+
+	free(s);
+	return up;
+}
+
+/* Is `pid` a running kbuild (the spy that wrote the state)? */
+static int spy_alive(long pid)
+{
+	char *path = xasprintf("/proc/%ld/cmdline", pid);
+	struct strbuf sb = STRBUF_INIT;
+	int alive = pid > 0 && pid != (long)getpid() && fs_read_file(path, &sb) == 0 && strstr(sb.buf, "kbuild");
+
+	strbuf_release(&sb);
+	free(path);
+	return alive;
+}
+
+/*
+ * A wrapper left by a spy that did not end cleanly (killed, crashed) still sits in the sysctl:
+ * put the modprobe it replaced back. 0 when nothing was left over or it was repaired; an exit code.
+ */
+static enum kb_status spy_repair(const struct spy_opts *o, const char *wrapper, const char *state)
+{
+	char *cur = first_line(o->sysctl), *orig = NULL, *pidline = NULL;
+	struct strbuf sb = STRBUF_INIT;
+	enum kb_status st = KB_OK;
+	int err;
+
+	if (!cur) {
+		kb_error("cannot read '%s': %s (a kernel without module loading has none)", o->sysctl, strerror(errno));
+		return KB_EENV;
+	}
+	if (!str_eq(cur, wrapper))
+		goto out;
+	if (fs_read_file(state, &sb) == 0) {
+		char *nl = strchr(sb.buf, '\n');
+
+		if (nl) {
+			*nl = '\0';
+			pidline = xstrdup(nl + 1);
+		}
+		orig = xstrdup(sb.buf);
+	}
+	if (pidline && spy_alive(strtol(pidline, NULL, 10))) {
+		kb_error("another kbuild modules spy (pid %ld) is running: %s points at its wrapper",
+			 strtol(pidline, NULL, 10), o->sysctl);
+		st = KB_EENV;
+		goto out;
+	}
+	if (!orig || !*orig) {
+		free(orig);
+		orig = xstrdup("/sbin/modprobe");
+		kb_warning("%s pointed at a left-over spy wrapper and its state is lost: setting it to %s", o->sysctl, orig);
+	}
+	err = write_sysctl(o->sysctl, orig);
+	if (err < 0) {
+		kb_error("cannot restore '%s' to '%s': %s", o->sysctl, orig, strerror(-err));
+		st = KB_EENV;
+		goto out;
+	}
+	printf("kbuild: repaired a spy that did not end cleanly: %s was %s, restored to %s\n", o->sysctl, wrapper, orig);
+	unlink(state);
+	unlink(wrapper);
+out:
+	strbuf_release(&sb);
+	free(cur);
+	free(orig);
+	free(pidline);
+	return st;
+}
+
+/* One line of the wrapper's log: "UP\tEND\tSTATUS\tLOADED\tARGS", shown and kept. */
+static void spy_report(const char *line, double up0, double wall0, struct strbuf *log, int *nreq, int *nfail)
+{
+	char *copy = xstrdup(line), *f[5] = { 0 }, *p = copy;
+	const char *req;
+	double up, end, wall;
+	time_t secs;
+	struct tm tm;
+	char clock[16];
+	int status, n = 0;
+
+	while (n < 5 && p) {
+		f[n++] = p;
+		p = n < 5 ? strchr(p, '\t') : NULL;
+		if (p)
+			*p++ = '\0';
+	}
+	if (n < 5) {
+		free(copy);
+		return;
+	}
+	up = strtod(f[0], NULL);
+	end = strtod(f[1], NULL);
+	status = atoi(f[2]);
+	/* the kernel runs "modprobe -q -- NAME": the request is the last word */
+	req = strrchr(f[4], ' ');
+	req = req ? req + 1 : f[4];
+	wall = wall0 + (up - up0);
+	secs = (time_t)wall;
+	localtime_r(&secs, &tm);
+	strftime(clock, sizeof(clock), "%H:%M:%S", &tm);
+	strbuf_addf(log, "%s.%02d  +%.2f s  %s  exit %d, %.2f s: %s%s\n", clock, (int)((wall - (double)secs) * 100),
+		    up - up0, req, status, end - up, *f[3] ? "loaded " : status ? "failed, nothing loaded" : "nothing new loaded",
+		    f[3]);
+	(*nreq)++;
+	if (status)
+		(*nfail)++;
+	free(copy);
+}
+
+enum kb_status modules_spy(const struct spy_opts *o, int *cmd_status)
+{
+	char *wrapper = xasprintf("%s/modprobe-spy", o->state_dir), *state = xasprintf("%s/modprobe-spy.state", o->state_dir);
+	char *logf = xasprintf("%s/modprobe-spy.log", o->state_dir), *orig = NULL, *script = NULL, *content = NULL;
+	struct strbuf shown = STRBUF_INIT, raw = STRBUF_INIT;
+	struct sigaction sa = { .sa_handler = spy_on_signal }, old[3];
+	static const int sigs[3] = { SIGINT, SIGTERM, SIGHUP };
+	enum kb_status st;
+	double up0, wall0, start;
+	size_t done = 0;
+	pid_t child = -1;
+	int err, nreq = 0, nfail = 0, switched = 0;
+	struct timespec ts;
+
+	*cmd_status = 0;
+	if (geteuid() != 0) {
+		kb_error("kbuild modules spy needs root: it points %s at a logging wrapper (run it with sudo)", o->sysctl);
+		st = KB_EENV;
+		goto out;
+	}
+	if ((err = fs_mkdir_p(o->state_dir, 0755)) < 0) {
+		kb_error("cannot create '%s': %s", o->state_dir, strerror(-err));
+		st = KB_EENV;
+		goto out;
+	}
+	{
+		struct statvfs vfs;
+
+		/* the kernel executes the wrapper: not from a noexec mount (/run is one on most systems) */
+		if (statvfs(o->state_dir, &vfs) == 0 && (vfs.f_flag & ST_NOEXEC)) {
+			kb_error("'%s' is on a filesystem mounted noexec: the kernel could not run the wrapper there",
+				 o->state_dir);
+			st = KB_EENV;
+			goto out;
+		}
+	}
+	st = spy_repair(o, wrapper, state);
+	if (st != KB_OK)
+		goto out;
+	orig = first_line(o->sysctl);
+	if (!orig || !*orig) {
+		kb_error("'%s' is empty: the kernel runs no modprobe, so it makes no requests to spy on", o->sysctl);
+		st = KB_EENV;
+		goto out;
+	}
+	/* the state first: whatever happens after this, the next spy can put the original back */
+	content = xasprintf("%s\n%ld\n", orig, (long)getpid());
+	script = xasprintf("#!/bin/sh\n"
+			   "# %s (pid %ld): logs each module request of the kernel, then runs %s\n"
+			   "read up idle </proc/uptime\n"
+			   "before=$(cut -d' ' -f1 /proc/modules 2>/dev/null)\n"
+			   "%s \"$@\"\n"
+			   "s=$?\n"
+			   "read end idle </proc/uptime\n"
+			   "new=\n"
+			   "for m in $(cut -d' ' -f1 /proc/modules 2>/dev/null); do\n"
+			   "\tcase \" $(echo $before) \" in *\" $m \"*) ;; *) new=\"$new${new:+ }$m\" ;; esac\n"
+			   "done\n"
+			   "printf '%%s\\t%%s\\t%%s\\t%%s\\t%%s\\n' \"$up\" \"$end\" \"$s\" \"$new\" \"$*\" >>%s\n"
+			   "exit $s\n",
+			   SPY_MARK, (long)getpid(), orig, orig, logf);
+	if ((err = fs_write_atomic(state, content, strlen(content), NULL)) < 0 ||
+	    (err = fs_write_atomic(logf, "", 0, NULL)) < 0 || (err = fs_write_atomic(wrapper, script, strlen(script), NULL)) < 0 ||
+	    (chmod(wrapper, 0755) < 0 && (err = -errno))) {
+		kb_error("cannot write into '%s': %s", o->state_dir, strerror(-err));
+		unlink(state);
+		st = KB_EENV;
+		goto out;
+	}
+	{
+		int fd = open(logf, O_WRONLY | O_TRUNC | O_CLOEXEC);
+
+		if (fd >= 0)
+			close(fd);
+	}
+	for (int i = 0; i < 3; i++)
+		sigaction(sigs[i], &sa, &old[i]);
+	up0 = uptime_now();
+	clock_gettime(CLOCK_REALTIME, &ts);
+	wall0 = (double)ts.tv_sec + ts.tv_nsec / 1e9;
+	if ((err = write_sysctl(o->sysctl, wrapper)) < 0) {
+		kb_error("cannot write '%s': %s", o->sysctl, strerror(-err));
+		unlink(state);
+		unlink(wrapper);
+		st = KB_EENV;
+		goto restore_signals;
+	}
+	switched = 1;
+	fprintf(stderr, "  SPY     %s -> %s (was %s)%s\n", o->sysctl, wrapper, orig,
+		o->command ? "" : o->duration > 0 ? "" : "; Ctrl-C ends it");
+	start = uptime_now();
+	if (o->command) {
+		child = fork();
+		if (child == 0) {
+			for (int i = 0; i < 3; i++)
+				sigaction(sigs[i], &old[i], NULL);
+			execvp(o->command[0], (char *const *)o->command);
+			fprintf(stderr, "kbuild: error: cannot run '%s': %s\n", o->command[0], strerror(errno));
+			_exit(127);
+		}
+		if (child < 0) {
+			kb_error("cannot fork: %s", strerror(errno));
+			st = KB_EENV;
+		}
+	}
+	for (;;) {
+		int stop = spy_signal != 0 || st != KB_OK;
+
+		if (!stop && o->duration > 0 && uptime_now() - start >= o->duration)
+			stop = 1;
+		if (!stop && child > 0) {
+			int wst;
+			pid_t r = waitpid(child, &wst, WNOHANG);
+
+			if (r == child) {
+				*cmd_status = WIFEXITED(wst) ? WEXITSTATUS(wst) : 128 + WTERMSIG(wst);
+				child = -1;
+				stop = 1;
+			}
+		}
+		strbuf_reset(&raw);
+		if (fs_read_file(logf, &raw) == 0) {
+			while (done < raw.len) {
+				char *nl = memchr(raw.buf + done, '\n', raw.len - done);
+				size_t before = shown.len;
+
+				if (!nl)
+					break;
+				*nl = '\0';
+				spy_report(raw.buf + done, up0, wall0, &shown, &nreq, &nfail);
+				fwrite(shown.buf + before, 1, shown.len - before, stdout);
+				fflush(stdout);
+				done = (size_t)(nl - raw.buf) + 1;
+			}
+		}
+		if (stop)
+			break;
+		usleep(100000);
+	}
+	if (child > 0) {
+		kill(child, SIGTERM);
+		waitpid(child, NULL, 0);
+		*cmd_status = 130;
+	}
+restore_signals:
+	if (switched) {
+		char *now;
+
+		err = write_sysctl(o->sysctl, orig);
+		now = first_line(o->sysctl);
+		if (err < 0 || !now || !str_eq(now, orig)) {
+			kb_error("cannot restore '%s' to '%s': %s (the next 'kbuild modules spy' repairs it)", o->sysctl, orig,
+				 strerror(err < 0 ? -err : EIO));
+			st = KB_EENV;
+		} else {
+			unlink(state);
+			unlink(wrapper);
+			printf("kbuild: %d request%s (%d failed); %s restored to %s\n", nreq, nreq == 1 ? "" : "s", nfail,
+			       o->sysctl, orig);
+		}
+		free(now);
+	}
+	for (int i = 0; i < 3; i++)
+		sigaction(sigs[i], &old[i], NULL);
+	if (st == KB_OK && o->log && (err = fs_write_atomic(o->log, shown.buf, shown.len, NULL)) < 0) {
+		kb_error("cannot write '%s': %s", o->log, strerror(-err));
+		st = KB_EENV;
+	}
+	if (st == KB_OK && spy_signal)
+		st = 130;
+out:
+	free(wrapper);
+	free(state);
+	free(logf);
+	free(orig);
+	free(script);
+	free(content);
+	strbuf_release(&shown);
+	strbuf_release(&raw);
 	return st;
 }

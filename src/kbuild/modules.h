@@ -45,4 +45,22 @@ enum kb_status modules_list(const struct modules_opts *o, struct strbuf *out);
 enum kb_status modules_config(const struct modules_opts *o, const char *profile, const char *output,
 			      struct strbuf *out);
 
+struct spy_opts {
+	const char *sysctl;            /* /proc/sys/kernel/modprobe */
+	const char *state_dir;         /* where the wrapper, its log and the saved setting live */
+	double duration;               /* seconds; 0: until the command ends or a signal */
+	const char *log;               /* also write the report there, or NULL */
+	const char *const *command;    /* run this while spying (argv), or NULL */
+};
+
+/*
+ * Record the kernel's module requests: point o->sysctl at a wrapper that logs
+ * each request and runs the real modprobe, report each one (time, request,
+ * exit status, modules it loaded), and put the original back at the end, also
+ * after SIGINT, SIGTERM or SIGHUP; a wrapper left by a spy that was killed is
+ * found and repaired first. *cmd_status: the command's exit status. KB_OK;
+ * KB_EENV (not root, no sysctl, cannot write); 130 on a signal.
+ */
+enum kb_status modules_spy(const struct spy_opts *o, int *cmd_status);
+
 #endif
