@@ -433,9 +433,10 @@ static void conf_validate(struct kmod_ctx *ctx, const struct conf_check *cc)
 	}
 }
 
-static enum kb_status open_kmod(const struct modules_opts *o, const char *dirname, struct kmod_ctx **ctx,
-				struct conf_check *cc)
+/* The modprobe.d files the run uses, checked line by line before anything else happens. */
+static enum kb_status read_conf(const struct modules_opts *o, struct conf_check *cc)
 {
+	/* kmod's own list; libkmod reads the same when given none */
 	static const char *const system_conf[] = { "/etc/modprobe.d", "/run/modprobe.d", "/usr/local/lib/modprobe.d",
 						   "/lib/modprobe.d", NULL };
 	const char *const *conf = o->conf ? o->conf : system_conf;
@@ -450,8 +451,14 @@ static enum kb_status open_kmod(const struct modules_opts *o, const char *dirnam
 		if (ret < 0)
 			return ret == -ENOENT ? KB_EUSAGE : KB_EENV;
 	}
-	if (cc->errors)
-		return KB_EUSAGE;
+	return cc->errors ? KB_EUSAGE : KB_OK;
+}
+
+static enum kb_status open_kmod(const struct modules_opts *o, const char *dirname, struct kmod_ctx **ctx,
+				struct conf_check *cc)
+{
+	const char *const *conf = o->conf;
+
 	*ctx = kmod_new(dirname, conf);
 	if (!*ctx) {
 		kb_error("libkmod cannot read the modules in '%s'", dirname);
@@ -584,8 +591,10 @@ enum kb_status modules_resolve(const struct modules_opts *o, const char *const *
 	struct kmod_ctx *ctx = NULL;
 	struct conf_check cc = { 0 };
 	char *dirname = NULL;
-	enum kb_status st = modules_stage(o, &dirname), worst = KB_OK;
+	enum kb_status st = read_conf(o, &cc), worst = KB_OK;
 
+	if (st == KB_OK)
+		st = modules_stage(o, &dirname);
 	if (st == KB_OK)
 		st = open_kmod(o, dirname, &ctx, &cc);
 	if (st != KB_OK)
@@ -643,9 +652,11 @@ enum kb_status modules_list(const struct modules_opts *o, struct strbuf *out)
 	struct kmod_ctx *ctx = NULL;
 	struct conf_check cc = { 0 };
 	char *dirname = NULL;
-	enum kb_status st = modules_stage(o, &dirname);
+	enum kb_status st = read_conf(o, &cc);
 	int err;
 
+	if (st == KB_OK)
+		st = modules_stage(o, &dirname);
 	if (st == KB_OK)
 		st = open_kmod(o, dirname, &ctx, &cc);
 	if (st != KB_OK)
