@@ -191,7 +191,7 @@ static void usage_main(FILE *fp)
 		"  doctor    check the build prerequisites against the tree's own requirements table\n"
 		"  install   install a built kernel (modules, depmod, image, initramfs, boot entry)\n"
 		"  boot-test boot a built kernel in QEMU, run latency-bench inside, bring the results back\n"
-		"  modules   what a request loads on a built kernel (resolve), its modprobe configuration (list)\n"
+		"  modules   a build's modules: what a request loads, modprobe -c, a modprobe.d for audio; spy on autoloads\n"
 		"\n"
 		"options:\n");
 	opt_print_help(fp, main_options);
@@ -867,7 +867,7 @@ static int cmd_modules(int argc, char **argv)
 	int ret;
 
 	if (!sub || str_eq(sub, "-h") || str_eq(sub, "--help")) {
-		usage_cmd(sub ? stdout : stderr, "kbuild modules resolve|list|config [-O BUILD] [OPTIONS] [REQUEST...]",
+		usage_cmd(sub ? stdout : stderr, "kbuild modules resolve|list|config|spy [-O BUILD] [OPTIONS] [REQUEST...]",
 			  modules_options);
 		return sub ? KB_OK : KB_EUSAGE;
 	}

@@ -1086,6 +1086,11 @@ enum kb_status modules_spy(const struct spy_opts *o, int *cmd_status)
 		st = KB_EENV;
 		goto out;
 	}
+	if (access(o->sysctl, W_OK) < 0) {
+		kb_error("cannot read '%s': %s (a kernel without module loading has none)", o->sysctl, strerror(errno));
+		st = KB_EENV;
+		goto out;
+	}
 	if ((err = fs_mkdir_p(o->state_dir, 0755)) < 0) {
 		kb_error("cannot create '%s': %s", o->state_dir, strerror(-err));
 		st = KB_EENV;
