@@ -88,7 +88,10 @@ test_expect_success 'malformed modprobe.d lines: exit 2, each named with file:li
 	printf "%s\n" \
 		"$FIX/bad.conf:2: error: ${Q}alias${Q} needs a name and a module: alias NAME MODULE" \
 		"$FIX/bad.conf:4: error: unknown command ${Q}frobnicate${Q} (modprobe.d knows alias, options, install, remove, blacklist, softdep)" \
-		"$FIX/bad.conf:5: error: softdep snd-aloop: ${Q}snd-dummy${Q} before any ${Q}pre:${Q} or ${Q}post:${Q}" >expect &&
+		"$FIX/bad.conf:5: error: softdep snd-aloop: ${Q}snd-dummy${Q} before any ${Q}pre:${Q} or ${Q}post:${Q}" \
+		"$FIX/bad.conf:8: error: ${Q}blacklist${Q} needs one module: blacklist MODULE" \
+		"$FIX/bad.conf:9: error: ${Q}install${Q} needs a module and a command: install MODULE COMMAND..." \
+		"$FIX/bad.conf:11: error: ${Q}softdep${Q} needs a module and its dependencies: softdep MODULE pre: MODULE... post: MODULE..." >expect &&
 	test_cmp expect err &&
 	test_must_fail --exit 2 "$KBUILD" modules list -O "$G" --modprobe-conf nosuch.conf 2>err &&
 	echo "kbuild: error: modprobe.d configuration ${Q}nosuch.conf${Q}: No such file or directory" >expect &&
