@@ -169,12 +169,12 @@ enum kb_status install_modules(const struct install_opts *o, const char *release
 {
 	const char *root = o->destdir ? o->destdir : "";
 	char *modpath = xasprintf("INSTALL_MOD_PATH=%s", o->destdir ? o->destdir : "");
-	const char *vars[] = { modpath, NULL };
+	const char *vars[] = { modpath, o->strip ? "INSTALL_MOD_STRIP=1" : NULL, NULL };
 	char *dep = xasprintf("%s/lib/modules/%s/modules.dep", root, release);
 	enum kb_status st;
 
 	kb_progress("INSTALL", "%s/lib/modules/%s", root, release);
-	st = run_make(o, "modules_install", o->destdir ? vars : NULL);
+	st = run_make(o, "modules_install", o->destdir ? vars : o->strip ? vars + 1 : NULL);
 	free(modpath);
 	if (st == KB_OK) {
 		/* modules_install runs depmod when it finds it; run it for this release either way */

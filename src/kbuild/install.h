@@ -9,6 +9,7 @@
 struct install_opts {
 	struct build_opts make;    /* tree, objdir, ARCH, CC, env: the same make variables as the build */
 	const char *destdir;       /* staged install root, or NULL for the running system (root only) */
+	int strip;                 /* modules_install with INSTALL_MOD_STRIP=1 (debug info left out) */
 };
 
 /*

@@ -333,6 +333,8 @@ enum kb_status modules_stage(const struct modules_opts *o, char **dirname)
 			goto out;
 		}
 		inst.destdir = root;
+		/* a copy to look things up in: the debug info stays in the build */
+		inst.strip = 1;
 		st = install_modules(&inst, release);
 		if (st != KB_OK)
 			goto out;

@@ -14,6 +14,7 @@
 #include "fragment.h"
 #include "fs.h"
 #include "install.h"
+#include "modules.h"
 #include "json.h"
 #include "log.h"
 #include "opt.h"
@@ -774,6 +775,15 @@ int pipeline_run(struct pipeline_opts *o)
 		if (o->ccache && ccache_counters(env, &h1, &m1) == 0) {
 			m.cc_hits = h1 - h0;
 			m.cc_misses = m1 - m0;
+		}
+		if (st == KB_OK && r.modules > 0) {
+			/* the modules as the booted kernel will see them (modules_install, depmod): depmod's
+			 * complaints show now, and kbuild modules has them at hand */
+			struct modules_opts mo = { .inst = { .make = b } };
+			char *dir = NULL;
+
+			st = modules_stage(&mo, &dir);
+			free(dir);
 		}
 		if (st == KB_OK && inputs) {
 			/* the build's own syncconfig may have rewritten .config: the next run compares with this one */

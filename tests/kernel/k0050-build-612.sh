@@ -1,7 +1,7 @@
 #!/bin/bash
 # k0050-build-612: Debian's 6.12 tree from tinyconfig + audio + qemu-guest to bzImage and modules in
-# one command: interrupted and resumed, metadata.json, a no-op rerun, a changed fragment, the
-# kernel's own tar and deb packages, a staged install with depmod files
+# one command: interrupted and resumed, the modules staged with depmod, metadata.json, a no-op rerun,
+# a changed fragment, the kernel's own tar and deb packages, a staged install with depmod files
 . "$(dirname "$0")/lib.sh"
 
 B=$TRASH_ROOT/b
@@ -46,7 +46,12 @@ test_expect_success 'the same command resumes and builds bzImage and modules' '
 	# (every object there now, less those there before, with room for the few make redoes)
 	test "$compiled" -le $(($(find "$B" -name "*.o" | wc -l) - $(cat "$TRASH_ROOT/objects-before") + 60)) &&
 	test_grep "^CONFIG_SND_DUMMY=m$" "$B/.config" &&
-	test_grep "^CONFIG_SERIAL_8250_CONSOLE=y$" "$B/.config"
+	test_grep "^CONFIG_SERIAL_8250_CONSOLE=y$" "$B/.config" &&
+	# the modules staged as the booted kernel will see them: modules_install (stripped) and depmod
+	printf "%s\n" "  INSTALL $B/.kbuild/modules/lib/modules/$REL" "  DEPMOD  $REL" >expect &&
+	grep "^  INSTALL \|^  DEPMOD " err >actual && test_cmp expect actual &&
+	test_grep "kernel/sound/drivers/snd-dummy.ko:" "$B/.kbuild/modules/lib/modules/$REL/modules.dep" &&
+	test "$(stat -c %s "$B/.kbuild/modules/lib/modules/$REL/kernel/sound/drivers/snd-dummy.ko")" -lt "$(stat -c %s "$B/sound/drivers/snd-dummy.ko")"
 '
 
 test_expect_success 'metadata.json: release, source, fragments and config with sha256, toolchain, command' '
@@ -87,7 +92,9 @@ test_expect_success 'a second identical run: no config stage, .config untouched,
 	! grep "^  MERGE " err &&
 	stat -c %Y.%y "$B/.config" >after && test_cmp before after &&
 	test_grep "(0 objects compiled)$" out &&
-	! grep "^  CC " "$B/build.log"
+	! grep "^  CC " "$B/build.log" &&
+	# the staged modules are current: not installed again
+	! grep "^  INSTALL \|^  DEPMOD " err
 '
 
 test_expect_success 'a changed fragment runs the config stage again (and make), nothing else' '
