@@ -1230,6 +1230,7 @@ restore_signals:
 		} else {
 			unlink(state);
 			unlink(wrapper);
+			unlink(logf);
 			printf("kbuild: %d request%s (%d failed); %s restored to %s\n", nreq, nreq == 1 ? "" : "s", nfail,
 			       o->sysctl, orig);
 		}
