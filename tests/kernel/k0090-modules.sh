@@ -156,10 +156,11 @@ guest() {
 }
 
 test_expect_success 'spy in the guest: the card autoload and the failed request, each with time and result; the sysctl restored' '
-	guest "$SETUP && kbuild modules spy -o /out/spy.txt -- sh -c \"$TRIGGER\" >/out/spy.out 2>/out/spy.err; echo \$? >/out/status; cat /proc/sys/kernel/modprobe >/out/after; cat /proc/asound/cards >/out/cards" >out 2>err || { cat err; exit 1; } &&
+	guest "$SETUP && kbuild modules spy -o /out/spy.txt -- sh -c \"$TRIGGER\" >/out/spy.out 2>/out/spy.err; echo \$? >/out/status; cat /proc/sys/kernel/modprobe >/out/after; ls -A /var/lib/kbuild/spy >/out/left; cat /proc/asound/cards >/out/cards" >out 2>err || { cat err; exit 1; } &&
 	cat res/spy.err res/spy.out &&
 	echo 0 >expect && test_cmp expect res/status &&
 	echo /sbin/modprobe >expect && test_cmp expect res/after &&
+	test_cmp /dev/null res/left &&
 	test_grep "^  SPY     /proc/sys/kernel/modprobe -> /var/lib/kbuild/spy/modprobe-spy (was /sbin/modprobe)$" res/spy.err &&
 	test "$(sed -n 1p res/spy.out | sed "s/^[0-9:.]*  +[0-9.]* s  //; s/, [0-9.]* s:/, T:/")" = "snd-card-1  exit 0, T: loaded snd_dummy" &&
 	test "$(sed -n 2p res/spy.out | sed "s/^[0-9:.]*  +[0-9.]* s  //; s/, [0-9.]* s:/, T:/")" = "fs-nosuchfs  exit 1, T: failed, nothing loaded" &&
