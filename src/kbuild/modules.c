@@ -3,18 +3,18 @@
 #include "modules.h"
 
 #include <dirent.h>
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <fnmatch.h>
 #include <libkmod.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include "fs.h"
 #include "log.h"
@@ -56,9 +56,10 @@ static char *normalized(const char *name)
 /* The words of a logical line (continuations joined), split at blanks, in place. */
 static int split_words(char *line, char **w, int max)
 {
+	char *save = NULL;
 	int n = 0;
 
-	for (char *p = strtok(line, " \t"); p && n < max; p = strtok(NULL, " \t"))
+	for (char *p = strtok_r(line, " \t", &save); p && n < max; p = strtok_r(NULL, " \t", &save))
 		w[n++] = p;
 	return n;
 }
@@ -749,9 +750,9 @@ static void setting(struct strbuf *file, struct strbuf *cmdline, const char *mod
 	char *d = dashed(module);
 
 	if (builtin) {
-		char *copy = xstrdup(params);
+		char *copy = xstrdup(params), *save = NULL;
 
-		for (char *w = strtok(copy, " "); w; w = strtok(NULL, " "))
+		for (char *w = strtok_r(copy, " ", &save); w; w = strtok_r(NULL, " ", &save))
 			strbuf_addf(cmdline, "%s%s.%s", cmdline->len ? " " : "", module, w);
 		strbuf_addf(file, "# %s %s: built in, so on the kernel command line (see the end)\n", d, params);
 		free(copy);
@@ -796,9 +797,9 @@ enum kb_status modules_config(const struct modules_opts *o, const char *profile,
 	free(path);
 	for (int pass = 0; pass < 2; pass++) {
 		struct strbuf *list = pass ? &builtins : &names;
-		char *copy = xstrdup(list->buf);
+		char *copy = xstrdup(list->buf), *save = NULL;
 
-		for (char *w = strtok(copy, " "); w; w = strtok(NULL, " ")) {
+		for (char *w = strtok_r(copy, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
 			struct strbuf params = STRBUF_INIT;
 
 			/* a sound card driver: snd_* with an index parameter */
