@@ -589,33 +589,47 @@ out:
 	return st;
 }
 
+/* What resolve and list share: the configuration checked, the modules staged, libkmod opened on both. */
+struct session {
+	struct kmod_ctx *ctx;
+	struct conf_check cc;
+	char *dirname;
+};
+
+static enum kb_status session_open(const struct modules_opts *o, struct session *s)
+{
+	enum kb_status st;
+
+	memset(s, 0, sizeof(*s));
+	st = read_conf(o, &s->cc);
+	if (st == KB_OK)
+		st = modules_stage(o, &s->dirname);
+	if (st == KB_OK)
+		st = open_kmod(o, s->dirname, &s->ctx, &s->cc);
+	return st;
+}
+
+static void session_close(struct session *s)
+{
+	if (s->ctx)
+		kmod_unref(s->ctx);
+	conf_check_release(&s->cc);
+	free(s->dirname);
+}
+
 enum kb_status modules_resolve(const struct modules_opts *o, const char *const *requests, int n, struct strbuf *out)
 {
-	struct kmod_ctx *ctx = NULL;
-	struct conf_check cc = { 0 };
-	char *dirname = NULL;
-	enum kb_status st = read_conf(o, &cc), worst = KB_OK;
+	struct session ss;
+	enum kb_status st = session_open(o, &ss);
 
-	if (st == KB_OK)
-		st = modules_stage(o, &dirname);
-	if (st == KB_OK)
-		st = open_kmod(o, dirname, &ctx, &cc);
-	if (st != KB_OK)
-		goto out;
-	for (int i = 0; i < n; i++) {
-		enum kb_status s = resolve_one(ctx, &cc, dirname, requests[i], out);
+	for (int i = 0; st != KB_EENV && st != KB_EUSAGE && i < n; i++) {
+		enum kb_status r = resolve_one(ss.ctx, &ss.cc, ss.dirname, requests[i], out);
 
-		if (s == KB_EENV)
-			worst = s;
-		else if (s != KB_OK && worst == KB_OK)
-			worst = s;
+		/* an environment error outranks a request that loads nothing */
+		if (r == KB_EENV || st == KB_OK)
+			st = r;
 	}
-	st = worst;
-out:
-	if (ctx)
-		kmod_unref(ctx);
-	conf_check_release(&cc);
-	free(dirname);
+	session_close(&ss);
 	return st;
 }
 
@@ -652,36 +666,26 @@ static void config_section(struct strbuf *out, struct kmod_config_iter *it, cons
 
 enum kb_status modules_list(const struct modules_opts *o, struct strbuf *out)
 {
-	struct kmod_ctx *ctx = NULL;
-	struct conf_check cc = { 0 };
-	char *dirname = NULL;
-	enum kb_status st = read_conf(o, &cc);
+	struct session ss;
+	enum kb_status st = session_open(o, &ss);
 	int err;
 
-	if (st == KB_OK)
-		st = modules_stage(o, &dirname);
-	if (st == KB_OK)
-		st = open_kmod(o, dirname, &ctx, &cc);
-	if (st != KB_OK)
-		goto out;
-	/* the order and the words of modprobe -c */
-	config_section(out, kmod_config_get_blacklists(ctx), "blacklist", 0);
-	config_section(out, kmod_config_get_install_commands(ctx), "install", 1);
-	config_section(out, kmod_config_get_remove_commands(ctx), "remove", 1);
-	config_section(out, kmod_config_get_aliases(ctx), "alias", 1);
-	config_section(out, kmod_config_get_options(ctx), "options", 1);
-	config_section(out, kmod_config_get_softdeps(ctx), "softdep", 1);
-	strbuf_addstr(out, "\n# End of configuration files. Dumping indexes now:\n\n");
-	if ((err = dump_index(ctx, KMOD_INDEX_MODULES_ALIAS, out)) < 0 ||
-	    (err = dump_index(ctx, KMOD_INDEX_MODULES_SYMBOL, out)) < 0) {
-		kb_error("cannot dump the module indexes of '%s': %s", dirname, strerror(-err));
-		st = KB_EENV;
+	if (st == KB_OK) {
+		/* the order and the words of modprobe -c */
+		config_section(out, kmod_config_get_blacklists(ss.ctx), "blacklist", 0);
+		config_section(out, kmod_config_get_install_commands(ss.ctx), "install", 1);
+		config_section(out, kmod_config_get_remove_commands(ss.ctx), "remove", 1);
+		config_section(out, kmod_config_get_aliases(ss.ctx), "alias", 1);
+		config_section(out, kmod_config_get_options(ss.ctx), "options", 1);
+		config_section(out, kmod_config_get_softdeps(ss.ctx), "softdep", 1);
+		strbuf_addstr(out, "\n# End of configuration files. Dumping indexes now:\n\n");
+		if ((err = dump_index(ss.ctx, KMOD_INDEX_MODULES_ALIAS, out)) < 0 ||
+		    (err = dump_index(ss.ctx, KMOD_INDEX_MODULES_SYMBOL, out)) < 0) {
+			kb_error("cannot dump the module indexes of '%s': %s", ss.dirname, strerror(-err));
+			st = KB_EENV;
+		}
 	}
-out:
-	if (ctx)
-		kmod_unref(ctx);
-	conf_check_release(&cc);
-	free(dirname);
+	session_close(&ss);
 	return st;
 }
 
