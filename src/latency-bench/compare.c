@@ -237,32 +237,10 @@ void lb_cmp_decide(struct lb_cmp_decision *d, const double *x, int m, const doub
 /* ---------------------------------------------------------------------------------------- */
 /* reading results */
 
-static struct json_object *member(struct json_object *obj, const char *key)
-{
-	struct json_object *v;
-
-	if (!json_object_is_type(obj, json_type_object) || !json_object_object_get_ex(obj, key, &v))
-		return NULL;
-	return v; /* NULL also for a JSON null */
-}
-
-static int get_count(struct json_object *v, uint64_t *out)
-{
-	int64_t x;
-
-	if (!json_object_is_type(v, json_type_int))
-		return -1;
-	x = json_object_get_int64(v);
-	if (x < 0)
-		return -1;
-	*out = (uint64_t)x;
-	return 0;
-}
-
 /* a string member or NULL; -1 when it is there but not a string */
 static int get_string(struct json_object *obj, const char *key, const char **out)
 {
-	struct json_object *v = member(obj, key);
+	struct json_object *v = lb_json_member(obj, key);
 
 	*out = NULL;
 	if (!v)
@@ -292,7 +270,7 @@ static void run_free(struct lb_cmp_run *r)
 
 static int read_safe(struct json_object *root, const char *path, unsigned *safe, char *err, size_t errlen)
 {
-	struct json_object *arr = member(member(root, "verdict"), "safe");
+	struct json_object *arr = lb_json_member(lb_json_member(root, "verdict"), "safe");
 	size_t n;
 
 	*safe = LB_CMP_SAFE_UNKNOWN;
@@ -307,18 +285,18 @@ static int read_safe(struct json_object *root, const char *path, unsigned *safe,
 		struct json_object *e = json_object_array_get_idx(arr, i), *f;
 		uint64_t rate, periods, frames;
 
-		if (!json_object_is_type(e, json_type_object) || get_count(member(e, "rate"), &rate) ||
-		    get_count(member(e, "periods"), &periods)) {
+		if (!json_object_is_type(e, json_type_object) || lb_json_count(lb_json_member(e, "rate"), &rate) ||
+		    lb_json_count(lb_json_member(e, "periods"), &periods)) {
 			set_err(err, errlen, path, "\"verdict\".\"safe\"[%zu] is not an object with "
 				"integer \"rate\" and \"periods\"", i);
 			return -EINVAL;
 		}
 		if (rate != LB_CMP_SAFE_RATE || periods != LB_CMP_SAFE_PERIODS)
 			continue;
-		f = member(e, "frames");
+		f = lb_json_member(e, "frames");
 		if (!f) {
 			*safe = LB_CMP_SAFE_NONE;
-		} else if (get_count(f, &frames) || frames == 0 || frames > MAX_FRAMES) {
+		} else if (lb_json_count(f, &frames) || frames == 0 || frames > MAX_FRAMES) {
 			set_err(err, errlen, path, "\"verdict\".\"safe\"[%zu].\"frames\" is not null or "
 				"a number of frames from 1 to %u", i, MAX_FRAMES);
 			return -EINVAL;
@@ -332,7 +310,7 @@ static int read_safe(struct json_object *root, const char *path, unsigned *safe,
 static int read_checks(struct json_object *sys, const char *path, struct lb_cmp_run *r, char *err,
 		       size_t errlen)
 {
-	struct json_object *arr = member(sys, "checks");
+	struct json_object *arr = lb_json_member(sys, "checks");
 	size_t n;
 
 	if (!arr)
@@ -368,7 +346,7 @@ static int read_run(struct json_object *root, const char *path, enum lb_cmp_metr
 {
 	static const char *const counts[] = { "samples", "missed_periods", "xruns" };
 	uint64_t *count_out[] = { &r->samples, &r->missed, &r->xruns };
-	struct json_object *sys = member(root, "system"), *lat, *v;
+	struct json_object *sys = lb_json_member(root, "system"), *lat, *v;
 	const char *s;
 
 	if (sys && !json_object_is_type(sys, json_type_object)) {
@@ -386,28 +364,28 @@ static int read_run(struct json_object *root, const char *path, enum lb_cmp_metr
 	}
 	r->plane = s && *s ? xstrdup(s) : NULL;
 	r->interval_ns = -1;
-	v = member(member(root, "params"), "interval_ns");
+	v = lb_json_member(lb_json_member(root, "params"), "interval_ns");
 	if (v) {
 		uint64_t ns;
 
-		if (get_count(v, &ns)) {
+		if (lb_json_count(v, &ns)) {
 			set_err(err, errlen, path, "\"params\".\"interval_ns\" is not an integer >= 0");
 			return -EINVAL;
 		}
 		r->interval_ns = (int64_t)ns;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(counts); i++) {
-		v = member(root, counts[i]);
+		v = lb_json_member(root, counts[i]);
 		if (!v) {
 			set_err(err, errlen, path, "no \"%s\"", counts[i]);
 			return -EINVAL;
 		}
-		if (get_count(v, count_out[i])) {
+		if (lb_json_count(v, count_out[i])) {
 			set_err(err, errlen, path, "\"%s\" is not an integer >= 0", counts[i]);
 			return -EINVAL;
 		}
 	}
-	lat = member(root, "latency_us");
+	lat = lb_json_member(root, "latency_us");
 	if (!lat) {
 		set_err(err, errlen, path, "no \"latency_us\"");
 		return -EINVAL;
@@ -415,7 +393,7 @@ static int read_run(struct json_object *root, const char *path, enum lb_cmp_metr
 	for (int i = 0; i < LB_CMP_NMETRICS; i++) {
 		double d;
 
-		v = member(lat, metric_key[i]);
+		v = lb_json_member(lat, metric_key[i]);
 		r->lat[i] = NAN;
 		if (!v)
 			continue;
@@ -436,7 +414,7 @@ static int read_run(struct json_object *root, const char *path, enum lb_cmp_metr
 	}
 	if (read_safe(root, path, &r->safe, err, errlen) || read_checks(sys, path, r, err, errlen))
 		return -EINVAL;
-	if (get_string(member(root, "verdict"), "summary", &s)) {
+	if (get_string(lb_json_member(root, "verdict"), "summary", &s)) {
 		set_err(err, errlen, path, "\"verdict\".\"summary\" is not a string");
 		return -EINVAL;
 	}

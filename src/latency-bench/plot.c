@@ -67,7 +67,7 @@ static int line_at(const char *text, size_t len, size_t off)
 	return line;
 }
 
-static struct json_object *member(struct json_object *obj, const char *key)
+struct json_object *lb_json_member(struct json_object *obj, const char *key)
 {
 	struct json_object *v;
 
@@ -76,7 +76,7 @@ static struct json_object *member(struct json_object *obj, const char *key)
 	return v; /* NULL also for a JSON null */
 }
 
-static int get_uint(struct json_object *v, uint64_t *out)
+int lb_json_count(struct json_object *v, uint64_t *out)
 {
 	int64_t x;
 
@@ -91,8 +91,8 @@ static int get_uint(struct json_object *v, uint64_t *out)
 
 static char *default_label(struct json_object *root, const char *path)
 {
-	struct json_object *rel = member(member(root, "system"), "kernel_release");
-	struct json_object *plane = member(root, "plane");
+	struct json_object *rel = lb_json_member(lb_json_member(root, "system"), "kernel_release");
+	struct json_object *plane = lb_json_member(root, "plane");
 	const char *base = strrchr(path, '/');
 
 	if (json_object_is_type(rel, json_type_string) && *json_object_get_string(rel)) {
@@ -115,9 +115,9 @@ static int parse_buckets(struct json_object *arr, const char *path, struct lb_pl
 		struct lb_plot_bucket *b = &s->b[i];
 
 		if (!json_object_is_type(e, json_type_array) || json_object_array_length(e) != 3 ||
-		    get_uint(json_object_array_get_idx(e, 0), &b->lo) < 0 ||
-		    get_uint(json_object_array_get_idx(e, 1), &b->hi) < 0 ||
-		    get_uint(json_object_array_get_idx(e, 2), &b->count) < 0) {
+		    lb_json_count(json_object_array_get_idx(e, 0), &b->lo) < 0 ||
+		    lb_json_count(json_object_array_get_idx(e, 1), &b->hi) < 0 ||
+		    lb_json_count(json_object_array_get_idx(e, 2), &b->count) < 0) {
 			set_err(err, errlen, path, 0,
 				"\"histogram\".\"buckets\"[%zu] is not [lower_ns, upper_ns, count] "
 				"of integers >= 0", i);
@@ -186,7 +186,7 @@ int lb_plot_read_result(const char *path, struct lb_plot_series *s, struct json_
 		set_err(err, errlen, path, 0, "not a latency-bench result: not a JSON object");
 		goto out;
 	}
-	v = member(root, "schema");
+	v = lb_json_member(root, "schema");
 	if (!v) {
 		set_err(err, errlen, path, 0, "not a latency-bench result: no \"schema\"");
 		goto out;
@@ -201,7 +201,7 @@ int lb_plot_read_result(const char *path, struct lb_plot_series *s, struct json_
 		goto out;
 	}
 
-	v = member(root, "label");
+	v = lb_json_member(root, "label");
 	if (v && !json_object_is_type(v, json_type_string)) {
 		set_err(err, errlen, path, 0, "\"label\" is not a string");
 		goto out;
@@ -209,7 +209,7 @@ int lb_plot_read_result(const char *path, struct lb_plot_series *s, struct json_
 	s->label = v && *json_object_get_string(v) ? xstrdup(json_object_get_string(v))
 						   : default_label(root, path);
 
-	hist = member(root, "histogram");
+	hist = lb_json_member(root, "histogram");
 	if (!hist) {
 		set_err(err, errlen, path, 0, "no \"histogram\"");
 		goto out;
@@ -218,13 +218,13 @@ int lb_plot_read_result(const char *path, struct lb_plot_series *s, struct json_
 		set_err(err, errlen, path, 0, "\"histogram\" is not an object");
 		goto out;
 	}
-	v = member(hist, "unit");
+	v = lb_json_member(hist, "unit");
 	if (v && (!json_object_is_type(v, json_type_string) ||
 		  !str_eq(json_object_get_string(v), "ns"))) {
 		set_err(err, errlen, path, 0, "\"histogram\".\"unit\" is not \"ns\"");
 		goto out;
 	}
-	v = member(hist, "buckets");
+	v = lb_json_member(hist, "buckets");
 	if (!v) {
 		set_err(err, errlen, path, 0, "no \"histogram\".\"buckets\"");
 		goto out;
@@ -237,12 +237,12 @@ int lb_plot_read_result(const char *path, struct lb_plot_series *s, struct json_
 		goto out;
 
 	s->max_us = -1;
-	lat = member(root, "latency_us");
+	lat = lb_json_member(root, "latency_us");
 	if (lat && !json_object_is_type(lat, json_type_object)) {
 		set_err(err, errlen, path, 0, "\"latency_us\" is not an object");
 		goto out;
 	}
-	v = member(lat, "max");
+	v = lb_json_member(lat, "max");
 	if (v) {
 		double d = json_object_get_double(v);
 
@@ -674,23 +674,27 @@ void lb_plot_series_free(struct lb_plot_series *s)
 	s->nb = 0;
 }
 
-int lb_plot_render(const struct lb_plot_series *s, int n, const struct lb_plot_opts *o,
-		   struct strbuf *svg, char *err, size_t errlen)
+/* What rendering needs, checked before any file is read: a series, and options that make sense. */
+static int check_call(int n, const struct lb_plot_opts *o, char *err, size_t errlen)
 {
-	static const struct lb_plot_opts defaults;
-
-	if (!o)
-		o = &defaults;
 	if (err && errlen)
 		err[0] = '\0';
 	if (n <= 0) {
 		set_err(err, errlen, NULL, 0, "no result files to plot");
 		return -EINVAL;
 	}
-	if (check_opts(o, err, errlen))
-		return -EINVAL;
-	render(svg, o, s, n);
-	return 0;
+	return check_opts(o, err, errlen) ? -EINVAL : 0;
+}
+
+int lb_plot_render(const struct lb_plot_series *s, int n, const struct lb_plot_opts *o,
+		   struct strbuf *svg, char *err, size_t errlen)
+{
+	static const struct lb_plot_opts defaults;
+	int ret = check_call(n, o ? o : &defaults, err, errlen);
+
+	if (!ret)
+		render(svg, o ? o : &defaults, s, n);
+	return ret;
 }
 
 int lb_plot_files(const char *const *paths, int n, const struct lb_plot_opts *o,
@@ -698,29 +702,15 @@ int lb_plot_files(const char *const *paths, int n, const struct lb_plot_opts *o,
 {
 	static const struct lb_plot_opts defaults;
 	struct lb_plot_series *s;
-	int ret = 0;
+	int ret = check_call(n, o ? o : &defaults, err, errlen);
 
-	if (!o)
-		o = &defaults;
-	if (err && errlen)
-		err[0] = '\0';
-	if (n <= 0) {
-		set_err(err, errlen, NULL, 0, "no result files to plot");
-		return -EINVAL;
-	}
-	if (check_opts(o, err, errlen))
-		return -EINVAL;
-
+	if (ret)
+		return ret;
 	s = xcalloc((size_t)n, sizeof(*s));
 	for (int i = 0; i < n && !ret; i++)
 		ret = lb_plot_read_result(paths[i], &s[i], NULL, err, errlen);
-	if (!ret) {
-		struct strbuf out = STRBUF_INIT;
-
-		render(&out, o, s, n);
-		strbuf_add(svg, out.buf, out.len);
-		strbuf_release(&out);
-	}
+	if (!ret)
+		ret = lb_plot_render(s, n, o, svg, err, errlen);
 	for (int i = 0; i < n; i++)
 		lb_plot_series_free(&s[i]);
 	free(s);

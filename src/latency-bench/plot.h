@@ -43,6 +43,11 @@ int lb_plot_read_result(const char *path, struct lb_plot_series *s, struct json_
 			char *err, size_t errlen);
 void lb_plot_series_free(struct lb_plot_series *s);
 
+/* The member `key` of a JSON object, or NULL (not an object, no such member, or null). */
+struct json_object *lb_json_member(struct json_object *obj, const char *key);
+/* A non-negative JSON integer into *out: 0, or -1 when `v` is not one. */
+int lb_json_count(struct json_object *v, uint64_t *out);
+
 /* Append the SVG of `n` curves to `svg` (as lb_plot_files draws them). 0 or -EINVAL (bad `o`). */
 int lb_plot_render(const struct lb_plot_series *s, int n, const struct lb_plot_opts *o,
 		   struct strbuf *svg, char *err, size_t errlen);
