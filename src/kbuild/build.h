@@ -7,9 +7,6 @@
 #include "strbuf.h"
 #include "strmap.h"
 
-/* Interrupted by SIGINT/SIGTERM: the build can be resumed by the same command. */
-#define KB_INTERRUPTED 130
-
 struct build_opts {
 	const char *tree;          /* absolute source tree */
 	const char *objdir;        /* absolute build directory, holding .config */
