@@ -591,6 +591,161 @@ static void test_opt(void)
 	is_int(v, 7, "opt_parse_long stores 7 for \"007\"");
 }
 
+/* ---- opt: the parse-options tables ---- */
+
+struct popts {
+	int verbose, jobs;
+	unsigned rate;
+	long missed;
+	double dur, load;
+	const char *tree;
+	struct opt_list cfg;
+	int cb_calls;
+	const char *cb_arg;
+};
+
+static int cb_even(const struct kb_option *opt, const char *arg, struct strbuf *err)
+{
+	struct popts *p = opt->value;
+
+	p->cb_calls++;
+	p->cb_arg = arg;
+	if (arg && strlen(arg) % 2) {
+		strbuf_addf(err, "--even '%s': odd length", arg);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* opt_parse over a copy of the words (getopt may permute nothing here, but argv must be writable). */
+static enum opt_result parse_words(const struct kb_option *opts, int *first, struct strbuf *err, ...)
+{
+	static char *argv[32];
+	va_list ap;
+	int argc = 0;
+
+	va_start(ap, err);
+	argv[argc++] = (char *)"prog";
+	for (const char *w; (w = va_arg(ap, const char *)) != NULL;)
+		argv[argc++] = (char *)w;
+	va_end(ap);
+	argv[argc] = NULL;
+	strbuf_reset(err);
+	return opt_parse(argc, argv, opts, first, err);
+}
+
+static void test_opt_parse(void)
+{
+	struct popts p = { .jobs = -1, .rate = 48000 };
+	const struct kb_option opts[] = {
+		OPT_STRING(0, "tree", &p.tree, "DIR", "kernel source tree"),
+		OPT_LIST('c', "config", &p.cfg, "NAME", "fragment to merge"),
+		OPT_INT('j', "jobs", &p.jobs, "N", "parallel jobs", 1, 4096, "a number of jobs from 1 to 4096"),
+		OPT_UINT(0, "rate", &p.rate, "HZ", "sample rate", 8000, 768000, "a rate from 8000 to 768000 Hz"),
+		OPT_LONG(0, "max-missed", &p.missed, "N", "missed periods allowed", 0, 1000, "a count from 0 to 1000"),
+		OPT_DURATION('D', "duration", &p.dur, "TIME", "how long", 0.1, 3600, "a time from 0.1 s to 1 h"),
+		OPT_DOUBLE(0, "load", &p.load, "PCT", "DSP load", 0, 95, NULL),
+		OPT_CALLBACK(0, "even", &p, "WORD", "a word of even length", cb_even),
+		OPT_CALLBACK(0, "poke", &p, NULL, "a callback without an argument", cb_even),
+		OPT_BOOL('v', "verbose", &p.verbose, "more detail"),
+		OPT_HELP(),
+		OPT_END(),
+	};
+	struct strbuf err = STRBUF_INIT;
+	FILE *fp;
+	char buf[2048];
+	size_t n;
+	int first = -1;
+
+	is_int(parse_words(opts, &first, &err, "--tree", "/src", "-c", "a", "--config=b", "-vj3", "--rate", "44100",
+			   "--max-missed", "7", "-D", "1.5m", "--load", "50.5", "--even", "ab", "--poke", "op1", "op2",
+			   (char *)NULL), OPT_GO, "opt_parse: a whole command line parses");
+	is_int(first, 18, "opt_parse: *first is the first operand (op1)");
+	is_str(p.tree, "/src", "OPT_STRING stores the argument");
+	is_int(p.cfg.nr, 2, "OPT_LIST collects both --config");
+	is_str(p.cfg.nr == 2 ? p.cfg.v[1] : NULL, "b", "OPT_LIST keeps the order, --config=b second");
+	is_int(p.verbose, 1, "OPT_BOOL in a cluster (-vj3)");
+	is_int(p.jobs, 3, "OPT_INT from a cluster's attached argument");
+	is_int(p.rate, 44100, "OPT_UINT");
+	is_int(p.missed, 7, "OPT_LONG");
+	ok(p.dur == 90.0, "OPT_DURATION reads 1.5m as 90 s");
+	ok(p.load == 50.5, "OPT_DOUBLE");
+	is_int(p.cb_calls, 2, "both callbacks ran");
+	ok(p.cb_arg == NULL, "a callback without an argument gets NULL");
+	is_str(err.buf, "", "no error text after a good line");
+
+	is_int(parse_words(opts, &first, &err, "-v", "--", "-j", "x", (char *)NULL), OPT_GO,
+	       "opt_parse: options stop after --");
+	is_int(first, 3, "opt_parse: -- itself is skipped");
+	is_int(parse_words(opts, &first, &err, "cmd", "-j", "x", (char *)NULL), OPT_GO,
+	       "opt_parse: options stop at the first operand");
+	is_int(first, 1, "opt_parse: the operand is argv[1]");
+
+	is_int(parse_words(opts, &first, &err, "--bogus", (char *)NULL), OPT_ERROR, "unknown long option");
+	is_str(err.buf, "unknown option '--bogus' (see --help)", "unknown long option named");
+	is_int(parse_words(opts, &first, &err, "-x", (char *)NULL), OPT_ERROR, "unknown short option");
+	is_str(err.buf, "unknown option '-x' (see --help)", "unknown short option named");
+	is_int(parse_words(opts, &first, &err, "--tree", (char *)NULL), OPT_ERROR, "missing argument");
+	is_str(err.buf, "option '--tree' needs an argument", "missing argument named");
+	is_int(parse_words(opts, &first, &err, "-j", (char *)NULL), OPT_ERROR, "missing short argument");
+	is_str(err.buf, "option '-j' needs an argument", "missing short argument named");
+	p.jobs = 5;
+	is_int(parse_words(opts, &first, &err, "-j", "0", (char *)NULL), OPT_ERROR, "OPT_INT below its range");
+	is_str(err.buf, "invalid --jobs '0': expected a number of jobs from 1 to 4096", "range message exact");
+	is_int(p.jobs, 5, "a rejected number leaves the field alone");
+	is_int(parse_words(opts, &first, &err, "--rate", "48k", (char *)NULL), OPT_ERROR, "OPT_UINT with trailing garbage");
+	is_str(err.buf, "invalid --rate '48k': expected a rate from 8000 to 768000 Hz", "garbage message exact");
+	is_int(parse_words(opts, &first, &err, "--load", "nan", (char *)NULL), OPT_ERROR, "OPT_DOUBLE rejects nan");
+	is_str(err.buf, "invalid --load 'nan': expected a number", "no expect string: 'a number'");
+	is_int(parse_words(opts, &first, &err, "-D", "-1s", (char *)NULL), OPT_ERROR, "OPT_DURATION rejects a sign");
+	is_int(parse_words(opts, &first, &err, "--even", "abc", "--bogus", (char *)NULL), OPT_ERROR,
+	       "a callback's error stops the parse");
+	is_str(err.buf, "--even 'abc': odd length", "the callback's own message, and only the first error");
+	is_int(parse_words(opts, &first, &err, "--verbose=1", (char *)NULL), OPT_ERROR, "an argument to a flag");
+	is_int(parse_words(opts, &first, &err, "-v", "-h", "--bogus", (char *)NULL), OPT_HELP, "-h asks for help");
+	is_int(parse_words(opts, &first, &err, "--help", (char *)NULL), OPT_HELP, "--help asks for help");
+	opt_list_release(&p.cfg);
+
+	fp = fmemopen(buf, sizeof(buf), "w");
+	opt_usage(fp, "prog [--tree DIR]", opts + 8);
+	n = (size_t)ftell(fp);
+	fclose(fp);
+	buf[n < sizeof(buf) ? n : sizeof(buf) - 1] = '\0';
+	is_str(buf, "usage: prog [--tree DIR]\n\n"
+		    "      --poke                 a callback without an argument\n"
+		    "  -v, --verbose              more detail\n"
+		    "  -h, --help                 show this help\n", "opt_usage: synopsis and the table's lines");
+	strbuf_release(&err);
+}
+
+static int cmd_nop(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	return 0;
+}
+
+static void test_opt_commands(void)
+{
+	const struct kb_command cmds[] = {
+		{ "patch", cmd_nop, "apply a series" },
+		{ "boot-test", cmd_nop, "boot in QEMU" },
+		{ "hidden", cmd_nop, NULL },
+	};
+	char buf[512];
+	size_t n;
+	FILE *fp = fmemopen(buf, sizeof(buf), "w");
+
+	opt_print_commands(fp, cmds, 3);
+	n = (size_t)ftell(fp);
+	fclose(fp);
+	buf[n < sizeof(buf) ? n : sizeof(buf) - 1] = '\0';
+	is_str(buf, "  patch     apply a series\n  boot-test boot in QEMU\n",
+	       "opt_print_commands pads to the longest name and leaves out commands without help");
+	ok(opt_find_command(cmds, 3, "hidden") == &cmds[2], "opt_find_command finds a hidden command");
+	ok(opt_find_command(cmds, 3, "boot") == NULL, "opt_find_command wants the whole name");
+}
+
 /* ---- run ---- */
 
 static void test_run(const char *top)
@@ -694,6 +849,8 @@ int main(void)
 	test_fs_read_gz(top);
 	test_fs_read_file(top);
 	test_opt();
+	test_opt_parse();
+	test_opt_commands();
 	test_run(top);
 
 	is_int(fs_remove_tree(top), 0, "scratch directory removed");
