@@ -24,12 +24,19 @@
 
 static const char *const stage_names[] = { "source", "patch", "config", "build", "package", "install" };
 
-int pipeline_stage_from_name(const char *name)
+static int pipeline_stage_from_name(const char *name)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(stage_names); i++)
 		if (str_eq(name, stage_names[i]))
 			return (int)i;
 	return -1;
+}
+
+int pipeline_can_stop_after(const char *name)
+{
+	int st = pipeline_stage_from_name(name);
+
+	return st >= 0 && st != STAGE_INSTALL;
 }
 
 int distcc_slots(const char *hosts)
@@ -513,6 +520,7 @@ int pipeline_run(struct pipeline_opts *o)
 	double t0;
 	long long epoch = 0;
 	struct build_opts b = { 0 };
+	enum pipeline_stage stop_after = o->stop_after ? (enum pipeline_stage)pipeline_stage_from_name(o->stop_after) : STAGE_ALL;
 
 	/* ---- everything the arguments say is checked before anything runs ---- */
 	if (o->install && !o->destdir && geteuid() != 0) {
@@ -631,7 +639,7 @@ int pipeline_run(struct pipeline_opts *o)
 	env[nenv] = NULL;
 	m.compiler_string = xstrdup(cc ? cc : "gcc");
 	meta_write(&m);
-	if (o->stop_after == STAGE_SOURCE)
+	if (stop_after == STAGE_SOURCE)
 		goto done;
 
 	/* ---- patch ---- */
@@ -645,7 +653,7 @@ int pipeline_run(struct pipeline_opts *o)
 	if (patch_applied(m.tree, &m.series) < 0)
 		kb_warning("cannot read the patch ledger of '%s'", m.tree);
 	meta_write(&m);
-	if (st != KB_OK || o->stop_after == STAGE_PATCH)
+	if (st != KB_OK || stop_after == STAGE_PATCH)
 		goto done;
 
 	/* ---- config: from here on it must be a kernel tree (a series may go anywhere) ---- */
@@ -718,7 +726,7 @@ int pipeline_run(struct pipeline_opts *o)
 			m.config_sha256 = xstrdup(hex);
 	}
 	meta_write(&m);
-	if (st != KB_OK || o->stop_after == STAGE_CONFIG)
+	if (st != KB_OK || stop_after == STAGE_CONFIG)
 		goto done;
 
 	/* ---- prerequisites: the build's first step ---- */
@@ -825,7 +833,7 @@ int pipeline_run(struct pipeline_opts *o)
 		build_result_release(&r);
 	}
 	meta_write(&m);
-	if (st != KB_OK || o->stop_after == STAGE_BUILD)
+	if (st != KB_OK || stop_after == STAGE_BUILD)
 		goto done;
 
 	/* ---- package ---- */
@@ -842,7 +850,7 @@ int pipeline_run(struct pipeline_opts *o)
 		if (st != KB_OK)
 			goto done;
 	}
-	if (o->stop_after == STAGE_PACKAGE)
+	if (stop_after == STAGE_PACKAGE)
 		goto done;
 
 	/* ---- install ---- */

@@ -21,7 +21,7 @@ struct pipeline_opts {
 	int install;
 	const char *destdir;       /* staged install, or NULL */
 	int install_deps;          /* let the prerequisites check install what is missing */
-	enum pipeline_stage stop_after;
+	const char *stop_after;    /* the last stage to run, or NULL: all of them */
 	int verbose;
 	const char *scriptdir;     /* the project's scripts/ */
 	int argc;                  /* the command line, for metadata.json's "command" */
@@ -31,8 +31,8 @@ struct pipeline_opts {
 /* KB_* status, or KB_INTERRUPTED (130) when the build was interrupted and can be resumed. */
 int pipeline_run(struct pipeline_opts *o);
 
-/* Parse a --stop-after argument; -1 when unknown. */
-int pipeline_stage_from_name(const char *name);
+/* Can the run stop after the stage called `name` (--stop-after)? */
+int pipeline_can_stop_after(const char *name);
 
 /*
  * The hosts and slots in a DISTCC_HOSTS list ("a/4 b:3633/8 localhost"):
