@@ -1,21 +1,26 @@
-/* compare.h - results of several kernels side by side: a regression decision over runs, text, JUnit, HTML */
+/* compare.h - results of several kernels side by side: the regression decision (compare.c), its reports (compare-out.c) */
 #ifndef LB_COMPARE_H
 #define LB_COMPARE_H
 
 #include <stddef.h>
 #include <stdint.h>
-#include "plot.h"
+#include "result.h"
 #include "strbuf.h"
 
 #define LB_CMP_ALPHA 0.05        /* significance level of the one-sided Mann-Whitney test */
 #define LB_CMP_EXACT_MAX 60      /* runs in both groups together up to which p is exact */
-#define LB_CMP_SAFE_RATE 48000   /* the safe size compared: 48 kHz, 2 periods per buffer */
-#define LB_CMP_SAFE_PERIODS 2
-#define LB_CMP_SAFE_NONE 0u      /* no size up to 8192 frames is safe */
-#define LB_CMP_SAFE_UNKNOWN (~0u) /* the result has no verdict.safe cell for 48 kHz, 2 periods */
+/* the safe size compared: the result's, at 48 kHz and 2 periods per buffer */
+#define LB_CMP_SAFE_NONE LB_RESULT_SAFE_NONE       /* no size up to 8192 frames is safe */
+#define LB_CMP_SAFE_UNKNOWN LB_RESULT_SAFE_UNKNOWN /* the result has no verdict.safe cell for it */
 
-/* The per-run figures a comparison can be decided on, in "latency_us". */
-enum lb_cmp_metric { LB_CMP_P50, LB_CMP_P99, LB_CMP_P999, LB_CMP_MAX, LB_CMP_NMETRICS };
+/* The per-run figures a comparison can be decided on: the result's "latency_us" ones. */
+enum lb_cmp_metric {
+	LB_CMP_P50 = LB_LAT_P50,
+	LB_CMP_P99 = LB_LAT_P99,
+	LB_CMP_P999 = LB_LAT_P999,
+	LB_CMP_MAX = LB_LAT_MAX,
+	LB_CMP_NMETRICS = LB_NLAT
+};
 enum lb_cmp_by { LB_CMP_BY_RELEASE, LB_CMP_BY_LABEL };
 
 struct lb_cmp_opts {
@@ -26,24 +31,11 @@ struct lb_cmp_opts {
 	const char *title;     /* HTML heading and plot title; NULL: a default */
 };
 
-struct lb_cmp_check {
-	char *id, *title, *status, *value; /* as in "system"."checks"; status "ok", "warn", "info" */
-};
-
 /* One result file: one observation. */
 struct lb_cmp_run {
 	char *path;
-	char *release;          /* "system"."kernel_release"; NULL when the file has none */
-	char *plane;            /* NULL when the file has none */
-	const char *key;        /* what it is grouped by: release or hist.label (not owned) */
-	int64_t interval_ns;    /* -1: unknown */
-	uint64_t samples, missed, xruns;
-	double lat[LB_CMP_NMETRICS]; /* µs; NAN where the file has null (too few samples) */
-	unsigned safe;          /* frames at 48 kHz, 2 periods; LB_CMP_SAFE_NONE or _UNKNOWN */
-	char *verdict;          /* "verdict"."summary"; NULL when the file has none */
-	struct lb_cmp_check *checks;
-	int nchecks;
-	struct lb_plot_series hist; /* label (the result's, or "RELEASE PLANE"), max, buckets */
+	const char *key;        /* what it is grouped by: res.release or res.hist.label (not owned) */
+	struct lb_result res;   /* as read with LB_NEED_RUN; lat[metric] is a number */
 };
 
 /* A candidate group against the baseline. */
@@ -79,23 +71,26 @@ struct lb_cmp {
 };
 
 /*
- * Read one result file into c->run. 0; -EINVAL when it is not a usable result (not JSON,
- * another schema, a field of the wrong type, no figure for the chosen metric) or -errno when
- * it cannot be read, with one diagnostic line in `err` ("PATH:LINE: error: ..." for JSON syntax,
- * "PATH: error: ..." otherwise). Nothing is printed.
+ * Read one result file into c->run (lb_result_read). 0; -EINVAL when it is not a usable result
+ * (not JSON, another schema, a field of the wrong type, no figure for the chosen metric, nothing
+ * to group it by) or -errno when it cannot be read, with one diagnostic line appended to `err`
+ * ("PATH:LINE: error: ..." for JSON syntax, "PATH: error: ..." otherwise). Nothing is printed.
  */
-int lb_cmp_add_file(struct lb_cmp *c, const char *path, char *err, size_t errlen);
+int lb_cmp_add_file(struct lb_cmp *c, const char *path, struct strbuf *err);
 /*
  * Group the runs by c->o.by (first appearance decides the order), put the baseline first and
- * decide every other group against it. 0, or -EINVAL with "error: ..." in `err` (no such
- * baseline, only one group).
+ * decide every other group against it. 0, or -EINVAL with "error: ..." appended to `err` (no
+ * such baseline, only one group).
  */
-int lb_cmp_analyse(struct lb_cmp *c, char *err, size_t errlen);
+int lb_cmp_analyse(struct lb_cmp *c, struct strbuf *err);
 void lb_cmp_free(struct lb_cmp *c);
 /* Lines (no prefix, each ending in "\n") about results that do not compare like with like. */
 void lb_cmp_warnings(const struct lb_cmp *c, struct strbuf *out);
 
-/* The table, one decision line per candidate, and the summary line. */
+/* What the groups are: "kernel release(s)" or "label(s)". */
+const char *lb_cmp_group_word(const struct lb_cmp *c, int plural);
+
+/* The reports (compare-out.c). The table, one decision line per candidate, and the summary line. */
 void lb_cmp_text(const struct lb_cmp *c, struct strbuf *out);
 /* JUnit XML: testsuite latency-bench-compare, a testcase per candidate, <failure> on regression. */
 void lb_cmp_junit(const struct lb_cmp *c, struct strbuf *out);

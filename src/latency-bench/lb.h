@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "hist.h"
+#include "strbuf.h"
 #include "syscheck.h"
 #include "verdict.h"
 
@@ -190,5 +191,42 @@ int lb_plane_alsa(struct lb_run *r, volatile sig_atomic_t *stop, lb_progress_fn 
 int lb_plane_jack(struct lb_run *r, volatile sig_atomic_t *stop, lb_progress_fn progress, void *data);
 /* `latency-bench devices`: cards, PCMs and their limits, to fp. The number of cards, or -errno. */
 int lb_alsa_devices(FILE *fp);
+
+/* What `latency-bench [OPTIONS]` asked for: main.c's option table fills it, run.c checks it. */
+struct lb_run_opts {
+	const char *plane;          /* "timer", "alsa", "jack" (checked by lb_run_main) */
+	const char *cpus;           /* --cpus LIST; NULL: every CPU allowed (audio planes: unpinned) */
+	int priority;               /* SCHED_FIFO 1-99 */
+	unsigned rate, period;      /* 0: not given (48000 Hz, 64 frames) */
+	const char *interval;       /* --interval as typed: a time, or a plain number of µs */
+	double duration_s;
+	unsigned load_kinds;        /* LB_LOAD_* */
+	const char *load_cmd;
+	const char *json, *histogram; /* files to write; NULL: none */
+	unsigned hist_us_max;       /* 0: 10000 */
+	double max_latency_us;      /* 0: no budget */
+	long max_missed;            /* -1: no budget */
+	double dsp_load_pct;
+	const char *label;          /* NULL: "RELEASE PLANE [+load KINDS]" */
+	/* audio planes */
+	const char *device, *capture_device, *stream;
+	unsigned periods;
+	int roundtrip;
+	const char *start_server;
+	int live, quiet;
+	char **argv;                /* the command as typed, for the record */
+};
+#define LB_RUN_OPTS_INIT                                                                  \
+	{ .plane = "timer", .priority = 80, .duration_s = 60, .max_missed = -1, .dsp_load_pct = 50, \
+	  .stream = "playback", .periods = 2 }
+
+/*
+ * One measurement (run.c): check the options together, the system check, signals, the load,
+ * the plane, the reports on stdout and in the files asked for, the budgets. Prints its own
+ * diagnostics; returns KB_OK, KB_FAILED (a budget exceeded), KB_EUSAGE or KB_EENV.
+ */
+int lb_run_main(const struct lb_run_opts *o);
+/* Write `sb` to `path` atomically: 0, or KB_EENV after saying why. */
+int lb_write_out(const char *path, const struct strbuf *sb);
 
 #endif

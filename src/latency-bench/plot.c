@@ -3,20 +3,14 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <limits.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
-/* json-c by its directory: a bare <json.h> would find lib/json.h first (-Ilib) */
-#include <json-c/json.h>
-
-#include "fs.h"
+#include "result.h"
 #include "util.h"
 
-#define SCHEMA "latency-bench/1"
 #define MAX_BINS 500
 #define LABEL_MAX_CHARS 60
 /* text cannot be measured without a script: generous advances of 12px sans-serif (DejaVu Sans) */
@@ -24,7 +18,6 @@
 #define DIGIT_W 7.7      /* a digit */
 #define Y_FLOOR (-0.5)   /* log10 of the axis floor: half a decade under 1, so 1 sample stays visible */
 #define MAX_DECADES 20   /* 10^20 > UINT64_MAX */
-#define MAX_LATENCY_US 1e12 /* 11.6 days: anything above is a broken file */
 
 static const char *const palette[] = {
 	"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd",
@@ -32,244 +25,6 @@ static const char *const palette[] = {
 };
 /* after each round of the palette the curves get another dash pattern */
 static const char *const dashes[] = { NULL, "8,4", "2,3", "8,3,2,3" };
-
-KB_PRINTF(5, 6)
-static void set_err(char *err, size_t errlen, const char *path, int line, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (path && line > 0)
-		snprintf(err, errlen, "%s:%d: error: %s", path, line, msg);
-	else if (path)
-		snprintf(err, errlen, "%s: error: %s", path, msg);
-	else
-		snprintf(err, errlen, "error: %s", msg);
-}
-
-/* 1-based line of byte `off`; an error at the very end belongs to the last line, not the one after */
-static int line_at(const char *text, size_t len, size_t off)
-{
-	int line = 1;
-
-	if (off > len)
-		off = len;
-	if (off == len && off > 0 && text[off - 1] == '\n')
-		off--;
-	for (size_t i = 0; i < off; i++)
-		if (text[i] == '\n')
-			line++;
-	return line;
-}
-
-struct json_object *lb_json_member(struct json_object *obj, const char *key)
-{
-	struct json_object *v;
-
-	if (!json_object_is_type(obj, json_type_object) || !json_object_object_get_ex(obj, key, &v))
-		return NULL;
-	return v; /* NULL also for a JSON null */
-}
-
-int lb_json_count(struct json_object *v, uint64_t *out)
-{
-	int64_t x;
-
-	if (!json_object_is_type(v, json_type_int))
-		return -1;
-	x = json_object_get_int64(v);
-	if (x < 0)
-		return -1;
-	*out = (uint64_t)x;
-	return 0;
-}
-
-static char *default_label(struct json_object *root, const char *path)
-{
-	struct json_object *rel = lb_json_member(lb_json_member(root, "system"), "kernel_release");
-	struct json_object *plane = lb_json_member(root, "plane");
-	const char *base = strrchr(path, '/');
-
-	if (json_object_is_type(rel, json_type_string) && *json_object_get_string(rel)) {
-		if (json_object_is_type(plane, json_type_string) && *json_object_get_string(plane))
-			return xasprintf("%s %s", json_object_get_string(rel),
-					 json_object_get_string(plane));
-		return xstrdup(json_object_get_string(rel));
-	}
-	return xstrdup(base ? base + 1 : path);
-}
-
-static int parse_buckets(struct json_object *arr, const char *path, struct lb_plot_series *s,
-			 char *err, size_t errlen)
-{
-	size_t n = json_object_array_length(arr);
-
-	s->b = xcalloc(n ? n : 1, sizeof(*s->b));
-	for (size_t i = 0; i < n; i++) {
-		struct json_object *e = json_object_array_get_idx(arr, i);
-		struct lb_plot_bucket *b = &s->b[i];
-
-		if (!json_object_is_type(e, json_type_array) || json_object_array_length(e) != 3 ||
-		    lb_json_count(json_object_array_get_idx(e, 0), &b->lo) < 0 ||
-		    lb_json_count(json_object_array_get_idx(e, 1), &b->hi) < 0 ||
-		    lb_json_count(json_object_array_get_idx(e, 2), &b->count) < 0) {
-			set_err(err, errlen, path, 0,
-				"\"histogram\".\"buckets\"[%zu] is not [lower_ns, upper_ns, count] "
-				"of integers >= 0", i);
-			return -EINVAL;
-		}
-		if (b->lo >= b->hi) {
-			set_err(err, errlen, path, 0,
-				"\"histogram\".\"buckets\"[%zu] is empty or reversed: [%" PRIu64
-				", %" PRIu64 ")", i, b->lo, b->hi);
-			return -EINVAL;
-		}
-		if (i > 0 && b->lo < s->b[i - 1].hi) {
-			set_err(err, errlen, path, 0,
-				"\"histogram\".\"buckets\"[%zu] starts below the end of the bucket "
-				"before it (buckets must ascend)", i);
-			return -EINVAL;
-		}
-		s->nb++;
-	}
-	return 0;
-}
-
-int lb_plot_read_result(const char *path, struct lb_plot_series *s, struct json_object **rootp,
-			char *err, size_t errlen)
-{
-	struct strbuf text = STRBUF_INIT;
-	struct json_tokener *tok = NULL;
-	struct json_object *root = NULL, *v, *hist, *lat;
-	enum json_tokener_error jerr;
-	const char *nul;
-	int ret;
-
-	memset(s, 0, sizeof(*s));
-	if (rootp)
-		*rootp = NULL;
-	ret = fs_read_file(path, &text);
-	if (ret < 0) {
-		set_err(err, errlen, path, 0, "cannot read: %s", strerror(-ret));
-		goto out;
-	}
-	ret = -EINVAL;
-	if (text.len > INT_MAX) {
-		set_err(err, errlen, path, 0, "too large for a result file");
-		goto out;
-	}
-	nul = memchr(text.buf, '\0', text.len);
-	if (nul) {
-		set_err(err, errlen, path, line_at(text.buf, text.len, (size_t)(nul - text.buf)),
-			"not valid JSON: NUL byte");
-		goto out;
-	}
-	tok = json_tokener_new();
-	if (!tok)
-		abort(); /* out of memory, as xmalloc */
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-	root = json_tokener_parse_ex(tok, text.buf, (int)text.len);
-	jerr = json_tokener_get_error(tok);
-	if (jerr != json_tokener_success) {
-		set_err(err, errlen, path,
-			line_at(text.buf, text.len, json_tokener_get_parse_end(tok)),
-			"not valid JSON: %s", jerr == json_tokener_continue ?
-			"unexpected end of file" : json_tokener_error_desc(jerr));
-		goto out;
-	}
-	if (!json_object_is_type(root, json_type_object)) {
-		set_err(err, errlen, path, 0, "not a latency-bench result: not a JSON object");
-		goto out;
-	}
-	v = lb_json_member(root, "schema");
-	if (!v) {
-		set_err(err, errlen, path, 0, "not a latency-bench result: no \"schema\"");
-		goto out;
-	}
-	if (!json_object_is_type(v, json_type_string)) {
-		set_err(err, errlen, path, 0, "\"schema\" is not a string");
-		goto out;
-	}
-	if (!str_eq(json_object_get_string(v), SCHEMA)) {
-		set_err(err, errlen, path, 0, "unsupported schema '%.64s' (expected '" SCHEMA "')",
-			json_object_get_string(v));
-		goto out;
-	}
-
-	v = lb_json_member(root, "label");
-	if (v && !json_object_is_type(v, json_type_string)) {
-		set_err(err, errlen, path, 0, "\"label\" is not a string");
-		goto out;
-	}
-	s->label = v && *json_object_get_string(v) ? xstrdup(json_object_get_string(v))
-						   : default_label(root, path);
-
-	hist = lb_json_member(root, "histogram");
-	if (!hist) {
-		set_err(err, errlen, path, 0, "no \"histogram\"");
-		goto out;
-	}
-	if (!json_object_is_type(hist, json_type_object)) {
-		set_err(err, errlen, path, 0, "\"histogram\" is not an object");
-		goto out;
-	}
-	v = lb_json_member(hist, "unit");
-	if (v && (!json_object_is_type(v, json_type_string) ||
-		  !str_eq(json_object_get_string(v), "ns"))) {
-		set_err(err, errlen, path, 0, "\"histogram\".\"unit\" is not \"ns\"");
-		goto out;
-	}
-	v = lb_json_member(hist, "buckets");
-	if (!v) {
-		set_err(err, errlen, path, 0, "no \"histogram\".\"buckets\"");
-		goto out;
-	}
-	if (!json_object_is_type(v, json_type_array)) {
-		set_err(err, errlen, path, 0, "\"histogram\".\"buckets\" is not an array");
-		goto out;
-	}
-	if (parse_buckets(v, path, s, err, errlen) < 0)
-		goto out;
-
-	s->max_us = -1;
-	lat = lb_json_member(root, "latency_us");
-	if (lat && !json_object_is_type(lat, json_type_object)) {
-		set_err(err, errlen, path, 0, "\"latency_us\" is not an object");
-		goto out;
-	}
-	v = lb_json_member(lat, "max");
-	if (v) {
-		double d = json_object_get_double(v);
-
-		if ((!json_object_is_type(v, json_type_int) &&
-		     !json_object_is_type(v, json_type_double)) || !(d >= 0 && d <= MAX_LATENCY_US)) {
-			set_err(err, errlen, path, 0, "\"latency_us\".\"max\" is not a number from 0 to %.0f",
-				MAX_LATENCY_US);
-			goto out;
-		}
-		s->max_us = d;
-	} else if (s->nb) {
-		s->max_us = (double)(s->b[s->nb - 1].hi - 1) / 1000.0; /* within the last bucket */
-	}
-	ret = 0;
-	if (rootp) {
-		*rootp = root;
-		root = NULL;
-	}
-out:
-	if (ret)
-		lb_plot_series_free(s);
-	json_object_put(root);
-	if (tok)
-		json_tokener_free(tok);
-	strbuf_release(&text);
-	return ret;
-}
 
 /* The smallest 1, 2 or 5 x 10^k (and 2.5 x 10^k with `quarter`) that is >= v; at least 1. */
 static uint64_t nice_ns(uint64_t v, int quarter)
@@ -409,7 +164,7 @@ static double y_of(const struct frame *f, double count)
 	return f->top + f->h - (l - Y_FLOOR) / (f->top_dec - Y_FLOOR) * f->h;
 }
 
-static void add_curve(struct strbuf *sb, const struct frame *f, const struct lb_plot_series *s,
+static void add_curve(struct strbuf *sb, const struct frame *f, const struct lb_series *s,
 		      const uint64_t *c, size_t nbins, uint64_t bin_ns, int i)
 {
 	const char *dash = dashes[(size_t)i / ARRAY_SIZE(palette) % ARRAY_SIZE(dashes)];
@@ -433,7 +188,7 @@ static void add_curve(struct strbuf *sb, const struct frame *f, const struct lb_
 }
 
 /* " (max 118.3 &#181;s)": the part of a legend line after the label */
-static void add_legend_suffix(struct strbuf *sb, const struct lb_plot_series *s)
+static void add_legend_suffix(struct strbuf *sb, const struct lb_series *s)
 {
 	if (s->max_us >= 0)
 		strbuf_addf(sb, " (max %.1f &#181;s)", s->max_us);
@@ -441,7 +196,7 @@ static void add_legend_suffix(struct strbuf *sb, const struct lb_plot_series *s)
 		strbuf_addstr(sb, " (no samples)");
 }
 
-static void add_legend(struct strbuf *sb, const struct frame *f, const struct lb_plot_series *s, int n)
+static void add_legend(struct strbuf *sb, const struct frame *f, const struct lb_series *s, int n)
 {
 	/* the box stays inside the plot: long labels are cut to what fits */
 	size_t fit = f->w > 70 + 20 * CHAR_W ? (size_t)((f->w - 70) / CHAR_W) : 20;
@@ -553,7 +308,7 @@ static void add_x_axis(struct strbuf *sb, const struct frame *f, uint64_t step_n
 	strbuf_addstr(sb, "</g>\n");
 }
 
-static void render(struct strbuf *sb, const struct lb_plot_opts *o, const struct lb_plot_series *s, int n)
+static void render(struct strbuf *sb, const struct lb_plot_opts *o, const struct lb_series *s, int n)
 {
 	const char *title = o->title && *o->title ? o->title : "Latency histogram";
 	int width = o->width ? o->width : LB_PLOT_DEFAULT_WIDTH;
@@ -649,48 +404,37 @@ static void render(struct strbuf *sb, const struct lb_plot_opts *o, const struct
 }
 
 /* Bad options: 0, or -EINVAL with err set. */
-static int check_opts(const struct lb_plot_opts *o, char *err, size_t errlen)
+static int check_opts(const struct lb_plot_opts *o, struct strbuf *err)
 {
 	if ((o->width && (o->width < LB_PLOT_MIN_SIZE || o->width > LB_PLOT_MAX_SIZE)) ||
 	    (o->height && (o->height < LB_PLOT_MIN_SIZE || o->height > LB_PLOT_MAX_SIZE))) {
-		set_err(err, errlen, NULL, 0, "plot size %dx%d is out of range (%d..%d pixels)",
-			o->width, o->height, LB_PLOT_MIN_SIZE, LB_PLOT_MAX_SIZE);
+		strbuf_addf(err, "error: plot size %dx%d is out of range (%d..%d pixels)",
+			    o->width, o->height, LB_PLOT_MIN_SIZE, LB_PLOT_MAX_SIZE);
 		return -EINVAL;
 	}
 	if (!isfinite(o->xmax_us) || o->xmax_us < 0 || o->xmax_us > LB_PLOT_MAX_XMAX_US) {
-		set_err(err, errlen, NULL, 0, "latency axis end is out of range (0 for auto, "
-			"else up to %.0f us)", LB_PLOT_MAX_XMAX_US);
+		strbuf_addf(err, "error: latency axis end is out of range (0 for auto, else up to %.0f us)",
+			    LB_PLOT_MAX_XMAX_US);
 		return -EINVAL;
 	}
 	return 0;
 }
 
-void lb_plot_series_free(struct lb_plot_series *s)
-{
-	free(s->label);
-	free(s->b);
-	s->label = NULL;
-	s->b = NULL;
-	s->nb = 0;
-}
-
 /* What rendering needs, checked before any file is read: a series, and options that make sense. */
-static int check_call(int n, const struct lb_plot_opts *o, char *err, size_t errlen)
+static int check_call(int n, const struct lb_plot_opts *o, struct strbuf *err)
 {
-	if (err && errlen)
-		err[0] = '\0';
 	if (n <= 0) {
-		set_err(err, errlen, NULL, 0, "no result files to plot");
+		strbuf_addstr(err, "error: no result files to plot");
 		return -EINVAL;
 	}
-	return check_opts(o, err, errlen) ? -EINVAL : 0;
+	return check_opts(o, err) ? -EINVAL : 0;
 }
 
-int lb_plot_render(const struct lb_plot_series *s, int n, const struct lb_plot_opts *o,
-		   struct strbuf *svg, char *err, size_t errlen)
+int lb_plot_render(const struct lb_series *s, int n, const struct lb_plot_opts *o,
+		   struct strbuf *svg, struct strbuf *err)
 {
 	static const struct lb_plot_opts defaults;
-	int ret = check_call(n, o ? o : &defaults, err, errlen);
+	int ret = check_call(n, o ? o : &defaults, err);
 
 	if (!ret)
 		render(svg, o ? o : &defaults, s, n);
@@ -698,21 +442,26 @@ int lb_plot_render(const struct lb_plot_series *s, int n, const struct lb_plot_o
 }
 
 int lb_plot_files(const char *const *paths, int n, const struct lb_plot_opts *o,
-		  struct strbuf *svg, char *err, size_t errlen)
+		  struct strbuf *svg, struct strbuf *err)
 {
 	static const struct lb_plot_opts defaults;
-	struct lb_plot_series *s;
-	int ret = check_call(n, o ? o : &defaults, err, errlen);
+	struct lb_result *res;
+	struct lb_series *s;
+	int ret = check_call(n, o ? o : &defaults, err);
 
 	if (ret)
 		return ret;
+	res = xcalloc((size_t)n, sizeof(*res));
 	s = xcalloc((size_t)n, sizeof(*s));
-	for (int i = 0; i < n && !ret; i++)
-		ret = lb_plot_read_result(paths[i], &s[i], NULL, err, errlen);
+	for (int i = 0; i < n && !ret; i++) {
+		ret = lb_result_read(paths[i], LB_NEED_HISTOGRAM, &res[i], err);
+		s[i] = res[i].hist;
+	}
 	if (!ret)
-		ret = lb_plot_render(s, n, o, svg, err, errlen);
+		ret = lb_plot_render(s, n, o, svg, err);
 	for (int i = 0; i < n; i++)
-		lb_plot_series_free(&s[i]);
+		lb_result_release(&res[i]);
+	free(res);
 	free(s);
 	return ret;
 }

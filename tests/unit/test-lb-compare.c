@@ -145,9 +145,25 @@ static char *result(const char *name, const char *release, const char *label, do
 	return path;
 }
 
-static int add(struct lb_cmp *c, char *path, char *err, size_t errlen)
+/* the message of the latest add_file, add or analyse */
+static struct strbuf err = STRBUF_INIT;
+
+static int add_file(struct lb_cmp *c, const char *path)
 {
-	int ret = lb_cmp_add_file(c, path, err, errlen);
+	strbuf_reset(&err);
+	return lb_cmp_add_file(c, path, &err);
+}
+
+static int analyse(struct lb_cmp *c)
+{
+	strbuf_reset(&err);
+	return lb_cmp_analyse(c, &err);
+}
+
+/* add_file, and free path */
+static int add(struct lb_cmp *c, char *path)
+{
+	int ret = add_file(c, path);
 
 	free(path);
 	return ret;
@@ -165,16 +181,16 @@ static char *group_keys(const struct lb_cmp *c)
 static void test_grouping(void)
 {
 	struct lb_cmp c = { .o = { .metric = LB_CMP_P99, .tolerance = 0.2 } };
-	char err[512], *keys;
+	char *keys;
 
-	is_int(add(&c, result("a1.json", "6.1", "x", 40, 500, "64", "ok"), err, sizeof(err)), 0, "read a1");
-	is_int(add(&c, result("b1.json", "6.12", "y", 88, 1000, "128", "warn"), err, sizeof(err)), 0, "read b1");
-	is_int(add(&c, result("a2.json", "6.1", "y", 40.8, 500, "64", "ok"), err, sizeof(err)), 0, "read a2");
-	is_int(add(&c, result("c1.json", "6.6", "x", 41, 500, "64", "ok"), err, sizeof(err)), 0, "read c1");
-	is_int(add(&c, result("b2.json", "6.12", "x", 92.4, 1000, "128", "warn"), err, sizeof(err)), 0, "read b2");
-	is_int(add(&c, result("a3.json", "6.1", "x", 41.6, 500, "64", "ok"), err, sizeof(err)), 0, "read a3");
-	is_int(add(&c, result("b3.json", "6.12", "x", 96.8, 1000, "128", "warn"), err, sizeof(err)), 0, "read b3");
-	is_int(lb_cmp_analyse(&c, err, sizeof(err)), 0, "analyse");
+	is_int(add(&c, result("a1.json", "6.1", "x", 40, 500, "64", "ok")), 0, "read a1");
+	is_int(add(&c, result("b1.json", "6.12", "y", 88, 1000, "128", "warn")), 0, "read b1");
+	is_int(add(&c, result("a2.json", "6.1", "y", 40.8, 500, "64", "ok")), 0, "read a2");
+	is_int(add(&c, result("c1.json", "6.6", "x", 41, 500, "64", "ok")), 0, "read c1");
+	is_int(add(&c, result("b2.json", "6.12", "x", 92.4, 1000, "128", "warn")), 0, "read b2");
+	is_int(add(&c, result("a3.json", "6.1", "x", 41.6, 500, "64", "ok")), 0, "read a3");
+	is_int(add(&c, result("b3.json", "6.12", "x", 96.8, 1000, "128", "warn")), 0, "read b3");
+	is_int(analyse(&c), 0, "analyse");
 	keys = group_keys(&c);
 	is_str(keys, "6.1:3 6.12:3 6.6:1", "grouped by release, in the order first given");
 	free(keys);
@@ -219,27 +235,27 @@ static void test_grouping(void)
 
 		if (asprintf(&p, "%s/%s.json", dir, *f) < 0)
 			abort();
-		add(&c, p, err, sizeof(err));
+		add(&c, p);
 	}
-	is_int(lb_cmp_analyse(&c, err, sizeof(err)), 0, "analyse by label");
+	is_int(analyse(&c), 0, "analyse by label");
 	keys = group_keys(&c);
 	is_str(keys, "y:2 x:5", "by label, the baseline first");
 	free(keys);
 	lb_cmp_free(&c);
 
 	c = (struct lb_cmp){ .o = { .metric = LB_CMP_P99, .tolerance = 0.2, .baseline = "6.2" } };
-	add(&c, result("d1.json", "6.1", "x", 40, 500, "64", "ok"), err, sizeof(err));
-	add(&c, result("d2.json", "6.12 <rt>", "x", 40, 500, "64", "ok"), err, sizeof(err));
-	is_int(lb_cmp_analyse(&c, err, sizeof(err)), -EINVAL, "a baseline that is not there");
-	is_str(err, "error: no result of baseline '6.2' (the kernel releases given: '6.1', '6.12 <rt>')",
+	add(&c, result("d1.json", "6.1", "x", 40, 500, "64", "ok"));
+	add(&c, result("d2.json", "6.12 <rt>", "x", 40, 500, "64", "ok"));
+	is_int(analyse(&c), -EINVAL, "a baseline that is not there");
+	is_str(err.buf, "error: no result of baseline '6.2' (the kernel releases given: '6.1', '6.12 <rt>')",
 	       "names the groups there are");
 	lb_cmp_free(&c);
 
 	c = (struct lb_cmp){ .o = { .metric = LB_CMP_P99, .tolerance = 0.2 } };
-	add(&c, result("e1.json", "6.1", "x", 40, 500, "64", "ok"), err, sizeof(err));
-	add(&c, result("e2.json", "6.1", "y", 40, 500, "64", "ok"), err, sizeof(err));
-	is_int(lb_cmp_analyse(&c, err, sizeof(err)), -EINVAL, "one kernel only");
-	is_str(err, "error: all 2 results are of one kernel release, '6.1': nothing to compare with "
+	add(&c, result("e1.json", "6.1", "x", 40, 500, "64", "ok"));
+	add(&c, result("e2.json", "6.1", "y", 40, 500, "64", "ok"));
+	is_int(analyse(&c), -EINVAL, "one kernel only");
+	is_str(err.buf, "error: all 2 results are of one kernel release, '6.1': nothing to compare with "
 		    "(--by label groups by the results' labels)", "says why");
 	lb_cmp_free(&c);
 }
@@ -281,26 +297,26 @@ static void test_bad_input(void)
 
 	for (size_t i = 0; i < ARRAY_SIZE(t); i++) {
 		struct lb_cmp c = { .o = { .metric = LB_CMP_P99 } };
-		char err[512], *path, want[512];
+		char *path, want[512];
 
 		if (asprintf(&path, "%s/%s", dir, t[i].name) < 0)
 			abort();
 		tap_write_file(path, t[i].text);
 		snprintf(want, sizeof(want), t[i].err, path);
-		is_int(lb_cmp_add_file(&c, path, err, sizeof(err)), -EINVAL, "%s is refused", t[i].name);
-		is_str(err, want, "%s: the message names the file", t[i].name);
+		is_int(add_file(&c, path), -EINVAL, "%s is refused", t[i].name);
+		is_str(err.buf, want, "%s: the message names the file", t[i].name);
 		is_int(c.nruns, 0, "%s: nothing kept", t[i].name);
 		lb_cmp_free(&c);
 		free(path);
 	}
 	{
 		struct lb_cmp c = { .o = { .metric = LB_CMP_P99 } };
-		char err[512], *path;
+		char *path;
 
 		if (asprintf(&path, "%s/missing.json", dir) < 0)
 			abort();
-		is_int(lb_cmp_add_file(&c, path, err, sizeof(err)), -ENOENT, "a missing file: -ENOENT");
-		ok(strstr(err, "missing.json: error: cannot read: No such file or directory") != NULL,
+		is_int(add_file(&c, path), -ENOENT, "a missing file: -ENOENT");
+		ok(strstr(err.buf, "missing.json: error: cannot read: No such file or directory") != NULL,
 		   "a missing file is named");
 		free(path);
 	}
@@ -310,12 +326,11 @@ static void test_reports(void)
 {
 	struct lb_cmp c = { .o = { .metric = LB_CMP_P99, .tolerance = 0.2 } };
 	struct strbuf j = STRBUF_INIT, h = STRBUF_INIT;
-	char err[512];
 
-	add(&c, result("f1.json", "6.1 & \\\"old\\\"", "x", 40, 500, "64", "ok"), err, sizeof(err));
-	add(&c, result("f2.json", "6.12 <rt>", "x", 80, 500, "null", "warn"), err, sizeof(err));
-	add(&c, result("f3.json", "6.13", "x", 40, 500, NULL, "info"), err, sizeof(err));
-	is_int(lb_cmp_analyse(&c, err, sizeof(err)), 0, "analyse f1..f3");
+	add(&c, result("f1.json", "6.1 & \\\"old\\\"", "x", 40, 500, "64", "ok"));
+	add(&c, result("f2.json", "6.12 <rt>", "x", 80, 500, "null", "warn"));
+	add(&c, result("f3.json", "6.13", "x", 40, 500, NULL, "info"));
+	is_int(analyse(&c), 0, "analyse f1..f3");
 	lb_cmp_junit(&c, &j);
 	ok(strstr(j.buf, "<testsuite name=\"latency-bench-compare\" tests=\"2\" failures=\"1\""),
 	   "JUnit: a testsuite with two testcases, one failure");
@@ -355,5 +370,6 @@ int main(void)
 	test_reports();
 	fs_remove_tree(dir);
 	free(dir);
+	strbuf_release(&err);
 	return done_testing();
 }

@@ -39,13 +39,22 @@ static char *texts_in_group(const char *svg, const char *open)
 	return strbuf_detach(&sb, NULL);
 }
 
+/* the message of the latest plot_files */
+static struct strbuf err = STRBUF_INIT;
+
+/* lb_plot_files with its message, alone, in err */
+static int plot_files(const char *const *paths, int n, const struct lb_plot_opts *o, struct strbuf *svg)
+{
+	strbuf_reset(&err);
+	return lb_plot_files(paths, n, o, svg, &err);
+}
+
 /* Plot `a` (and `b` when non-NULL) from the fixtures into svg; the function's result. */
-static int plot2(const char *a, const char *b, const struct lb_plot_opts *o, struct strbuf *svg,
-		 char *err, size_t errlen)
+static int plot2(const char *a, const char *b, const struct lb_plot_opts *o, struct strbuf *svg)
 {
 	char *fa = fixture(a), *fb = b ? fixture(b) : NULL;
 	const char *paths[2] = { fa, fb };
-	int ret = lb_plot_files(paths, b ? 2 : 1, o, svg, err, errlen);
+	int ret = plot_files(paths, b ? 2 : 1, o, svg);
 
 	free(fa);
 	free(fb);
@@ -56,13 +65,13 @@ static void test_two_results(void)
 {
 	struct lb_plot_opts o = { .title = "Timer plane: 6.18 & 6.12 <RT>", .width = 800, .height = 450 };
 	struct strbuf svg = STRBUF_INIT, golden = STRBUF_INIT;
-	char err[512] = "unset", *got, *gpath = fixture("plot/two-results.svg");
+	char *got, *gpath = fixture("plot/two-results.svg");
 	const char *p1, *p2;
 
 	strbuf_addstr(&svg, "KEEP");
-	is_int(plot2("plot/timer.json", "plot/rt-escaped-label.json", &o, &svg, err, sizeof(err)), 0,
+	is_int(plot2("plot/timer.json", "plot/rt-escaped-label.json", &o, &svg), 0,
 	       "two results plot");
-	is_str(err, "", "no error text on success");
+	is_str(err.buf, "", "no error text on success");
 	ok(starts_with(svg.buf, "KEEP<?xml version=\"1.0\" encoding=\"UTF-8\""),
 	   "the SVG is appended to what the buffer held");
 	ok(strstr(svg.buf, "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"800\" "
@@ -110,9 +119,9 @@ static void test_two_results(void)
 static void test_no_samples_default_label(void)
 {
 	struct strbuf svg = STRBUF_INIT;
-	char err[512], *got;
+	char *got;
 
-	is_int(plot2("plot/no-label-no-samples.json", NULL, NULL, &svg, err, sizeof(err)), 0,
+	is_int(plot2("plot/no-label-no-samples.json", NULL, NULL, &svg), 0,
 	       "a result without samples plots (NULL opts)");
 	ok(strstr(svg.buf, "width=\"960\" height=\"540\""), "default size 960x540");
 	ok(strstr(svg.buf, "font-weight=\"bold\">Latency histogram</text>"), "default title");
@@ -133,9 +142,9 @@ static void test_xmax(void)
 {
 	struct lb_plot_opts o = { .xmax_us = 50 };
 	struct strbuf svg = STRBUF_INIT;
-	char err[512], *got;
+	char *got;
 
-	is_int(plot2("plot/timer.json", NULL, &o, &svg, err, sizeof(err)), 0, "--xmax 50");
+	is_int(plot2("plot/timer.json", NULL, &o, &svg), 0, "--xmax 50");
 	got = texts_in_group(svg.buf, "<g text-anchor=\"middle\">");
 	is_str(got, "0,5,10,15,20,25,30,35,40,45,50", "x axis ends at the requested 50 us");
 	free(got);
@@ -151,14 +160,14 @@ static void test_label_text(const char *top)
 	char *path = xasprintf("%s/odd-label.json", top);
 	const char *paths[1] = { path };
 	struct strbuf svg = STRBUF_INIT, label = STRBUF_INIT, want = STRBUF_INIT, json = STRBUF_INIT;
-	char err[512], *got;
+	char *got;
 
 	for (int i = 0; i < 100; i++)
 		strbuf_addch(&label, 'x');
 	strbuf_addf(&json, "{\"schema\": \"latency-bench/1\", \"label\": \"%s\", "
 		    "\"histogram\": {\"buckets\": [[1000, 1001, 1]]}}\n", label.buf);
 	tap_write_file(path, json.buf);
-	is_int(lb_plot_files(paths, 1, NULL, &svg, err, sizeof(err)), 0, "a 100-character label");
+	is_int(plot_files(paths, 1, NULL, &svg), 0, "a 100-character label");
 	strbuf_addf(&want, "%.60s\xe2\x80\xa6 (max 1.0 &#181;s)", label.buf);
 	got = texts_in_group(svg.buf, "<g id=\"legend\">");
 	is_str(got, want.buf, "cut to 60 characters and an ellipsis; max from the last bucket");
@@ -167,7 +176,7 @@ static void test_label_text(const char *top)
 	strbuf_reset(&svg);
 	tap_write_file(path, "{\"schema\": \"latency-bench/1\", \"label\": \"a\\u0001b\\tc\xff\xc3\xa9\\\"'\", "
 			  "\"latency_us\": {\"max\": 1}, \"histogram\": {\"buckets\": []}}\n");
-	is_int(lb_plot_files(paths, 1, NULL, &svg, err, sizeof(err)), 0, "a label with odd characters");
+	is_int(plot_files(paths, 1, NULL, &svg), 0, "a label with odd characters");
 	got = texts_in_group(svg.buf, "<g id=\"legend\">");
 	is_str(got, "a\xef\xbf\xbd" "b c\xef\xbf\xbd\xc3\xa9&quot;&apos; (max 1.0 &#181;s)",
 	       "control characters and bad UTF-8 become U+FFFD, tab a space, quotes escaped");
@@ -186,7 +195,6 @@ static void test_bad_max(const char *top)
 	char *path = xasprintf("%s/bad-max.json", top), *want;
 	const char *paths[1] = { path };
 	struct strbuf svg = STRBUF_INIT;
-	char err[512];
 
 	want = xasprintf("%s: error: \"latency_us\".\"max\" is not a number from 0 to 1000000000000", path);
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
@@ -194,8 +202,8 @@ static void test_bad_max(const char *top)
 				       "\"histogram\": {\"buckets\": []}}\n", bad[i]);
 
 		tap_write_file(path, json);
-		is_int(lb_plot_files(paths, 1, NULL, &svg, err, sizeof(err)), -EINVAL, "max %s", bad[i]);
-		is_str(err, want, "max %s: the message", bad[i]);
+		is_int(plot_files(paths, 1, NULL, &svg), -EINVAL, "max %s", bad[i]);
+		is_str(err.buf, want, "max %s: the message", bad[i]);
 		free(json);
 	}
 	is_int((int)svg.len, 0, "nothing appended");
@@ -207,12 +215,12 @@ static void test_bad_max(const char *top)
 static void expect_error(const char *rel, int want_ret, const char *want_fmt_after_path)
 {
 	struct strbuf svg = STRBUF_INIT;
-	char err[512], *path = fixture(rel), *want = xasprintf("%s%s", path, want_fmt_after_path);
+	char *path = fixture(rel), *want = xasprintf("%s%s", path, want_fmt_after_path);
 	const char *paths[1] = { path };
 
 	strbuf_addstr(&svg, "KEEP");
-	is_int(lb_plot_files(paths, 1, NULL, &svg, err, sizeof(err)), want_ret, "%s is refused", rel);
-	is_str(err, want, "%s: the message", rel);
+	is_int(plot_files(paths, 1, NULL, &svg), want_ret, "%s is refused", rel);
+	is_str(err.buf, want, "%s: the message", rel);
 	is_str(svg.buf, "KEEP", "%s: nothing appended", rel);
 	strbuf_release(&svg);
 	free(path);
@@ -223,7 +231,7 @@ static void test_errors(void)
 {
 	struct lb_plot_opts o = { 0 };
 	struct strbuf svg = STRBUF_INIT;
-	char err[512], *good = fixture("plot/timer.json"), *bad = fixture("plot/no-histogram.json");
+	char *good = fixture("plot/timer.json"), *bad = fixture("plot/no-histogram.json");
 	char *want;
 	const char *two[2] = { good, bad };
 
@@ -242,24 +250,24 @@ static void test_errors(void)
 	expect_error("plot/no-such-file.json", -ENOENT, ": error: cannot read: No such file or directory");
 	expect_error("plot", -EISDIR, ": error: cannot read: Is a directory");
 
-	is_int(lb_plot_files(two, 2, NULL, &svg, err, sizeof(err)), -EINVAL, "a bad second file");
+	is_int(plot_files(two, 2, NULL, &svg), -EINVAL, "a bad second file");
 	want = xasprintf("%s: error: no \"histogram\"", bad);
-	is_str(err, want, "the message names the second file");
+	is_str(err.buf, want, "the message names the second file");
 	is_int((int)svg.len, 0, "nothing appended");
 	free(want);
 
-	is_int(lb_plot_files(two, 0, NULL, &svg, err, sizeof(err)), -EINVAL, "no files");
-	is_str(err, "error: no result files to plot", "no files: the message");
+	is_int(plot_files(two, 0, NULL, &svg), -EINVAL, "no files");
+	is_str(err.buf, "error: no result files to plot", "no files: the message");
 	o.width = 50;
-	is_int(lb_plot_files(two, 1, &o, &svg, err, sizeof(err)), -EINVAL, "width 50");
-	is_str(err, "error: plot size 50x0 is out of range (200..10000 pixels)", "width 50: the message");
+	is_int(plot_files(two, 1, &o, &svg), -EINVAL, "width 50");
+	is_str(err.buf, "error: plot size 50x0 is out of range (200..10000 pixels)", "width 50: the message");
 	o.width = 0;
 	o.xmax_us = NAN;
-	is_int(lb_plot_files(two, 1, &o, &svg, err, sizeof(err)), -EINVAL, "xmax NaN");
-	is_str(err, "error: latency axis end is out of range (0 for auto, else up to 100000000 us)",
+	is_int(plot_files(two, 1, &o, &svg), -EINVAL, "xmax NaN");
+	is_str(err.buf, "error: latency axis end is out of range (0 for auto, else up to 100000000 us)",
 	       "xmax NaN: the message");
 	o.xmax_us = -1;
-	is_int(lb_plot_files(two, 1, &o, &svg, err, sizeof(err)), -EINVAL, "xmax -1");
+	is_int(plot_files(two, 1, &o, &svg), -EINVAL, "xmax -1");
 	is_int((int)svg.len, 0, "still nothing appended");
 	strbuf_release(&svg);
 	free(good);
@@ -279,13 +287,12 @@ static void test_render(const char *top)
 	struct run_cmd cmd = { .argv = argv, .quiet = 1 };
 	struct strbuf svg = STRBUF_INIT, png = STRBUF_INIT;
 	const unsigned char *b;
-	char err[512];
 
 	if (!run_have_program("rsvg-convert")) {
 		printf("ok %d # SKIP rsvg-convert not installed (librsvg2-bin)\n", ++tap_count);
 		goto out;
 	}
-	is_int(plot2("plot/timer.json", "plot/rt-escaped-label.json", &o, &svg, err, sizeof(err)), 0,
+	is_int(plot2("plot/timer.json", "plot/rt-escaped-label.json", &o, &svg), 0,
 	       "plot for rendering");
 	is_int(fs_write_atomic(svg_path, svg.buf, svg.len, NULL), FS_WRITTEN, "SVG written");
 	is_int(run_command(&cmd), 0, "rsvg-convert renders the SVG without complaint");
@@ -318,5 +325,6 @@ int main(void)
 
 	is_int(fs_remove_tree(top), 0, "scratch directory removed");
 	free(top);
+	strbuf_release(&err);
 	return done_testing();
 }

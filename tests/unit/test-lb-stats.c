@@ -5,6 +5,7 @@
 #include "hist.h"
 #include "lb.h"
 #include "report.h"
+#include "result.h"
 #include "stats.h"
 #include "verdict.h"
 
@@ -238,7 +239,7 @@ static void test_json(void)
 	size_t i;
 	int64_t sum = 0;
 
-	lb_report_json(r, "test", &sb);
+	lb_result_write(r, "test", &sb);
 	ok(!strstr(sb.buf, "nan") && !strstr(sb.buf, "inf"), "no NaN or Inf in the JSON");
 	root = json_tokener_parse(sb.buf);
 	ok(root != NULL, "the result parses as JSON");
