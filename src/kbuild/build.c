@@ -1,18 +1,23 @@
-/* build.c - the build stage: make with progress and ETA, build.log, the first error, the object estimate */
+/* build.c - the build stage: make variables, ccache and distcc, make with progress and ETA, build.log, the first error, the object estimate */
 #define _GNU_SOURCE
 #include "build.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include "config.h"
 #include "fs.h"
+#include "job.h"
 #include "log.h"
+#include "modules.h"
+#include "opt.h"
 #include "run.h"
 
 void build_result_release(struct build_result *r)
@@ -889,4 +894,276 @@ int build_vars_load(struct build_opts *o, struct build_vars *v)
 void build_vars_release(struct build_vars *v)
 {
 	strbuf_release(&v->text);
+}
+
+/* ---- the build stage of the pipeline: the make variables, ccache and distcc, make, modules staged ---- */
+
+int distcc_slots(const char *hosts)
+{
+	char *copy = xstrdup(hosts), *tok, *save = NULL;
+	int total = 0, n = 0;
+
+	for (tok = strtok_r(copy, " \t\n", &save); tok; tok = strtok_r(NULL, " \t\n", &save)) {
+		char *slash = strchr(tok, '/'), *comma = strchr(tok, ',');
+		long slots;
+
+		if (comma)
+			*comma = '\0';
+		if (str_eq(tok, "--randomize") || str_eq(tok, "--localslots") || starts_with(tok, "--"))
+			continue;
+		if (slash) {
+			*slash = '\0';
+			if (opt_parse_long(slash + 1, 1, 1024, &slots) < 0 || !*tok) {
+				free(copy);
+				return -EINVAL;
+			}
+		} else {
+			slots = str_eq(tok, "localhost") ? 2 : 4;
+		}
+		if (!*tok) {
+			free(copy);
+			return -EINVAL;
+		}
+		total += (int)slots;
+		n++;
+	}
+	free(copy);
+	return n ? total : -EINVAL;
+}
+
+char *build_timestamp_string(long long epoch)
+{
+	time_t t = (time_t)epoch;
+	struct tm tm;
+	char buf[64];
+
+	gmtime_r(&t, &tm);
+	strftime(buf, sizeof(buf), "%a %b %e %H:%M:%S UTC %Y", &tm);
+	return xstrdup(buf);
+}
+
+static int cpu_count(void)
+{
+	cpu_set_t set;
+
+	if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0)
+		return CPU_COUNT(&set);
+	return (int)(sysconf(_SC_NPROCESSORS_ONLN) > 0 ? sysconf(_SC_NPROCESSORS_ONLN) : 1);
+}
+
+static char *first_line_of(const char *const *argv)
+{
+	struct strbuf out = STRBUF_INIT;
+	struct run_cmd cmd = { .argv = argv, .out = &out, .merge_err = 1 };
+	char *line = NULL;
+
+	if (run_command(&cmd) == 0 && out.len) {
+		strbuf_setlen(&out, strcspn(out.buf, "\n"));
+		line = strbuf_detach(&out, NULL);
+	}
+	strbuf_release(&out);
+	return line;
+}
+
+/* ccache's counters before and after, so that the user's other builds do not count */
+static int ccache_counters(const char *const *env, long *hits, long *misses)
+{
+	const char *argv[] = { "ccache", "--print-stats", NULL };
+	struct strbuf out = STRBUF_INIT;
+	struct run_cmd cmd = { .argv = argv, .env = env, .out = &out };
+	int ret = run_command(&cmd);
+
+	*hits = *misses = 0;
+	if (ret == 0) {
+		for (char *line = out.buf; *line;) {
+			size_t len = strcspn(line, "\n");
+			long v = strtol(line + strcspn(line, "\t") + (line[strcspn(line, "\t")] ? 1 : 0), NULL, 10);
+
+			if (starts_with(line, "direct_cache_hit\t") || starts_with(line, "preprocessed_cache_hit\t"))
+				*hits += v;
+			else if (starts_with(line, "cache_miss\t"))
+				*misses += v;
+			line += len;
+			if (*line)
+				line++;
+		}
+	}
+	strbuf_release(&out);
+	return ret == 0 ? 0 : -EIO;
+}
+
+static char *common_ancestor(const char *a, const char *b)
+{
+	size_t n = 0, last = 0;
+
+	while (a[n] && a[n] == b[n]) {
+		if (a[n] == '/')
+			last = n;
+		n++;
+	}
+	if ((!a[n] || a[n] == '/') && (!b[n] || b[n] == '/'))
+		last = n;
+	return last ? xstrndup(a, last) : xstrdup("/");
+}
+
+int build_stage_check(struct kb_job *job)
+{
+	const struct pipeline_opts *o = job->o;
+
+	if (o->ccache && !run_have_program("ccache")) {
+		kb_error("--ccache: 'ccache' is not installed (apt-get install ccache)");
+		return KB_EENV;
+	}
+	if (o->distcc) {
+		if (distcc_slots(o->distcc) < 0) {
+			kb_error("--distcc '%s': not a list of hosts (HOST[:PORT][/SLOTS] ...)", o->distcc);
+			return KB_EUSAGE;
+		}
+		if (!run_have_program("distcc")) {
+			kb_error("--distcc: 'distcc' is not installed (apt-get install distcc)");
+			return KB_EENV;
+		}
+	}
+	return KB_OK;
+}
+
+void build_job_setup(struct kb_job *job)
+{
+	const struct pipeline_opts *o = job->o;
+	struct kb_meta *m = &job->meta;
+	struct build_opts *b = &job->make;
+	char *mk = xasprintf("%s/Makefile", m->tree);
+	long long epoch = 0;
+	struct stat sb;
+	int nenv = 0;
+
+	/* reproducible: the timestamp of the source, not of the build */
+	if (stat(mk, &sb) == 0)
+		epoch = (long long)sb.st_mtime;
+	free(mk);
+	m->timestamp = build_timestamp_string(epoch);
+	m->localversion = xstrdup(o->localversion ? o->localversion : "-ll");
+	m->destdir = o->destdir ? fs_absolute(o->destdir) : NULL;
+	job->jobs = o->jobs > 0 ? o->jobs : o->distcc ? distcc_slots(o->distcc) : cpu_count();
+	m->jobs = job->jobs;
+	/* the compiler string: the same for olddefconfig and the build */
+	if (o->ccache) {
+		char *base = common_ancestor(m->tree, job->objdir);
+
+		job->cc = xstrdup("ccache gcc");
+		job->env[nenv++] = xasprintf("CCACHE_BASEDIR=%s", base);
+		job->env[nenv++] = xstrdup("CCACHE_NOHASHDIR=true");
+		job->env[nenv++] = xstrdup("CCACHE_SLOPPINESS=include_file_mtime,include_file_ctime,time_macros");
+		if (o->distcc)
+			job->env[nenv++] = xstrdup("CCACHE_PREFIX=distcc");
+		free(base);
+		m->ccache = 1;
+	} else if (o->distcc) {
+		job->cc = xstrdup("distcc gcc");
+	}
+	if (o->distcc) {
+		job->env[nenv++] = xasprintf("DISTCC_HOSTS=%s", o->distcc);
+		m->distcc = xstrdup(o->distcc);
+	}
+	job->env[nenv] = NULL;
+	m->compiler_string = xstrdup(job->cc ? job->cc : "gcc");
+	b->tree = m->tree;
+	b->objdir = job->objdir;
+	b->arch = job->arch;
+	b->jobs = job->jobs;
+	b->localversion = m->localversion;
+	b->timestamp = m->timestamp;
+	b->cc = job->cc;
+	b->env = job->env;
+	b->verbose = o->verbose;
+	b->progress = isatty(2);
+}
+
+/* What the build made, or why it failed, on stdout and stderr and into the metadata. */
+static void build_report(struct kb_job *job, int st, const struct build_result *r, double seconds)
+{
+	struct kb_meta *m = &job->meta;
+
+	if (st == KB_OK) {
+		char el[32];
+		long secs = (long)(seconds + 0.5);
+
+		if (secs >= 60)
+			snprintf(el, sizeof(el), "%ldm%02lds", secs / 60, secs % 60);
+		else
+			snprintf(el, sizeof(el), "%lds", secs);
+		printf("kbuild: built %s in %s: %s/%s, %ld module%s (%ld objects compiled)\n",
+		       r->release ? r->release : "?", el, job->objdir, r->image, r->modules, r->modules == 1 ? "" : "s",
+		       r->objects);
+		if (m->ccache)
+			printf("kbuild: ccache: %ld hits, %ld misses (%.0f%% hit rate)\n", m->cc_hits, m->cc_misses,
+			       m->cc_hits + m->cc_misses ? 100.0 * (double)m->cc_hits / (double)(m->cc_hits + m->cc_misses)
+							 : 0.0);
+	} else if (st == KB_INTERRUPTED) {
+		m->status = "interrupted";
+		kb_error("interrupted: run the same command again to resume the build (make keeps what is done)");
+	} else if (r->no_space) {
+		m->error = r->first_error ? xstrdup(r->first_error) : NULL;
+		kb_error("the disk is full in '%s': free some space and run the same command again (the build resumes)",
+			 job->objdir);
+	} else {
+		m->error = r->first_error ? xstrdup(r->first_error) : NULL;
+		if (r->first_error) {
+			fprintf(stderr, "%s", r->first_error);
+			kb_error("the build failed (make exit %d); the first error is above, the full log is '%s/build.log'",
+				 r->make_status, job->objdir);
+		} else {
+			kb_error("the build failed (make exit %d); see '%s/build.log'", r->make_status, job->objdir);
+		}
+	}
+}
+
+int build_stage(struct kb_job *job)
+{
+	struct kb_meta *m = &job->meta;
+	const struct build_opts *b = &job->make;
+	const char *gcc[] = { "gcc", "--version", NULL }, *ld[] = { "ld", "--version", NULL },
+		   *mk[] = { "make", "--version", NULL };
+	struct build_result r;
+	long h0 = 0, m0 = 0, h1, m1;
+	double t0;
+	int st;
+
+	m->cc = first_line_of(gcc);
+	m->ld = first_line_of(ld);
+	m->make = first_line_of(mk);
+	m->make_command = build_command_line(b);
+	if (m->ccache)
+		ccache_counters(b->env, &h0, &m0);
+	if (build_vars_save(b) < 0)
+		kb_warning("cannot write '%s/.kbuild/make-vars': %s", job->objdir, strerror(errno));
+	m->status = "building";
+	meta_write(m);
+	t0 = now();
+	st = build_run(b, &r);
+	t0 = now() - t0;
+	m->objects = r.objects;
+	m->modules = r.modules;
+	if (r.image)
+		m->image = xstrdup(r.image);
+	if (r.release)
+		m->release = xstrdup(r.release);
+	if (m->ccache && ccache_counters(b->env, &h1, &m1) == 0) {
+		m->cc_hits = h1 - h0;
+		m->cc_misses = m1 - m0;
+	}
+	if (st == KB_OK && r.modules > 0) {
+		/* the modules as the booted kernel will see them (modules_install, depmod): depmod's
+		 * complaints show now, and kbuild modules has them at hand */
+		struct modules_opts mo = { .inst = { .make = *b } };
+		char *dir = NULL;
+
+		st = modules_stage(&mo, &dir);
+		free(dir);
+	}
+	if (st == KB_OK)
+		config_stamp_refresh(job);
+	build_report(job, st, &r, t0);
+	build_result_release(&r);
+	return st;
 }

@@ -1,4 +1,4 @@
-/* build.h - the build stage: make invocation, progress, build.log, first error, ccache and distcc */
+/* build.h - the build stage: make variables, make invocation, progress, build.log, first error, ccache and distcc */
 #ifndef KB_BUILD_H
 #define KB_BUILD_H
 
@@ -86,5 +86,31 @@ struct build_vars {
 /* Fill o's localversion, timestamp, cc and env from objdir/.kbuild/make-vars. 0 or -errno. */
 int build_vars_load(struct build_opts *o, struct build_vars *v);
 void build_vars_release(struct build_vars *v);
+
+/*
+ * The hosts and slots in a DISTCC_HOSTS list ("a/4 b:3633/8 localhost"):
+ * the sum of the /N limits (distcc's default 4 a host, 2 for localhost), or
+ * -EINVAL for an empty or malformed list.
+ */
+int distcc_slots(const char *hosts);
+
+/* A KBUILD_BUILD_TIMESTAMP for an epoch: "Thu Jan  1 00:00:00 UTC 1970" (caller frees). */
+char *build_timestamp_string(long long epoch);
+
+struct kb_job;
+/* Before anything runs: --ccache and --distcc can work (the tools are there, the host list parses). KB_OK, KB_EUSAGE, KB_EENV. */
+int build_stage_check(struct kb_job *job);
+/*
+ * Once the tree and the build directory are known: the make variables of every later stage
+ * (jobs, LOCALVERSION, the source's timestamp, the compiler string with ccache's and distcc's
+ * environment) into job->make and the metadata.
+ */
+void build_job_setup(struct kb_job *job);
+/*
+ * The build stage: the toolchain recorded, make for the image and modules, the modules staged
+ * (modules_stage), the config stamp brought up to date, the result reported. KB_OK, KB_FAILED,
+ * KB_EENV, or KB_INTERRUPTED (the metadata says so; the same command resumes).
+ */
+int build_stage(struct kb_job *job);
 
 #endif

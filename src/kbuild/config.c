@@ -1,4 +1,4 @@
-/* config.c - the config stage: merge with provenance, choices, olddefconfig, verify, explain, install */
+/* config.c - the config stage: merge with provenance, choices, olddefconfig, verify, explain; the stamp that skips it */
 #define _GNU_SOURCE
 #include "config.h"
 
@@ -13,10 +13,12 @@
 #include "explain.h"
 #include "fragment.h"
 #include "fs.h"
+#include "job.h"
 #include "json.h"
 #include "kconfig.h"
 #include "log.h"
 #include "run.h"
+#include "sha256.h"
 
 static const char *const named_bases[] = {
 	"defconfig", "tinyconfig", "allnoconfig", "allyesconfig", "allmodconfig",
@@ -930,4 +932,179 @@ enum kb_status config_kconfig_stats(const char *tree, const char *arch, const ch
 	}
 	kconfig_release(&kc);
 	return st;
+}
+
+/* ---- the config stage of the pipeline, skipped when nothing that feeds it changed ---- */
+
+static void digest_file(struct strbuf *in, const char *label, const char *path)
+{
+	char hex[SHA256_HEX];
+
+	if (sha256_file(path, hex) < 0)
+		strcpy(hex, "-");
+	strbuf_addf(in, "%s %s %s\n", label, path, hex);
+}
+
+static char *config_inputs(const struct config_opts *c, const struct fragment_list *frags)
+{
+	struct strbuf in = STRBUF_INIT;
+	char hex[SHA256_HEX];
+	char *p;
+	const char *base = c->base ? c->base : "running";
+
+	strbuf_addf(&in, "kbuild %s\ntree %s\nobjdir %s\narch %s\ncc %s\nbuiltin %d\nallow %d\njson %s\n", KB_VERSION,
+		    c->tree, c->objdir, config_arch(c->arch) ? config_arch(c->arch) : "-", c->cc ? c->cc : "-",
+		    c->builtin_wins, c->allow_unmet, c->json ? c->json : "-");
+	p = xasprintf("%s/Makefile", c->tree);
+	digest_file(&in, "makefile", p);
+	free(p);
+	p = xasprintf("%s/%s/ledger", c->tree, LEDGER_DIR);
+	digest_file(&in, "ledger", p);
+	free(p);
+	if (str_eq(base, "running")) {
+		struct strbuf run = STRBUF_INIT;
+
+		if (fs_read_gz("/proc/config.gz", &run) == 0)
+			sha256_hex(run.buf, run.len, hex);
+		else
+			strcpy(hex, "-");
+		strbuf_addf(&in, "base running %s\n", hex);
+		strbuf_release(&run);
+	} else if (fs_is_file(base)) {
+		digest_file(&in, "base", base);
+	} else {
+		strbuf_addf(&in, "base %s\n", base);
+	}
+	for (size_t i = 0; i < frags->nr; i++)
+		digest_file(&in, "fragment", frags->items[i].path);
+	if (c->json && !fs_is_file(c->json))
+		strbuf_addstr(&in, "json missing\n");
+	sha256_hex(in.buf, in.len, hex);
+	strbuf_release(&in);
+	return xstrdup(hex);
+}
+
+/* The stamp holds the inputs' digest and the .config it produced: both must match to skip. */
+static int config_unchanged(const char *stamp, const char *inputs, const char *dotconfig)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char hex[SHA256_HEX], *want;
+	int same = 0;
+
+	if (fs_read_file(stamp, &sb) < 0 || sha256_file(dotconfig, hex) < 0) {
+		strbuf_release(&sb);
+		return 0;
+	}
+	want = xasprintf("inputs %s\nconfig %s\n", inputs, hex);
+	same = str_eq(sb.buf, want);
+	free(want);
+	strbuf_release(&sb);
+	return same;
+}
+
+static void config_stamp(const char *stamp, const char *inputs, const char *dotconfig)
+{
+	char hex[SHA256_HEX];
+	char *text;
+
+	if (sha256_file(dotconfig, hex) < 0)
+		return;
+	text = xasprintf("inputs %s\nconfig %s\n", inputs, hex);
+	fs_write_atomic(stamp, text, strlen(text), NULL);
+	free(text);
+}
+
+int config_stage_check(struct kb_job *job)
+{
+	const struct config_opts *c = &job->o->config;
+	struct strbuf err = STRBUF_INIT;
+	int st = KB_OK;
+
+	job->arch = config_arch(c->arch);
+	for (size_t i = 0; i < c->nr_configs && st == KB_OK; i++)
+		if (fragment_resolve(&job->frags, c->datadir, c->configs[i], &err) < 0) {
+			fputs(err.buf, stderr);
+			st = KB_EUSAGE;
+		}
+	strbuf_release(&err);
+	return st;
+}
+
+/* What the metadata says the configuration was made from, and what it is. */
+static void config_record(struct kb_job *job)
+{
+	struct kb_meta *m = &job->meta;
+	struct strbuf run = STRBUF_INIT;
+	char hex[SHA256_HEX];
+	char *named = xasprintf("%s/base/.config", job->statedir);
+
+	for (size_t i = 0; i < job->frags.nr; i++) {
+		m->frags = xrealloc(m->frags, (m->nr_frags + 1) * sizeof(*m->frags));
+		m->frags[m->nr_frags].path = xstrdup(job->frags.items[i].path);
+		m->frags[m->nr_frags].sha256 = xstrdup(sha256_file(job->frags.items[i].path, hex) == 0 ? hex : "-");
+		m->nr_frags++;
+	}
+	if (str_eq(m->base, "running") && fs_read_gz("/proc/config.gz", &run) == 0) {
+		sha256_hex(run.buf, run.len, hex);
+		m->base_sha256 = xstrdup(hex);
+	} else if (fs_is_file(m->base) && sha256_file(m->base, hex) == 0) {
+		m->base_sha256 = xstrdup(hex);
+	} else if (fs_is_file(named) && sha256_file(named, hex) == 0) {
+		m->base_sha256 = xstrdup(hex);
+	}
+	strbuf_release(&run);
+	free(named);
+	if (sha256_file(job->dotconfig, hex) == 0)
+		m->config_sha256 = xstrdup(hex);
+}
+
+int config_stage(struct kb_job *job)
+{
+	struct config_opts *c = &job->o->config;
+	char *stamp;
+	int st;
+
+	/* from here on it must be a kernel tree (a series may go anywhere) */
+	st = config_check_tree(job->meta.tree, job->arch, &job->make.srcarch);
+	if (st != KB_OK)
+		return st;
+	c->tree = job->meta.tree;
+	c->objdir = job->objdir;
+	c->cc = job->cc;
+	c->env = job->env;
+	job->meta.base = xstrdup(c->base ? c->base : "running");
+	stamp = xasprintf("%s/config.stamp", job->statedir);
+	if (c->nr_configs) {
+		job->config_inputs = config_inputs(c, &job->frags);
+		if (config_unchanged(stamp, job->config_inputs, job->dotconfig)) {
+			kb_progress("CONFIG", "%s unchanged: base, fragments and tree as last time", job->dotconfig);
+		} else {
+			unlink(stamp);
+			st = config_run(c);
+			if (st == KB_OK)
+				config_stamp(stamp, job->config_inputs, job->dotconfig);
+			else if (st == KB_EENV)
+				job->missing_tool = 1; /* make could not configure: a prerequisite may be missing */
+		}
+	} else if (!fs_is_file(job->dotconfig)) {
+		kb_error("'%s' has no .config: give --config NAME (and --base) to make one", job->objdir);
+		job->skipped = 1;
+		st = KB_EUSAGE;
+	} else {
+		kb_progress("CONFIG", "%s (no --config: kept as it is)", job->dotconfig);
+		job->skipped = 1;
+	}
+	free(stamp);
+	config_record(job);
+	return st;
+}
+
+void config_stamp_refresh(const struct kb_job *job)
+{
+	char *stamp = xasprintf("%s/config.stamp", job->statedir);
+
+	/* the build's own syncconfig may have rewritten .config: the next run compares with this one */
+	if (job->config_inputs && fs_is_file(stamp))
+		config_stamp(stamp, job->config_inputs, job->dotconfig);
+	free(stamp);
 }

@@ -59,4 +59,18 @@ enum kb_status config_check_tree_dir(const char *tree);
 /* Check that `tree` is a kernel source tree; fills SRCARCH. Returns KB_OK or KB_EENV (message printed). */
 enum kb_status config_check_tree(const char *tree, const char *arch, const char **srcarch);
 
+struct kb_job;
+/* Before anything runs: ARCH, and every --config resolved to its files (job->frags). KB_OK or KB_EUSAGE. */
+int config_stage_check(struct kb_job *job);
+/*
+ * The config stage: the tree checked (SRCARCH into job->make), then config_run, unless the stamp
+ * says its inputs (base, fragments, tree, options, toolchain) and the .config it made are as last
+ * time; without --config the build directory's .config is kept. The metadata gets the base, the
+ * fragments and the .config with their sha256. KB_OK, KB_FAILED, KB_EUSAGE, KB_EENV
+ * (job->missing_tool when make could not configure).
+ */
+int config_stage(struct kb_job *job);
+/* After a build: the stamp follows the .config the build's own syncconfig may have rewritten. */
+void config_stamp_refresh(const struct kb_job *job);
+
 #endif

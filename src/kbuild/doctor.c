@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include "fragment.h"
 #include "fs.h"
+#include "job.h"
 #include "log.h"
 #include "run.h"
 #include "source.h"
@@ -1502,4 +1503,16 @@ enum kb_status doctor_run(const struct doctor_opts *o)
 	free(d.os_id);
 	strbuf_release(&msg);
 	return st;
+}
+
+/* ---- the prerequisites stage of the pipeline ---- */
+
+int prerequisites_stage(struct kb_job *job)
+{
+	const struct pipeline_opts *o = job->o;
+	struct doctor_opts d = { .tree = job->meta.tree, .config = fs_is_file(job->dotconfig) ? job->dotconfig : NULL,
+				 .objdir = job->objdir, .package = o->package, .jobs = job->jobs,
+				 .install = o->install_deps, .quiet = 1 };
+
+	return doctor_run(&d);
 }

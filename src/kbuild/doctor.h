@@ -79,4 +79,12 @@ struct doctor_opts {
  */
 enum kb_status doctor_run(const struct doctor_opts *o);
 
+struct kb_job;
+/*
+ * The prerequisites stage, the pipeline's one check of them: doctor_run, quiet, sized by the
+ * build directory's .config, installing what is missing with --install-deps. It runs after the
+ * config stage, and also when a stage failed for want of a tool (job->missing_tool), to say which.
+ */
+int prerequisites_stage(struct kb_job *job);
+
 #endif

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include "fragment.h"
 #include "fs.h"
+#include "job.h"
 #include "log.h"
 #include "run.h"
 
@@ -391,4 +392,44 @@ enum kb_status package_run(const struct install_opts *o, const char *kind, struc
 	free(rpms);
 	free(parent);
 	return st;
+}
+
+/* ---- the package and install stages of the pipeline ---- */
+
+int install_stage_check(struct kb_job *job)
+{
+	const struct pipeline_opts *o = job->o;
+
+	if (o->install && !o->destdir && geteuid() != 0) {
+		kb_error("--install into the running system needs root: build as yourself, then run "
+			 "'sudo kbuild install -O BUILD' (or stage it with --destdir DIR)");
+		return KB_EENV;
+	}
+	return KB_OK;
+}
+
+int package_stage(struct kb_job *job)
+{
+	struct install_opts io = { .make = job->make };
+	struct strbuf files = STRBUF_INIT;
+	int st;
+
+	if (!job->o->package) {
+		job->skipped = 1;
+		return KB_OK;
+	}
+	st = package_run(&io, job->o->package, &files);
+	job->meta.packages = strbuf_detach(&files, NULL);
+	return st;
+}
+
+int install_stage(struct kb_job *job)
+{
+	struct install_opts io = { .make = job->make, .destdir = job->meta.destdir };
+
+	if (!job->o->install) {
+		job->skipped = 1;
+		return KB_OK;
+	}
+	return install_run(&io);
 }

@@ -34,6 +34,14 @@ enum kb_status package_run(const struct install_opts *o, const char *kind, struc
 /* The kernel command line for audio work with this .config ("threadirqs preempt=full"; "" when nothing is needed). */
 char *install_audio_cmdline(const char *config_path);
 
+struct kb_job;
+/* Before anything runs: --install without --destdir needs root. KB_OK or KB_EENV. */
+int install_stage_check(struct kb_job *job);
+/* The package stage: --package's kind with package_run (nothing without it); the files into the metadata. */
+int package_stage(struct kb_job *job);
+/* The install stage: --install with install_run, into --destdir or the running system (nothing without it). */
+int install_stage(struct kb_job *job);
+
 /* 1 when /dev/shm is a tmpfs (JACK and PipeWire need it), 0 when not, -errno when it cannot be checked. */
 int install_shm_is_tmpfs(const char *path);
 

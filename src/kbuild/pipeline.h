@@ -1,11 +1,9 @@
-/* pipeline.h - kbuild without a command: source, patch, config, prerequisites, build, package, install; metadata.json */
+/* pipeline.h - kbuild without a command: the stages source, patch, config, prerequisites, build, package, install in order */
 #ifndef KB_PIPELINE_H
 #define KB_PIPELINE_H
 
 #include "config.h"
 #include "series.h"
-
-enum pipeline_stage { STAGE_SOURCE, STAGE_PATCH, STAGE_CONFIG, STAGE_BUILD, STAGE_PACKAGE, STAGE_INSTALL, STAGE_ALL };
 
 struct pipeline_opts {
 	const char *tree;          /* --tree, or NULL: the source stage finds one */
@@ -33,15 +31,5 @@ int pipeline_run(struct pipeline_opts *o);
 
 /* Can the run stop after the stage called `name` (--stop-after)? */
 int pipeline_can_stop_after(const char *name);
-
-/*
- * The hosts and slots in a DISTCC_HOSTS list ("a/4 b:3633/8 localhost"):
- * the sum of the /N limits (distcc's default 4 a host, 2 for localhost), or
- * -EINVAL for an empty or malformed list.
- */
-int distcc_slots(const char *hosts);
-
-/* A KBUILD_BUILD_TIMESTAMP for an epoch: "Thu Jan  1 00:00:00 UTC 1970" (caller frees). */
-char *build_timestamp_string(long long epoch);
 
 #endif

@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <unistd.h>
 #include "fs.h"
+#include "job.h"
 #include "log.h"
 #include "run.h"
 #include "source.h"
@@ -1525,4 +1526,22 @@ void applied_series_release(struct applied_series *a)
 	free(a->patches);
 	free(a->series);
 	memset(a, 0, sizeof(*a));
+}
+
+/* ---- the patch stage of the pipeline ---- */
+
+int patch_stage(struct kb_job *job)
+{
+	struct patch_opts *p = &job->o->patch;
+	int st = KB_OK;
+
+	if (p->spec) {
+		p->tree = job->o->tree ? job->o->tree : job->meta.tree;
+		st = patch_run(p);
+	} else {
+		job->skipped = 1;
+	}
+	if (patch_applied(job->meta.tree, &job->meta.series) < 0)
+		kb_warning("cannot read the patch ledger of '%s'", job->meta.tree);
+	return st;
 }

@@ -73,4 +73,8 @@ struct applied_series {
 int patch_applied(const char *tree, struct applied_series *out);
 void applied_series_release(struct applied_series *a);
 
+struct kb_job;
+/* The patch stage: --patch applied with patch_run (nothing to do without it); the ledger into the metadata. */
+int patch_stage(struct kb_job *job);
+
 #endif

@@ -1,4 +1,4 @@
-/* source.c - where a series comes from: the ll profile by kernel version, tarballs, Debian source packages */
+/* source.c - the source stage (kernel tree, build directory) and where a series comes from: ll profile, tarballs, Debian packages */
 #define _GNU_SOURCE
 #include "source.h"
 
@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include "fs.h"
+#include "job.h"
 #include "log.h"
 #include "run.h"
 #include "sha256.h"
@@ -373,4 +374,148 @@ int source_resolve(const struct source_opts *o, struct series_source *out, struc
 	out->spec = materialize(o, o->override ? o->override : o->spec, NULL, err, &mismatch);
 	out->name = xstrdup(o->spec);
 	return out->spec ? 0 : mismatch ? -EBADMSG : -EIO;
+}
+
+/* ---- the source stage: the tree to build (kept unpatched in the cache) and its build directory ---- */
+
+/*
+ * A series is applied to a copy beside the cached tree (TREE+ll), made once:
+ * the cached tree stays as the archive shipped it for runs without --patch.
+ */
+static int patched_copy(const struct pipeline_opts *o, struct kb_meta *m)
+{
+	const char *spec = o->patch.spec, *base = strrchr(spec, '/');
+	char *name = xstrdup(base && base[1] ? base + 1 : spec), *copy, *tmp, *old;
+	int ret = KB_OK;
+
+	for (char *c = name; *c; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '.' ||
+		      *c == '-' || *c == '_'))
+			*c = '_';
+	copy = xasprintf("%s+%s", m->tree, name);
+	if (!fs_is_dir(copy)) {
+		const char *argv[] = { "cp", "-a", "--reflink=auto", m->tree, NULL, NULL };
+		struct run_cmd cmd = { .argv = argv };
+		int rc;
+
+		tmp = xasprintf("%s.tmp.%ld", copy, (long)getpid());
+		argv[4] = tmp;
+		kb_progress("COPY", "%s (the cached tree stays unpatched)", copy);
+		rc = run_command(&cmd);
+		if (rc != 0 || rename(tmp, copy) < 0) {
+			kb_error("cannot copy '%s' to '%s': %s", m->tree, copy, rc ? "cp failed" : strerror(errno));
+			fs_remove_tree(tmp);
+			ret = KB_EENV;
+		}
+		free(tmp);
+	}
+	if (ret == KB_OK) {
+		old = m->origin;
+		m->origin = xasprintf("%s, copied to %s for --patch %s", old ? old : m->tree, copy, spec);
+		free(old);
+		free(m->tree);
+		m->tree = copy;
+	} else {
+		free(copy);
+	}
+	free(name);
+	return ret;
+}
+
+/* The distribution's newest kernel source (or --kernel's) through scripts/kernel-source: tree, version, origin. */
+static int fetch_tree(const struct pipeline_opts *o, struct kb_meta *m)
+{
+	char *script = xasprintf("%s/kernel-source", o->scriptdir);
+	const char *argv[6];
+	struct strbuf out = STRBUF_INIT;
+	struct run_cmd cmd = { .argv = argv, .out = &out };
+	int n = 0, ret;
+
+	argv[n++] = script;
+	if (o->patch.spec && str_eq(o->patch.spec, "ll"))
+		argv[n++] = "--need-rt";
+	argv[n++] = "--";
+	if (o->kernel)
+		argv[n++] = o->kernel;
+	argv[n] = NULL;
+	kb_progress("SOURCE", "%s", o->kernel ? o->kernel : "the distribution's kernel source");
+	ret = run_command(&cmd);
+	if (ret != 0) {
+		if (ret < 0)
+			kb_error("cannot run '%s': %s", script, strerror(-ret));
+		free(script);
+		strbuf_release(&out);
+		return ret < 0 ? KB_EENV : ret == 1 ? KB_FAILED : ret == 2 ? KB_EUSAGE : KB_EENV;
+	}
+	for (char *line = out.buf; *line;) {
+		size_t len = strcspn(line, "\n");
+		char *v = xstrndup(line, len);
+
+		if (starts_with(v, "tree="))
+			m->tree = xstrdup(v + 5);
+		else if (starts_with(v, "version="))
+			m->version = xstrdup(v + 8);
+		else if (starts_with(v, "origin="))
+			m->origin = xstrdup(v + 7);
+		free(v);
+		line += len;
+		if (*line)
+			line++;
+	}
+	free(script);
+	strbuf_release(&out);
+	if (!m->tree) {
+		kb_error("kernel-source printed no tree");
+		return KB_EENV;
+	}
+	if (o->patch.spec)
+		return patched_copy(o, m);
+	return KB_OK;
+}
+
+
+/* --tree: the directory as it is. */
+static int given_tree(const char *dir, struct kb_meta *m)
+{
+	struct tree_version v;
+
+	m->tree = fs_realpath(dir);
+	if (!m->tree) {
+		kb_error("kernel tree '%s': %s", dir, strerror(errno));
+		return KB_EENV;
+	}
+	if (source_tree_version(m->tree, &v) == 0)
+		m->version = xasprintf("%d.%d.%d", v.version, v.patchlevel, v.sublevel);
+	m->origin = xasprintf("directory %s (--tree)", m->tree);
+	return KB_OK;
+}
+
+int source_stage(struct kb_job *job)
+{
+	const struct pipeline_opts *o = job->o;
+	struct kb_meta *m = &job->meta;
+	char *name;
+	int ret = o->tree ? given_tree(o->tree, m) : fetch_tree(o, m);
+
+	if (ret != KB_OK)
+		return ret;
+	if (o->objdir) {
+		job->objdir = fs_absolute(o->objdir);
+	} else {
+		const char *base = strrchr(m->tree, '/');
+
+		name = xasprintf("build/%s", base ? base + 1 : m->tree);
+		job->objdir = fs_absolute(name);
+		free(name);
+	}
+	job->statedir = xasprintf("%s/.kbuild", job->objdir);
+	job->dotconfig = xasprintf("%s/.config", job->objdir);
+	ret = fs_mkdir_p(job->statedir, 0755);
+	if (ret < 0) {
+		kb_error("cannot create the build directory '%s': %s", job->objdir, strerror(-ret));
+		return KB_EENV;
+	}
+	m->path = xasprintf("%s/metadata.json", job->objdir);
+	build_job_setup(job);
+	return KB_OK;
 }

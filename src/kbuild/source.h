@@ -1,4 +1,4 @@
-/* source.h - where a series comes from: the ll profile, tarballs, Debian source packages, checksums */
+/* source.h - the source stage (kernel tree, build directory) and where a series comes from: ll profile, tarballs, Debian packages */
 #ifndef KB_SOURCE_H
 #define KB_SOURCE_H
 
@@ -32,5 +32,13 @@ int source_resolve(const struct source_opts *o, struct series_source *out, struc
 void series_source_release(struct series_source *s);
 /* The cache directory: $KBUILD_CACHE, else $XDG_CACHE_HOME/kbuild, else ~/.cache/kbuild (caller frees). */
 char *source_cache_dir(void);
+
+struct kb_job;
+/*
+ * The source stage: --tree as it is, else the distribution's newest kernel source (or --kernel's)
+ * through scripts/kernel-source, copied for --patch; then the build directory (-O, else
+ * build/<tree name>) and the build's make variables. KB_OK, KB_EUSAGE, KB_FAILED, KB_EENV.
+ */
+int source_stage(struct kb_job *job);
 
 #endif

@@ -4,7 +4,6 @@
 #include "build.h"
 #include "fs.h"
 #include "install.h"
-#include "pipeline.h"
 
 static void test_object_lines(void)
 {
