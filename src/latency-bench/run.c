@@ -101,11 +101,11 @@ static const struct plane *find_plane(const char *name)
 {
 	struct strbuf known = STRBUF_INIT;
 
-	for (size_t i = 0; i < ARRAY_SIZE(planes); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(planes); i++)
 		if (str_eq(planes[i].name, name))
 			return &planes[i];
+	for (size_t i = 0; i < ARRAY_SIZE(planes); i++)
 		strbuf_addf(&known, "%s%s", i ? ", " : "", planes[i].name);
-	}
 	kb_error("invalid --plane '%s': unknown plane (known: %s)", name, known.buf);
 	strbuf_release(&known);
 	return NULL;
