@@ -18,7 +18,7 @@
 #include "opt.h"
 #include "report.h"
 #include "result.h"
-#include "run.h"
+#include "run.h" /* lib/run.h: run_format; latency-bench has no run.h of its own */
 #include "status.h"
 #include "strbuf.h"
 #include "syscheck.h"
