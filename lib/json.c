@@ -146,7 +146,7 @@ void json_fixed(struct json_writer *w, double v, int decimals)
 		strbuf_addf(w->out, "%.*f", decimals, v);
 }
 
-void json_bool(struct json_writer *w, int v)
+void json_boolean(struct json_writer *w, int v)
 {
 	before_item(w);
 	strbuf_addstr(w->out, v ? "true" : "false");
@@ -173,5 +173,5 @@ void json_kv_int(struct json_writer *w, const char *key, int64_t v)
 void json_kv_bool(struct json_writer *w, const char *key, int v)
 {
 	json_key(w, key);
-	json_bool(w, v);
+	json_boolean(w, v);
 }

@@ -26,7 +26,7 @@ void json_int(struct json_writer *w, int64_t v);
 void json_double(struct json_writer *w, double v);     /* non-finite writes null */
 /* A measured value with a fixed number of decimals (durations, rates); non-finite writes null. */
 void json_fixed(struct json_writer *w, double v, int decimals);
-void json_bool(struct json_writer *w, int v);
+void json_boolean(struct json_writer *w, int v);
 void json_null(struct json_writer *w);
 /* Convenience: key + value. */
 void json_kv_string(struct json_writer *w, const char *key, const char *s);

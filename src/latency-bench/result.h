@@ -19,14 +19,14 @@ struct json_writer;
 #define LB_RESULT_SAFE_NONE 0u       /* the cell says no size up to 8192 frames is safe */
 #define LB_RESULT_SAFE_UNKNOWN (~0u) /* the result has no such cell */
 
-/* ---- writing (result-write.c) ---- */
+/* ---- writing ---- */
 
 /* The result of a finished run as JSON (schema LB_SCHEMA) into `out`. */
 void lb_result_write(const struct lb_run *r, const char *tool_version, struct strbuf *out);
 /* Append the "system" member (release, model, checks) to a JSON object being written. */
 void lb_result_write_system(struct json_writer *w, const struct lb_system *sys);
 
-/* ---- reading (result.c) ---- */
+/* ---- reading ---- */
 
 /* The figures of "latency_us" a reader keeps, in this order. */
 enum lb_lat { LB_LAT_P50, LB_LAT_P99, LB_LAT_P999, LB_LAT_MAX, LB_NLAT };

@@ -259,8 +259,8 @@ static void write_sample(struct json_writer *w)
 	json_begin_array(w);
 	json_int(w, 1);
 	json_int(w, -2);
-	json_bool(w, 1);
-	json_bool(w, 0);
+	json_boolean(w, 1);
+	json_boolean(w, 0);
 	json_null(w);
 	json_end_array(w);
 	json_key(w, "obj");
