@@ -30,14 +30,19 @@ static const struct stage stages[] = {
 	{ "install", install_stage, install_stage_check, 1, 0 },
 };
 
-static const struct stage *const prerequisites = &stages[3];
-
-int pipeline_can_stop_after(const char *name)
+static const struct stage *stage_named(const char *name)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(stages); i++)
 		if (str_eq(name, stages[i].name))
-			return stages[i].can_stop;
-	return 0;
+			return &stages[i];
+	return NULL;
+}
+
+int pipeline_can_stop_after(const char *name)
+{
+	const struct stage *s = stage_named(name);
+
+	return s && s->can_stop;
 }
 
 static double now(void)
@@ -93,7 +98,7 @@ int pipeline_run(struct pipeline_opts *o)
 		if (st == KB_EENV && job.missing_tool) {
 			/* a tool is missing: the prerequisites stage says which, and with --install-deps installs it */
 			job.missing_tool = 0;
-			if (run_stage(&job, prerequisites) == KB_OK && o->install_deps)
+			if (run_stage(&job, stage_named("prerequisites")) == KB_OK && o->install_deps)
 				st = run_stage(&job, s);
 		}
 		meta_write(&job.meta);

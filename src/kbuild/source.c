@@ -473,7 +473,6 @@ static int fetch_tree(const struct pipeline_opts *o, struct kb_meta *m)
 	return KB_OK;
 }
 
-
 /* --tree: the directory as it is. */
 static int given_tree(const char *dir, struct kb_meta *m)
 {
@@ -494,7 +493,6 @@ int source_stage(struct kb_job *job)
 {
 	const struct pipeline_opts *o = job->o;
 	struct kb_meta *m = &job->meta;
-	char *name;
 	int ret = o->tree ? given_tree(o->tree, m) : fetch_tree(o, m);
 
 	if (ret != KB_OK)
@@ -503,8 +501,8 @@ int source_stage(struct kb_job *job)
 		job->objdir = fs_absolute(o->objdir);
 	} else {
 		const char *base = strrchr(m->tree, '/');
+		char *name = xasprintf("build/%s", base ? base + 1 : m->tree);
 
-		name = xasprintf("build/%s", base ? base + 1 : m->tree);
 		job->objdir = fs_absolute(name);
 		free(name);
 	}
