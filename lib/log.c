@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include "strbuf.h"
 
 static const char *level_name(enum kb_level level)
 {
@@ -57,6 +58,15 @@ void kb_diag(enum kb_level level, const char *file, int line, const char *fmt, .
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+}
+
+void kb_diag_vaddf(struct strbuf *err, enum kb_level level, const char *file, int line, const char *fmt, va_list ap)
+{
+	if (line > 0)
+		strbuf_addf(err, "%s:%d: %s: ", file, line, level_name(level));
+	else
+		strbuf_addf(err, "%s: %s: ", file, level_name(level));
+	strbuf_vaddf(err, fmt, ap);
 }
 
 void kb_progress(const char *tag, const char *fmt, ...)

@@ -6,6 +6,8 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include "log.h"
+#include "status.h"
 #include "strbuf.h"
 
 void opt_list_release(struct opt_list *l)
@@ -84,7 +86,8 @@ static int store(const struct kb_option *o, const char *arg, struct strbuf *err)
 	return -EINVAL;
 }
 
-enum opt_result opt_parse(int argc, char **argv, const struct kb_option *opts, int *first, struct strbuf *err)
+enum opt_result opt_parse(int argc, char **argv, const struct kb_option *opts, unsigned flags, int *first,
+			  struct strbuf *err)
 {
 	struct strbuf so = STRBUF_INIT;
 	struct option *lo;
@@ -95,7 +98,8 @@ enum opt_result opt_parse(int argc, char **argv, const struct kb_option *opts, i
 	while (opts[n].type != OPT_T_END)
 		n++;
 	lo = xcalloc(n + 1, sizeof(*lo));
-	strbuf_addstr(&so, "+:"); /* stop at the first operand; report a missing argument as ':' */
+	/* '+': stop at the first operand, unless options may come anywhere; ':': a missing argument is ':' */
+	strbuf_addstr(&so, flags & OPT_ANYWHERE ? ":" : "+:");
 	for (size_t i = 0; i < n; i++) {
 		if (opts[i].long_name) {
 			lo[nl].name = opts[i].long_name;
@@ -137,6 +141,20 @@ enum opt_result opt_parse(int argc, char **argv, const struct kb_option *opts, i
 	free(lo);
 	strbuf_release(&so);
 	return ret;
+}
+
+int opt_parse_command(int argc, char **argv, const struct kb_option *opts, const char *synopsis, unsigned flags,
+		      int *first)
+{
+	struct strbuf err = STRBUF_INIT;
+	enum opt_result r = opt_parse(argc, argv, opts, flags, first, &err);
+
+	if (r == OPT_HELP)
+		opt_usage(stdout, synopsis, opts);
+	else if (r == OPT_ERROR)
+		kb_error("%s", err.buf);
+	strbuf_release(&err);
+	return r == OPT_GO ? -1 : r == OPT_HELP ? KB_OK : KB_EUSAGE;
 }
 
 void opt_usage(FILE *fp, const char *synopsis, const struct kb_option *opts)

@@ -61,14 +61,25 @@ enum opt_result {
 	OPT_ERROR = -1,  /* a bad option or argument: err holds the message */
 };
 
+/* opt_parse flags */
+#define OPT_ANYWHERE 1u  /* options may follow operands ("plot a.json -o x.svg"): argv is reordered, operands last */
+
 /*
  * Parse argv[1..argc-1] against opts (getopt_long underneath). Options stop at the first operand
- * and after "--" ("--" itself is skipped), so a subcommand or a guest command keeps its own
- * options. Each option stores into its field as it comes; later ones win, lists append.
- * Messages: "unknown option '--x' (see --help)", "option '--x' needs an argument",
- * "option '--x' takes no argument", "invalid --x 'v': expected <expect>".
+ * (unless OPT_ANYWHERE) and after "--" ("--" itself is skipped), so a subcommand or a guest
+ * command keeps its own options. Each option stores into its field as it comes; later ones win,
+ * lists append. Messages: "unknown option '--x' (see --help)", "option '--x' needs an argument",
+ * "invalid --x 'v': expected <expect>", or a callback's own.
  */
-enum opt_result opt_parse(int argc, char **argv, const struct kb_option *opts, int *first, struct strbuf *err);
+enum opt_result opt_parse(int argc, char **argv, const struct kb_option *opts, unsigned flags, int *first,
+			  struct strbuf *err);
+/*
+ * opt_parse for a command: the help goes to stdout (opt_usage), an error to stderr as
+ * "prog: error: ...". -1 when the command goes on (*first at the operands), else the status
+ * to exit with: KB_OK after the help, KB_EUSAGE after an error.
+ */
+int opt_parse_command(int argc, char **argv, const struct kb_option *opts, const char *synopsis, unsigned flags,
+		      int *first);
 /* "usage: SYNOPSIS\n\n" and the option lines (synopsis may hold several lines). */
 void opt_usage(FILE *fp, const char *synopsis, const struct kb_option *opts);
 /* The option lines only: "  -O, --objdir DIR            help". */

@@ -47,4 +47,7 @@ static inline int starts_with(const char *s, const char *prefix)
 
 int ends_with(const char *s, const char *suffix);
 
+/* CLOCK_MONOTONIC in seconds, for timing stages and timeouts. */
+double kb_now(void);
+
 #endif

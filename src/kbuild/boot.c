@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 #include "arena.h"
 #include "build.h"
@@ -54,14 +53,6 @@ static volatile sig_atomic_t boot_signal;
 static void on_signal(int sig)
 {
 	boot_signal = sig;
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 int boot_parse_ldd(const char *out, struct strbuf *paths, struct strbuf *missing)
@@ -937,7 +928,7 @@ static void boot_once(struct boot_ctx *c, struct attempt *a)
 	argv[n++] = "none,id=snd0";
 	argv[n] = NULL;
 	show_command(c, argv);
-	start = now();
+	start = kb_now();
 	err = run_start(&cmd, &pid, &fd);
 	if (err < 0) {
 		strbuf_addf(&a->qemu_out, "cannot run %s: %s\n", QEMU, strerror(-err));
@@ -961,7 +952,7 @@ static void boot_once(struct boot_ctx *c, struct attempt *a)
 			cfd = open(console, O_RDONLY | O_CLOEXEC);
 		if (cfd >= 0)
 			read_console(cfd, &a->console, c->o->verbose);
-		t = now() - start;
+		t = kb_now() - start;
 		if (!a->init_seen) {
 			const char *m = strstr(a->console.buf, MARK_INIT);
 
@@ -1004,7 +995,7 @@ static void boot_once(struct boot_ctx *c, struct attempt *a)
 		read_console(cfd, &a->console, c->o->verbose);
 	a->panic = boot_panic_line(a->console.buf);
 out:
-	a->elapsed = now() - start;
+	a->elapsed = kb_now() - start;
 	if (cfd >= 0)
 		close(cfd);
 	free(console);
@@ -1318,7 +1309,7 @@ int boot_run(const struct boot_opts *o, int *status)
 	char *busybox = NULL, *lb = NULL, *fallback = NULL, *log = NULL, *files = NULL, *checks_path;
 	const char *accel = "TCG", *why;
 	struct strbuf checks = STRBUF_INIT;
-	double start = now(), t;
+	double start = kb_now(), t;
 	int ret;
 
 	*status = -1;
@@ -1340,9 +1331,9 @@ int boot_run(const struct boot_opts *o, int *status)
 		ret = KB_EENV;
 		goto out;
 	}
-	t = now();
+	t = kb_now();
 	ret = make_initramfs(&c);
-	c.initramfs_s = now() - t;
+	c.initramfs_s = kb_now() - t;
 	if (ret)
 		goto out;
 	kb_progress("CPIO", "initramfs: busybox, latency-bench and %d librar%s, %s%s%s (%.1f MB)", c.nr_libs,
@@ -1404,9 +1395,9 @@ int boot_run(const struct boot_opts *o, int *status)
 	if (ret)
 		goto out;
 	save_console(&c, &a, &log);
-	t = now();
+	t = kb_now();
 	ret = collect(&c, &a, status);
-	c.collect_s = now() - t;
+	c.collect_s = kb_now() - t;
 	if (ret) {
 		show_tail(log, &a);
 		goto out;
@@ -1415,13 +1406,13 @@ int boot_run(const struct boot_opts *o, int *status)
 	if (fs_read_file(checks_path, &checks) == 0)
 		show_checks(checks.buf);
 	free(checks_path);
-	write_summary_json(&c, &a, accel, fallback, *status, now() - start);
+	write_summary_json(&c, &a, accel, fallback, *status, kb_now() - start);
 	files = results_listing(c.results);
 	kb_progress("GUEST", "command exited %d", *status);
 	if (*status != 0)
 		show_tail(log, &a);
 	printf("kbuild: boot-test of %s under %s: command exited %d after %.1f s; results in %s: %s\n", c.release, accel,
-	       *status, now() - start, c.results, files);
+	       *status, kb_now() - start, c.results, files);
 out:
 	if (c.tmp && !getenv("KBUILD_BOOT_KEEP"))
 		fs_remove_tree(c.tmp);

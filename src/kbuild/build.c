@@ -487,14 +487,6 @@ static void on_signal(int sig)
 		kill(-make_pid, sig);
 }
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void fmt_duration(char *buf, size_t n, double s)
 {
 	long t = (long)(s + 0.5);
@@ -540,7 +532,7 @@ void build_progress_format(char *buf, size_t n, long done, long total, double el
 
 static void progress_text(const struct progress *p, char *buf, size_t n)
 {
-	build_progress_format(buf, n, p->done, p->total, now() - p->start);
+	build_progress_format(buf, n, p->done, p->total, kb_now() - p->start);
 }
 
 static void progress_update(struct progress *p, const char *line)
@@ -548,7 +540,7 @@ static void progress_update(struct progress *p, const char *line)
 	char text[160];
 
 	if (p->tty) {
-		double t = now();
+		double t = kb_now();
 		const char *cur = line + 2;
 
 		while (*cur == ' ')
@@ -756,7 +748,7 @@ int build_run(const struct build_opts *o, struct build_result *r)
 	interrupted = 0;
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
-	p.start = now();
+	p.start = kb_now();
 	ret = run_start(&cmd, &pid, &fd);
 	if (ret < 0) {
 		sigaction(SIGINT, &old_int, NULL);
@@ -1139,9 +1131,9 @@ int build_stage(struct kb_job *job)
 		kb_warning("cannot write '%s/.kbuild/make-vars': %s", job->objdir, strerror(errno));
 	m->status = "building";
 	meta_write(m);
-	t0 = now();
+	t0 = kb_now();
 	st = build_run(b, &r);
-	t0 = now() - t0;
+	t0 = kb_now() - t0;
 	m->objects = r.objects;
 	m->modules = r.modules;
 	if (r.image)

@@ -23,12 +23,8 @@ static void add_error(struct strbuf *err, int *nerr, const char *path, int line,
 
 	if (++*nerr > MAX_REPORTED_ERRORS)
 		return;
-	if (line > 0)
-		strbuf_addf(err, "%s:%d: error: ", path, line);
-	else
-		strbuf_addf(err, "%s: error: ", path);
 	va_start(ap, fmt);
-	strbuf_vaddf(err, fmt, ap);
+	kb_diag_vaddf(err, KB_ERROR, path, line, fmt, ap);
 	va_end(ap);
 	strbuf_addch(err, '\n');
 }

@@ -23,23 +23,6 @@
 #define KB_VERSION "0.1"
 #endif
 
-/*
- * Parse a command's options with its table. -1 when the command goes on (*first at the operands),
- * else the exit status: KB_OK after the help, KB_EUSAGE after the error.
- */
-static int parse_options(int argc, char **argv, const struct kb_option *opts, const char *synopsis, int *first)
-{
-	struct strbuf err = STRBUF_INIT;
-	enum opt_result r = opt_parse(argc, argv, opts, first, &err);
-
-	if (r == OPT_HELP)
-		opt_usage(stdout, synopsis, opts);
-	else if (r == OPT_ERROR)
-		kb_error("%s", err.buf);
-	strbuf_release(&err);
-	return r == OPT_GO ? -1 : r == OPT_HELP ? KB_OK : KB_EUSAGE;
-}
-
 /* The repeated option's arguments as a NULL-terminated vector (the terminator is not counted in l->nr). */
 static const char **list_argv(struct opt_list *l)
 {
@@ -202,9 +185,9 @@ static int cmd_config(int argc, char **argv)
 		OPT_END(),
 	};
 	char *datadir = find_datadir();
-	int ret = parse_options(argc, argv, opts,
+	int ret = opt_parse_command(argc, argv, opts,
 				"kbuild config --tree SRC -O BUILD [--base BASE] --config NAME|FILE ... "
-				"[--json FILE] [--allow-unmet]", &first);
+				"[--json FILE] [--allow-unmet]", 0, &first);
 
 	if (ret >= 0)
 		goto out;
@@ -239,7 +222,7 @@ static int cmd_explain(int argc, char **argv)
 		OPT_HELP(),
 		OPT_END(),
 	};
-	int ret = parse_options(argc, argv, opts, "kbuild explain --tree SRC -O BUILD CONFIG_X...", &first);
+	int ret = opt_parse_command(argc, argv, opts, "kbuild explain --tree SRC -O BUILD CONFIG_X...", 0, &first);
 
 	if (ret >= 0)
 		return ret;
@@ -267,7 +250,7 @@ static int cmd_merge(int argc, char **argv)
 		OPT_HELP(),
 		OPT_END(),
 	};
-	int ret = parse_options(argc, argv, opts, "kbuild merge [-o FILE] [-y] BASE FRAGMENT...", &first);
+	int ret = opt_parse_command(argc, argv, opts, "kbuild merge [-o FILE] [-y] BASE FRAGMENT...", 0, &first);
 
 	if (ret >= 0)
 		return ret;
@@ -293,7 +276,7 @@ static int cmd_kconfig(int argc, char **argv)
 		OPT_HELP(),
 		OPT_END(),
 	};
-	int ret = parse_options(argc, argv, opts, "kbuild kconfig --tree SRC [--arch ARCH] [--check CONFIG]", &first);
+	int ret = opt_parse_command(argc, argv, opts, "kbuild kconfig --tree SRC [--arch ARCH] [--check CONFIG]", 0, &first);
 
 	if (ret >= 0)
 		return ret;
@@ -326,9 +309,9 @@ static int cmd_patch(int argc, char **argv)
 	};
 	char *share = find_share(), *patchdir = NULL, *scriptdir = NULL;
 	const char *env = getenv("KBUILD_PATCHDIR");
-	int ret = parse_options(argc, argv, opts,
+	int ret = opt_parse_command(argc, argv, opts,
 				"kbuild patch --tree SRC --patch ll|DIR|FILE [--dry-run] [--unpatch] [--status] [--strict]",
-				&first);
+				0, &first);
 
 	if (ret >= 0)
 		goto out;
@@ -407,9 +390,9 @@ static int cmd_pipeline(int argc, char **argv)
 	struct kb_option *opts = pipeline_options(&a);
 	char *share = find_share(), *datadir = find_datadir(), *patchdir = NULL, *scriptdir = NULL;
 	const char *env = getenv("KBUILD_PATCHDIR");
-	int first, ret = parse_options(argc, argv, opts,
+	int first, ret = opt_parse_command(argc, argv, opts,
 				       "kbuild [--tree SRC | --kernel VERSION|TARBALL|DIR] [-O BUILD] [--patch ll|DIR|FILE] "
-				       "[--config NAME|FILE]... [--install]", &first);
+				       "[--config NAME|FILE]... [--install]", 0, &first);
 
 	if (ret >= 0)
 		goto out;
@@ -465,9 +448,9 @@ static int cmd_doctor(int argc, char **argv)
 		OPT_HELP(),
 		OPT_END(),
 	};
-	int ret = parse_options(argc, argv, opts,
+	int ret = opt_parse_command(argc, argv, opts,
 				"kbuild doctor --tree SRC [-O BUILD] [--config-file FILE] [--package deb|rpm|tar] [--install-deps]",
-				&first);
+				0, &first);
 
 	if (ret >= 0)
 		return ret;
@@ -605,7 +588,7 @@ static int cmd_install(int argc, char **argv)
 	};
 	struct build_vars vars = { .text = STRBUF_INIT };
 	char *objdir = NULL, *tree = NULL, *destdir = NULL;
-	int ret = parse_options(argc, argv, opts, "kbuild install [-O BUILD] [--destdir DIR]", &first);
+	int ret = opt_parse_command(argc, argv, opts, "kbuild install [-O BUILD] [--destdir DIR]", 0, &first);
 
 	if (ret >= 0)
 		return ret;
@@ -688,12 +671,12 @@ static int cmd_modules(int argc, char **argv)
 		kb_error("unknown modules command '%s' (resolve, list, config or spy)", sub);
 		return KB_EUSAGE;
 	}
-	ret = parse_options(argc - 1, argv + 1, opts,
+	ret = opt_parse_command(argc - 1, argv + 1, opts,
 			    str_eq(sub, "resolve") ? "kbuild modules resolve [-O BUILD] [--modprobe-conf PATH]... REQUEST..." :
 			    str_eq(sub, "list") ? "kbuild modules list [-O BUILD] [--modprobe-conf PATH]..." :
 			    str_eq(sub, "config") ? "kbuild modules config [-O BUILD] [--profile audio] [-o FILE]" :
 						    "kbuild modules spy [-D TIME] [-o FILE] [-- COMMAND...]",
-			    &first);
+			    0, &first);
 	if (ret >= 0)
 		goto out;
 	first++; /* counted from the subcommand */
@@ -774,9 +757,9 @@ static int cmd_boot_test(int argc, char **argv)
 	};
 	struct strbuf command = STRBUF_INIT;
 	char *guess = NULL, *objdir = NULL;
-	int status, ret = parse_options(argc, argv, opts,
+	int status, ret = opt_parse_command(argc, argv, opts,
 				       "kbuild boot-test [-O BUILD] [--timeout SECS] [--accel auto|kvm|tcg] [--results DIR] "
-				       "[-- COMMAND...]", &first);
+				       "[-- COMMAND...]", 0, &first);
 
 	if (ret >= 0)
 		goto out;
@@ -872,7 +855,7 @@ int main(int argc, char **argv)
 		fflush(stdout);
 		return ret;
 	}
-	r = opt_parse(argc, argv, opts, &first, &err);
+	r = opt_parse(argc, argv, opts, 0, &first, &err);
 	if (r == OPT_ERROR)
 		kb_error("%s", err.buf);
 	strbuf_release(&err);

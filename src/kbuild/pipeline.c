@@ -2,7 +2,6 @@
 #define _GNU_SOURCE
 #include "pipeline.h"
 
-#include <time.h>
 #include "build.h"
 #include "config.h"
 #include "doctor.h"
@@ -45,24 +44,16 @@ int pipeline_can_stop_after(const char *name)
 	return s && s->can_stop;
 }
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Run one stage, timed; its time is recorded unless it had nothing to do. */
 static int run_stage(struct kb_job *job, const struct stage *s)
 {
-	double t0 = now();
+	double t0 = kb_now();
 	int st;
 
 	job->skipped = 0;
 	st = s->run(job);
 	if (s->recorded && !job->skipped)
-		meta_stage_time(&job->meta, s->name, now() - t0);
+		meta_stage_time(&job->meta, s->name, kb_now() - t0);
 	return st;
 }
 

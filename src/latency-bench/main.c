@@ -32,45 +32,6 @@ static const struct kb_command commands[] = {
 	{ "plot", cmd_plot, "RESULT.json... -o FILE.svg: the results' histograms as one SVG" },
 };
 
-enum { HELP_SHOWN = -1 }; /* a command's help was asked for and printed: exit 0 */
-
-/* A subcommand's opt_parse result: KB_OK to go on, HELP_SHOWN, or KB_EUSAGE after saying why. */
-static int parsed(enum opt_result r, const char *synopsis, const struct kb_option *opts, struct strbuf *err)
-{
-	if (r == OPT_HELP) {
-		opt_usage(stdout, synopsis, opts);
-		return HELP_SHOWN;
-	}
-	if (r == OPT_ERROR) {
-		kb_error("%s", err->buf);
-		strbuf_reset(err);
-		return KB_EUSAGE;
-	}
-	return KB_OK;
-}
-
-/*
- * Options may come after the files ("plot a.json b.json -o p.svg"): parse up to each operand,
- * keep it in files[] and go on after it.
- */
-static enum opt_result parse_with_files(int argc, char **argv, const struct kb_option *opts, const char **files,
-					 int *nfiles, struct strbuf *err)
-{
-	enum opt_result r;
-	int first;
-
-	*nfiles = 0;
-	for (;;) {
-		r = opt_parse(argc, argv, opts, &first, err);
-		if (r != OPT_GO || first >= argc)
-			return r;
-		files[(*nfiles)++] = argv[first];
-		/* the operand stands where opt_parse expects the program name */
-		argc -= first;
-		argv += first;
-	}
-}
-
 /* ---- latency-bench [OPTIONS]: measure ---- */
 
 static int set_load(const struct kb_option *opt, const char *arg, struct strbuf *err)
@@ -190,7 +151,7 @@ static int cmd_run(int argc, char **argv)
 		OPT_END(),
 	};
 
-	switch (opt_parse(argc, argv, options, &first, &err)) {
+	switch (opt_parse(argc, argv, options, 0, &first, &err)) {
 	case OPT_HELP:
 		usage(stdout, options);
 		break;
@@ -223,14 +184,12 @@ static int cmd_check(int argc, char **argv)
 {
 	static const struct kb_option options[] = { OPT_HELP(), OPT_END() };
 	struct lb_syscheck_env env = { .root = "" };
-	struct strbuf err = STRBUF_INIT;
 	struct lb_system *sys;
 	int first, ret, warn;
 
-	ret = parsed(opt_parse(argc, argv, options, &first, &err), "latency-bench check", options, &err);
-	strbuf_release(&err);
-	if (ret)
-		return ret == HELP_SHOWN ? KB_OK : ret;
+	ret = opt_parse_command(argc, argv, options, "latency-bench check", 0, &first);
+	if (ret >= 0)
+		return ret;
 	if (first < argc) {
 		kb_error("check takes no arguments: '%s'", argv[first]);
 		return KB_EUSAGE;
@@ -255,16 +214,14 @@ static int cmd_check(int argc, char **argv)
 static int cmd_devices(int argc, char **argv)
 {
 	static const struct kb_option options[] = { OPT_HELP(), OPT_END() };
-	struct strbuf err = STRBUF_INIT;
 	int first, n;
 
-	n = parsed(opt_parse(argc, argv, options, &first, &err), "latency-bench devices", options, &err);
-	strbuf_release(&err);
-	if (n == HELP_SHOWN)
+	n = opt_parse_command(argc, argv, options, "latency-bench devices", 0, &first);
+	if (n == KB_OK)
 		printf("\nLists sound cards, their PCMs and the rates, channels, period and\n"
 		       "buffer sizes each stream allows. Exit 3 when there is no sound card.\n");
-	if (n)
-		return n == HELP_SHOWN ? KB_OK : n;
+	if (n >= 0)
+		return n;
 	if (first < argc) {
 		kb_error("devices takes no arguments: '%s'", argv[first]);
 		return KB_EUSAGE;
@@ -289,9 +246,8 @@ static int cmd_plot(int argc, char **argv)
 {
 	struct lb_plot_opts po = { 0 };
 	struct strbuf svg = STRBUF_INIT, err = STRBUF_INIT;
-	const char *out = NULL;
-	const char **files = xcalloc((size_t)argc, sizeof(*files));
-	int nfiles, ret;
+	const char *out = NULL, **files;
+	int first, nfiles, ret;
 	const struct kb_option options[] = {
 		OPT_STRING('o', "output", &out, "FILE", "the SVG to write"),
 		OPT_STRING(0, "title", &po.title, "TEXT", "plot title"),
@@ -299,9 +255,14 @@ static int cmd_plot(int argc, char **argv)
 		OPT_END(),
 	};
 
-	ret = parsed(parse_with_files(argc, argv, options, files, &nfiles, &err),
-		     "latency-bench plot RESULT.json... -o FILE.svg", options, &err);
-	if (!ret && (!nfiles || !out)) {
+	ret = opt_parse_command(argc, argv, options, "latency-bench plot RESULT.json... -o FILE.svg", OPT_ANYWHERE,
+				&first);
+	if (ret >= 0)
+		return ret;
+	ret = KB_OK;
+	files = (const char **)argv + first;
+	nfiles = argc - first;
+	if (!nfiles || !out) {
 		kb_error("plot needs at least one RESULT.json and -o FILE.svg");
 		ret = KB_EUSAGE;
 	}
@@ -315,10 +276,9 @@ static int cmd_plot(int argc, char **argv)
 		}
 		ret = !ret ? lb_write_out(out, &svg) : ret == -EINVAL ? KB_EUSAGE : KB_EENV;
 	}
-	free(files);
 	strbuf_release(&svg);
 	strbuf_release(&err);
-	return ret == HELP_SHOWN ? KB_OK : ret;
+	return ret;
 }
 
 /* ---- latency-bench compare ---- */
@@ -382,10 +342,9 @@ static int cmd_compare(int argc, char **argv)
 {
 	struct lb_cmp cmp = { .o = { .by = LB_CMP_BY_RELEASE, .metric = LB_CMP_P99 } };
 	struct strbuf err = STRBUF_INIT;
-	const char *junit_path = NULL, *html_path = NULL;
-	const char **files = xcalloc((size_t)argc, sizeof(*files));
+	const char *junit_path = NULL, *html_path = NULL, **files;
 	double tolerance_pct = 20;
-	int nfiles, ret;
+	int first, nfiles, ret;
 	const struct kb_option options[] = {
 		OPT_CALLBACK(0, "by", &cmp.o.by, "KEY",
 			     "group the results by: release (system.kernel_release, the default) or label", set_by),
@@ -405,12 +364,17 @@ static int cmd_compare(int argc, char **argv)
 		OPT_END(),
 	};
 
-	ret = parsed(parse_with_files(argc, argv, options, files, &nfiles, &err),
-		     "latency-bench compare RESULT.json... [--by release|label] [--baseline KEY]\n"
-		     "         [--metric p50|p99|p999|max] [--tolerance PCT] [--junit FILE] [--html FILE]",
-		     options, &err);
+	ret = opt_parse_command(argc, argv, options,
+				"latency-bench compare RESULT.json... [--by release|label] [--baseline KEY]\n"
+				"         [--metric p50|p99|p999|max] [--tolerance PCT] [--junit FILE] [--html FILE]",
+				OPT_ANYWHERE, &first);
+	if (ret >= 0)
+		return ret;
+	ret = KB_OK;
+	files = (const char **)argv + first;
+	nfiles = argc - first;
 	cmp.o.tolerance = tolerance_pct / 100;
-	if (!ret && nfiles < 2) {
+	if (nfiles < 2) {
 		kb_error("compare needs the results of at least two kernels: RESULT.json RESULT.json...");
 		ret = KB_EUSAGE;
 	}
@@ -425,9 +389,8 @@ static int cmd_compare(int argc, char **argv)
 	if (!ret)
 		ret = compare_reports(&cmp, junit_path, html_path);
 	lb_cmp_free(&cmp);
-	free(files);
 	strbuf_release(&err);
-	return ret == HELP_SHOWN ? KB_OK : ret;
+	return ret;
 }
 
 int main(int argc, char **argv)

@@ -16,6 +16,7 @@
 #include "fs.h"
 #include "json.h"
 #include "lb.h"
+#include "log.h"
 #include "load.h"
 #include "stats.h"
 #include "util.h"
@@ -28,12 +29,8 @@ static int bad(struct strbuf *err, const char *path, int line, const char *fmt, 
 {
 	va_list ap;
 
-	if (line > 0)
-		strbuf_addf(err, "%s:%d: error: ", path, line);
-	else
-		strbuf_addf(err, "%s: error: ", path);
 	va_start(ap, fmt);
-	strbuf_vaddf(err, fmt, ap);
+	kb_diag_vaddf(err, KB_ERROR, path, line, fmt, ap);
 	va_end(ap);
 	return -EINVAL;
 }

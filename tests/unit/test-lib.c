@@ -617,10 +617,13 @@ static int cb_even(const struct kb_option *opt, const char *arg, struct strbuf *
 	return 0;
 }
 
-/* opt_parse over a copy of the words (getopt may permute nothing here, but argv must be writable). */
-static enum opt_result parse_words(const struct kb_option *opts, int *first, struct strbuf *err, ...)
+/* the argv parse_words handed to opt_parse, as opt_parse left it (OPT_ANYWHERE reorders it) */
+static char *words[32];
+
+/* opt_parse over the words given (NULL-terminated), "prog" first. */
+static enum opt_result parse_words(const struct kb_option *opts, unsigned flags, int *first, struct strbuf *err, ...)
 {
-	static char *argv[32];
+	char **argv = words;
 	va_list ap;
 	int argc = 0;
 
@@ -631,7 +634,7 @@ static enum opt_result parse_words(const struct kb_option *opts, int *first, str
 	va_end(ap);
 	argv[argc] = NULL;
 	strbuf_reset(err);
-	return opt_parse(argc, argv, opts, first, err);
+	return opt_parse(argc, argv, opts, flags, first, err);
 }
 
 static void test_opt_parse(void)
@@ -657,7 +660,7 @@ static void test_opt_parse(void)
 	size_t n;
 	int first = -1;
 
-	is_int(parse_words(opts, &first, &err, "--tree", "/src", "-c", "a", "--config=b", "-vj3", "--rate", "44100",
+	is_int(parse_words(opts, 0, &first, &err, "--tree", "/src", "-c", "a", "--config=b", "-vj3", "--rate", "44100",
 			   "--max-missed", "7", "-D", "1.5m", "--load", "50.5", "--even", "ab", "--poke", "op1", "op2",
 			   (char *)NULL), OPT_GO, "opt_parse: a whole command line parses");
 	is_int(first, 18, "opt_parse: *first is the first operand (op1)");
@@ -674,36 +677,49 @@ static void test_opt_parse(void)
 	ok(p.cb_arg == NULL, "a callback without an argument gets NULL");
 	is_str(err.buf, "", "no error text after a good line");
 
-	is_int(parse_words(opts, &first, &err, "-v", "--", "-j", "x", (char *)NULL), OPT_GO,
+	is_int(parse_words(opts, 0, &first, &err, "-v", "--", "-j", "x", (char *)NULL), OPT_GO,
 	       "opt_parse: options stop after --");
 	is_int(first, 3, "opt_parse: -- itself is skipped");
-	is_int(parse_words(opts, &first, &err, "cmd", "-j", "x", (char *)NULL), OPT_GO,
+	is_int(parse_words(opts, 0, &first, &err, "cmd", "-j", "x", (char *)NULL), OPT_GO,
 	       "opt_parse: options stop at the first operand");
 	is_int(first, 1, "opt_parse: the operand is argv[1]");
 
-	is_int(parse_words(opts, &first, &err, "--bogus", (char *)NULL), OPT_ERROR, "unknown long option");
+	p.verbose = 0;
+	is_int(parse_words(opts, OPT_ANYWHERE, &first, &err, "a.json", "-v", "b.json", "--tree", "/t", "c.json",
+			   (char *)NULL), OPT_GO, "OPT_ANYWHERE: options between and after operands");
+	is_int(first, 4, "OPT_ANYWHERE: the three operands come last");
+	is_str(words[4], "a.json", "OPT_ANYWHERE keeps the operands' order (1)");
+	is_str(words[5], "b.json", "OPT_ANYWHERE keeps the operands' order (2)");
+	is_str(words[6], "c.json", "OPT_ANYWHERE keeps the operands' order (3)");
+	ok(p.verbose == 1 && str_eq(p.tree, "/t"), "OPT_ANYWHERE: the options after operands are set");
+	is_int(parse_words(opts, OPT_ANYWHERE, &first, &err, "a.json", "--", "-v", (char *)NULL), OPT_GO,
+	       "OPT_ANYWHERE: -- still ends the options");
+	is_int(first, 2, "OPT_ANYWHERE: after --, -v is an operand");
+	is_str(words[3], "-v", "OPT_ANYWHERE: -v after -- kept as an operand");
+
+	is_int(parse_words(opts, 0, &first, &err, "--bogus", (char *)NULL), OPT_ERROR, "unknown long option");
 	is_str(err.buf, "unknown option '--bogus' (see --help)", "unknown long option named");
-	is_int(parse_words(opts, &first, &err, "-x", (char *)NULL), OPT_ERROR, "unknown short option");
+	is_int(parse_words(opts, 0, &first, &err, "-x", (char *)NULL), OPT_ERROR, "unknown short option");
 	is_str(err.buf, "unknown option '-x' (see --help)", "unknown short option named");
-	is_int(parse_words(opts, &first, &err, "--tree", (char *)NULL), OPT_ERROR, "missing argument");
+	is_int(parse_words(opts, 0, &first, &err, "--tree", (char *)NULL), OPT_ERROR, "missing argument");
 	is_str(err.buf, "option '--tree' needs an argument", "missing argument named");
-	is_int(parse_words(opts, &first, &err, "-j", (char *)NULL), OPT_ERROR, "missing short argument");
+	is_int(parse_words(opts, 0, &first, &err, "-j", (char *)NULL), OPT_ERROR, "missing short argument");
 	is_str(err.buf, "option '-j' needs an argument", "missing short argument named");
 	p.jobs = 5;
-	is_int(parse_words(opts, &first, &err, "-j", "0", (char *)NULL), OPT_ERROR, "OPT_INT below its range");
+	is_int(parse_words(opts, 0, &first, &err, "-j", "0", (char *)NULL), OPT_ERROR, "OPT_INT below its range");
 	is_str(err.buf, "invalid --jobs '0': expected a number of jobs from 1 to 4096", "range message exact");
 	is_int(p.jobs, 5, "a rejected number leaves the field alone");
-	is_int(parse_words(opts, &first, &err, "--rate", "48k", (char *)NULL), OPT_ERROR, "OPT_UINT with trailing garbage");
+	is_int(parse_words(opts, 0, &first, &err, "--rate", "48k", (char *)NULL), OPT_ERROR, "OPT_UINT with trailing garbage");
 	is_str(err.buf, "invalid --rate '48k': expected a rate from 8000 to 768000 Hz", "garbage message exact");
-	is_int(parse_words(opts, &first, &err, "--load", "nan", (char *)NULL), OPT_ERROR, "OPT_DOUBLE rejects nan");
+	is_int(parse_words(opts, 0, &first, &err, "--load", "nan", (char *)NULL), OPT_ERROR, "OPT_DOUBLE rejects nan");
 	is_str(err.buf, "invalid --load 'nan': expected a number", "no expect string: 'a number'");
-	is_int(parse_words(opts, &first, &err, "-D", "-1s", (char *)NULL), OPT_ERROR, "OPT_DURATION rejects a sign");
-	is_int(parse_words(opts, &first, &err, "--even", "abc", "--bogus", (char *)NULL), OPT_ERROR,
+	is_int(parse_words(opts, 0, &first, &err, "-D", "-1s", (char *)NULL), OPT_ERROR, "OPT_DURATION rejects a sign");
+	is_int(parse_words(opts, 0, &first, &err, "--even", "abc", "--bogus", (char *)NULL), OPT_ERROR,
 	       "a callback's error stops the parse");
 	is_str(err.buf, "--even 'abc': odd length", "the callback's own message, and only the first error");
-	is_int(parse_words(opts, &first, &err, "--verbose=1", (char *)NULL), OPT_ERROR, "an argument to a flag");
-	is_int(parse_words(opts, &first, &err, "-v", "-h", "--bogus", (char *)NULL), OPT_HELP, "-h asks for help");
-	is_int(parse_words(opts, &first, &err, "--help", (char *)NULL), OPT_HELP, "--help asks for help");
+	is_int(parse_words(opts, 0, &first, &err, "--verbose=1", (char *)NULL), OPT_ERROR, "an argument to a flag");
+	is_int(parse_words(opts, 0, &first, &err, "-v", "-h", "--bogus", (char *)NULL), OPT_HELP, "-h asks for help");
+	is_int(parse_words(opts, 0, &first, &err, "--help", (char *)NULL), OPT_HELP, "--help asks for help");
 	opt_list_release(&p.cfg);
 
 	fp = fmemopen(buf, sizeof(buf), "w");
