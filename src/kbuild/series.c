@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/file.h>
@@ -211,6 +212,11 @@ void series_release(struct series *s)
 		for (size_t j = 0; j < p->nr_files; j++)
 			free(p->files[j]);
 		free(p->files);
+		for (size_t j = 0; j < p->nr_targets; j++) {
+			free(p->targets[j].path);
+			free(p->targets[j].other);
+		}
+		free(p->targets);
 	}
 	free(s->patches);
 	free(s->name);
@@ -229,21 +235,67 @@ static void add_file(struct patch_file *p, const char *path)
 	p->files[p->nr_files++] = xstrdup(path);
 }
 
-/* The name in a ---/+++ line: up to a tab (timestamp) or the end; git may quote it. */
-static char *header_name(const char *s)
+/*
+ * git's C-style quoting, as git and GNU patch read it: "caf\303\251.c" is
+ * café.c. s points at the opening quote; *end after the closing one. NULL
+ * and *why when the quoting is broken or the name holds a NUL byte.
+ */
+static char *unquote_c(const char *s, const char **end, const char **why)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	for (s++; *s && *s != '"'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '\\') {
+			s++;
+			switch (*s) {
+			case 'a': c = '\a'; break;
+			case 'b': c = '\b'; break;
+			case 'f': c = '\f'; break;
+			case 'n': c = '\n'; break;
+			case 'r': c = '\r'; break;
+			case 't': c = '\t'; break;
+			case 'v': c = '\v'; break;
+			case '\\': c = '\\'; break;
+			case '"': c = '"'; break;
+			case '0': case '1': case '2': case '3':
+				if (s[1] < '0' || s[1] > '7' || s[2] < '0' || s[2] > '7') {
+					*why = "an octal escape needs three digits";
+					goto bad;
+				}
+				c = (unsigned char)(((s[0] - '0') << 6) | ((s[1] - '0') << 3) | (s[2] - '0'));
+				s += 2;
+				if (!c) {
+					*why = "a NUL byte in a file name";
+					goto bad;
+				}
+				break;
+			default:
+				*why = "an unknown escape";
+				goto bad;
+			}
+		}
+		strbuf_addch(&sb, (char)c);
+	}
+	if (*s != '"') {
+		*why = "no closing quote";
+		goto bad;
+	}
+	*end = s + 1;
+	return strbuf_detach(&sb, NULL);
+bad:
+	strbuf_release(&sb);
+	return NULL;
+}
+
+/* The name in a ---/+++ line: up to a tab (timestamp) or the end; git may quote it. NULL and *why if bad. */
+static char *header_name(const char *s, const char **why)
 {
 	const char *e;
 
-	if (*s == '"') {
-		struct strbuf sb = STRBUF_INIT;
-
-		for (s++; *s && *s != '"'; s++) {
-			if (*s == '\\' && s[1])
-				s++;
-			strbuf_addch(&sb, *s);
-		}
-		return strbuf_detach(&sb, NULL);
-	}
+	if (*s == '"')
+		return unquote_c(s, &e, why);
 	e = strchr(s, '\t');
 	if (!e)
 		e = s + strlen(s);
@@ -268,31 +320,248 @@ static const char *strip_components(const char *name, int n)
 	return s;
 }
 
-static int add_header_path(struct patch_file *p, const char *raw, int lineno, struct strbuf *err)
+/*
+ * The two names of a "diff --git A B" line. Unquoted names may hold spaces:
+ * like git, take the split where both sides name the same file after their
+ * first component (a/ b/), else the only space; a rename with spaces leaves
+ * both NULL, and ---/+++ lines must name the files.
+ */
+static int git_names(const char *s, char **a, char **b, const char **why)
 {
-	char *name = header_name(raw);
-	const char *stripped;
-	int ret = 0;
+	const char *end;
+	size_t len;
 
-	if (str_eq(name, "/dev/null")) {
-		free(name);
+	*a = *b = NULL;
+	len = strlen(s);
+	while (len && s[len - 1] == '\r')
+		len--;
+	if (*s == '"') {
+		if (!(*a = unquote_c(s, &end, why)))
+			return -EINVAL;
+		if (*end != ' ')
+			goto bad;
+		end++;
+		if (*end == '"') {
+			if (!(*b = unquote_c(end, &end, why)))
+				return -EINVAL;
+		} else {
+			*b = xstrndup(end, len - (size_t)(end - s));
+		}
 		return 0;
 	}
-	stripped = name[0] == '/' ? name : strip_components(name, p->strip);
+	end = strstr(s, " \"");
+	if (end) {
+		*a = xstrndup(s, (size_t)(end - s));
+		if (!(*b = unquote_c(end + 1, &end, why)))
+			return -EINVAL;
+		return 0;
+	}
+	for (const char *sp = s; (sp = memchr(sp, ' ', len - (size_t)(sp - s))); sp++) {
+		char *x = xstrndup(s, (size_t)(sp - s)), *y = xstrndup(sp + 1, len - (size_t)(sp + 1 - s));
+		const char *xs = strip_components(x, 1), *ys = strip_components(y, 1);
+
+		if (xs && ys && str_eq(xs, ys)) {
+			*a = x;
+			*b = y;
+			return 0;
+		}
+		free(x);
+		free(y);
+	}
+	end = memchr(s, ' ', len);
+	if (end && !memchr(end + 1, ' ', len - (size_t)(end + 1 - s))) {
+		/* one space: a rename or copy between names without spaces */
+		*a = xstrndup(s, (size_t)(end - s));
+		*b = xstrndup(end + 1, len - (size_t)(end + 1 - s));
+	}
+	return 0;
+bad:
+	*why = "cannot tell the two names apart";
+	return -EINVAL;
+}
+
+/* One file section of a patch: a "diff --git" header and what follows, or a ---/+++ pair. */
+struct section {
+	int line;               /* its first line */
+	int git;
+	int header;             /* still among git's extended header lines */
+	char *git_old, *git_new;
+	char *minus, *plus;     /* from ---/+++ */
+	int minus_line, plus_line;
+	int is_new, is_deleted, is_rename, is_copy;
+	unsigned old_mode, new_mode;
+	int hunks;
+};
+
+static void section_reset(struct section *sec)
+{
+	free(sec->git_old);
+	free(sec->git_new);
+	free(sec->minus);
+	free(sec->plus);
+	memset(sec, 0, sizeof(*sec));
+}
+
+/* The tree path of a raw name after -pN; NULL with an error in err. */
+static char *tree_name(struct patch_file *p, const char *raw, int line, struct strbuf *err)
+{
+	const char *stripped = raw[0] == '/' ? raw : strip_components(raw, p->strip);
+
 	if (!stripped || !*stripped) {
-		strbuf_addf(err, "%s:%d: error: cannot strip %d components from '%s'\n", p->path, lineno,
-			    p->strip, name);
+		strbuf_addf(err, "%s:%d: error: cannot strip %d components from '%s'\n", p->path, line, p->strip, raw);
+		return NULL;
+	}
+	for (const char *c = stripped; *c; c++) {
+		if ((unsigned char)*c < 0x20 || *c == 0x7f) {
+			strbuf_addf(err, "%s:%d: error: a control character in the file name '%s'\n", p->path, line,
+				    raw);
+			return NULL;
+		}
+	}
+	return xstrdup(stripped);
+}
+
+static int add_target(struct patch_file *p, const struct section *sec, const char *raw, int line,
+		      enum patch_op op, struct strbuf *err)
+{
+	struct patch_target *t;
+	char *path = tree_name(p, raw, line, err);
+
+	if (!path)
+		return -EINVAL;
+	add_file(p, path);
+	ALLOC_GROW(p->targets, p->nr_targets + 1, p->alloc_targets);
+	t = &p->targets[p->nr_targets++];
+	memset(t, 0, sizeof(*t));
+	t->path = path;
+	t->line = line;
+	t->op = op;
+	if (op == PATCH_MODIFY || op == PATCH_CREATE) {
+		t->new_mode = sec->new_mode;
+		t->old_mode = sec->old_mode;
+	}
+	t->hunks = sec->hunks;
+	return 0;
+}
+
+/* What the finished section does, as targets; errors for what GNU patch would drop or cannot do. */
+static int section_finish(struct patch_file *p, struct section *sec, struct strbuf *err)
+{
+	const char *old = NULL, *new = NULL;
+	int old_line = sec->line, new_line = sec->line, ret = 0;
+
+	if (!sec->line)
+		return 0;
+	if (sec->minus && !str_eq(sec->minus, "/dev/null")) {
+		old = sec->minus;
+		old_line = sec->minus_line;
+	} else if (sec->git && !sec->minus) {
+		old = sec->git_old;
+	}
+	if (sec->plus && !str_eq(sec->plus, "/dev/null")) {
+		new = sec->plus;
+		new_line = sec->plus_line;
+	} else if (sec->git && !sec->plus) {
+		new = sec->git_new;
+	}
+	if (!sec->git) {
+		/* a plain unified diff: /dev/null on one side creates or deletes */
+		if (sec->minus && str_eq(sec->minus, "/dev/null") && new)
+			ret = add_target(p, sec, new, new_line, PATCH_CREATE, err);
+		else if (sec->plus && str_eq(sec->plus, "/dev/null") && old)
+			ret = add_target(p, sec, old, old_line, PATCH_DELETE, err);
+		else {
+			if (old && new) {
+				/* GNU patch picks one of the two names: both are staged, either may change */
+				char *o = tree_name(p, old, old_line, err);
+
+				if (!o)
+					ret = -EINVAL;
+				else
+					add_file(p, o);
+				free(o);
+			}
+			if (!ret && (new || old))
+				ret = add_target(p, sec, new ? new : old, new ? new_line : old_line, PATCH_MODIFY, err);
+			if (!ret && old && new)
+				p->targets[p->nr_targets - 1].other = tree_name(p, old, old_line, err);
+		}
+		section_reset(sec);
+		return ret;
+	}
+	if (!old || !new) {
+		if ((!old && !sec->is_new) || (!new && !sec->is_deleted)) {
+			strbuf_addf(err, "%s:%d: error: cannot tell the file names of this 'diff --git' header\n",
+				    p->path, sec->line);
+			section_reset(sec);
+			return -EINVAL;
+		}
+	}
+	if (sec->is_deleted) {
+		ret = add_target(p, sec, old, old_line, PATCH_DELETE, err);
+	} else if (sec->is_new) {
+		ret = add_target(p, sec, new, new_line, PATCH_CREATE, err);
+	} else if (sec->is_rename || sec->is_copy) {
+		ret = add_target(p, sec, old, old_line, sec->is_rename ? PATCH_DELETE : PATCH_KEEP, err);
+		if (!ret)
+			ret = add_target(p, sec, new, new_line, PATCH_CREATE, err);
+	} else if (!sec->hunks && !sec->new_mode) {
+		const char *shown = strip_components(new, p->strip);
+
+		strbuf_addf(err, "%s:%d: error: '%s': the 'diff --git' header carries no change\n", p->path,
+			    sec->line, shown && *shown ? shown : new);
 		ret = -EINVAL;
 	} else {
-		add_file(p, stripped);
+		ret = add_target(p, sec, new, new_line, PATCH_MODIFY, err);
 	}
-	free(name);
+	section_reset(sec);
 	return ret;
+}
+
+/* "old mode 100644" and friends: the mode, or a refusal for what kbuild does not install. */
+static int git_mode(struct patch_file *p, const char *s, int line, unsigned *mode, struct strbuf *err)
+{
+	char *e;
+	unsigned long m;
+
+	errno = 0;
+	m = strtoul(s, &e, 8);
+	while (*e == '\r')
+		e++;
+	if (errno || e == s || *e || m > 0177777) {
+		strbuf_addf(err, "%s:%d: error: bad file mode '%s'\n", p->path, line, s);
+		return -EINVAL;
+	}
+	if ((m & 0170000) != 0100000) {
+		strbuf_addf(err, "%s:%d: error: mode %06lo: only regular files can be patched (not symlinks or "
+			    "submodules)\n", p->path, line, m);
+		return -EINVAL;
+	}
+	*mode = (unsigned)m;
+	return 0;
+}
+
+/* A ---/+++ name into *dst (the raw, unstripped name). */
+static int set_header_name(struct patch_file *p, const char *raw, int line, char **dst, int *dst_line,
+			   struct strbuf *err)
+{
+	const char *why = NULL;
+	char *name = header_name(raw, &why);
+
+	if (!name) {
+		strbuf_addf(err, "%s:%d: error: bad quoted file name: %s\n", p->path, line, why);
+		return -EINVAL;
+	}
+	free(*dst);
+	*dst = name;
+	*dst_line = line;
+	return 0;
 }
 
 int patch_parse_paths(struct patch_file *p, struct strbuf *err)
 {
 	char *copy = xstrndup(p->data, p->len), *line, *next;
+	struct section sec = { 0 };
 	long old_left = 0, new_left = 0;
 	int lineno = 0, ret = 0;
 
@@ -318,34 +587,88 @@ int patch_parse_paths(struct patch_file *p, struct strbuf *err)
 			continue;
 		}
 		if (starts_with(line, "@@ -")) {
-			long a, b = 1, c, d = 1;
+			long b = 1, d = 1;
 			const char *s = line + 4;
 			char *e;
 
-			a = strtol(s, &e, 10);
+			strtol(s, &e, 10);
 			if (*e == ',')
 				b = strtol(e + 1, &e, 10);
 			if (strncmp(e, " +", 2) == 0) {
-				c = strtol(e + 2, &e, 10);
+				strtol(e + 2, &e, 10);
 				if (*e == ',')
 					d = strtol(e + 1, &e, 10);
-				(void)a;
-				(void)c;
 				old_left = b;
 				new_left = d;
+				if (sec.line) {
+					sec.hunks++;
+					sec.header = 0;
+				}
 			}
-		} else if (starts_with(line, "--- ") && next && starts_with(next, "+++ ")) {
-			ret = add_header_path(p, line + 4, lineno, err);
-		} else if (starts_with(line, "+++ ")) {
-			ret = add_header_path(p, line + 4, lineno, err);
-		} else if (starts_with(line, "rename from ")) {
-			add_file(p, line + 12); /* git extended headers: tree paths, no a/ b/ */
-		} else if (starts_with(line, "rename to ")) {
-			add_file(p, line + 10);
-		} else if (starts_with(line, "copy to ")) {
-			add_file(p, line + 8);
+			continue;
+		}
+		if (starts_with(line, "diff --git ")) {
+			const char *why = NULL;
+
+			if ((ret = section_finish(p, &sec, err)) < 0)
+				break;
+			sec.line = lineno;
+			sec.git = sec.header = 1;
+			if (git_names(line + 11, &sec.git_old, &sec.git_new, &why) < 0) {
+				strbuf_addf(err, "%s:%d: error: bad 'diff --git' header: %s\n", p->path, lineno, why);
+				ret = -EINVAL;
+			}
+			continue;
+		}
+		if (starts_with(line, "GIT binary patch") ||
+		    (starts_with(line, "Binary files ") && (ends_with(line, " differ") || ends_with(line, " differ\r")))) {
+			strbuf_addf(err, "%s:%d: error: a binary patch%s: kbuild cannot apply it\n", p->path, lineno,
+				    line[0] == 'G' ? "" : " without its data");
+			ret = -EINVAL;
+			break;
+		}
+		if ((starts_with(line, "--- ") && next && starts_with(next, "+++ ")) || starts_with(line, "+++ ")) {
+			int minus = line[0] == '-';
+			/* a new section, unless the name belongs to the git header or the --- just before */
+			int fresh = minus ? !sec.git || sec.minus || sec.plus || sec.hunks : !sec.line || sec.hunks;
+
+			if (fresh) {
+				if ((ret = section_finish(p, &sec, err)) < 0)
+					break;
+				sec.line = lineno;
+			}
+			sec.header = 0;
+			ret = set_header_name(p, line + 4, lineno, minus ? &sec.minus : &sec.plus,
+					      minus ? &sec.minus_line : &sec.plus_line, err);
+			continue;
+		}
+		if (!sec.git || !sec.header)
+			continue;
+		/* git's extended header lines */
+		if (starts_with(line, "new file mode ")) {
+			sec.is_new = 1;
+			ret = git_mode(p, line + 14, lineno, &sec.new_mode, err);
+		} else if (starts_with(line, "deleted file mode ")) {
+			sec.is_deleted = 1;
+			ret = git_mode(p, line + 18, lineno, &sec.old_mode, err);
+		} else if (starts_with(line, "old mode ")) {
+			ret = git_mode(p, line + 9, lineno, &sec.old_mode, err);
+		} else if (starts_with(line, "new mode ")) {
+			ret = git_mode(p, line + 9, lineno, &sec.new_mode, err);
+		} else if (starts_with(line, "rename from ") || starts_with(line, "copy from ")) {
+			sec.is_rename |= line[0] == 'r';
+			sec.is_copy |= line[0] == 'c';
+		} else if (starts_with(line, "rename to ") || starts_with(line, "copy to ") ||
+			   starts_with(line, "similarity index ") || starts_with(line, "dissimilarity index ") ||
+			   starts_with(line, "index ")) {
+			/* like GNU patch: the names come from the diff --git line, which -pN strips */
+		} else {
+			sec.header = 0;
 		}
 	}
+	if (!ret)
+		ret = section_finish(p, &sec, err);
+	section_reset(&sec);
 	free(copy);
 	if (!ret && !p->nr_files) {
 		strbuf_addf(err, "%s: error: not a patch: no '--- '/'+++ ' file headers found\n", p->path);
@@ -356,23 +679,35 @@ int patch_parse_paths(struct patch_file *p, struct strbuf *err)
 
 /* ---- paths that leave the tree ---- */
 
+/* Why `path` would leave `tree` (NULL: it stays inside); `tree` NULL checks the text alone. */
 static const char *unsafe_reason(const char *tree, const char *path, struct strbuf *where)
 {
 	char *copy, *s, *full;
 	struct stat st;
 	const char *why = NULL;
+	int first = 1;
 
 	if (path[0] == '/')
 		return "absolute path";
+	if (!path[0])
+		return "empty path";
 	copy = xstrdup(path);
 	for (s = strtok(copy, "/"); s; s = strtok(NULL, "/")) {
 		if (str_eq(s, "..")) {
 			why = "'..' component";
 			break;
 		}
+		if (first && str_eq(s, LEDGER_DIR)) {
+			why = "kbuild's own state directory";
+			break;
+		}
+		first &= str_eq(s, ".");
 	}
 	free(copy);
-	if (why)
+	for (const char *c = path; !why && *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			why = "a control character";
+	if (why || !tree)
 		return why;
 	/* every existing prefix must be a real directory, and the file itself not a symlink */
 	copy = xstrdup(path);
@@ -457,6 +792,7 @@ struct ledger_file {
 	unsigned mode;
 	char sha256[SHA256_HEX]; /* after the series, or "-" when the series deletes it */
 	char *path;
+	int line;     /* in the ledger, for messages */
 };
 
 struct ledger {
@@ -466,7 +802,8 @@ struct ledger {
 	struct ledger_file *files;
 	size_t nr_files, alloc_files;
 	char **dirs;  /* directories the series created, parents first */
-	size_t nr_dirs, alloc_dirs;
+	int *dir_lines;
+	size_t nr_dirs, alloc_dirs, alloc_dir_lines;
 };
 
 static void ledger_release(struct ledger *l)
@@ -483,6 +820,7 @@ static void ledger_release(struct ledger *l)
 	for (size_t i = 0; i < l->nr_dirs; i++)
 		free(l->dirs[i]);
 	free(l->dirs);
+	free(l->dir_lines);
 	memset(l, 0, sizeof(*l));
 }
 
@@ -499,85 +837,249 @@ static void ledger_write(const struct ledger *l, struct strbuf *sb)
 			    l->files[i].path);
 }
 
-/* Split a line into tab-separated fields in place. */
+/* Split a line into tab-separated fields in place; the count, or max + 1 when there are more. */
 static int split_tabs(char *line, char **f, int max)
 {
 	int n = 0;
 
-	while (n < max) {
+	for (;;) {
+		if (n == max)
+			return max + 1;
 		f[n++] = line;
 		line = strchr(line, '\t');
 		if (!line)
-			break;
+			return n;
 		*line++ = '\0';
 	}
-	return n;
 }
 
-static int ledger_read(struct ledger *l, const char *path, struct strbuf *err)
+/* The ledger is as untrusted as any input: a tree can ship a .kbuild-patches of its own. */
+#define LEDGER_MAX (64u << 20)
+
+static int is_sha256(const char *s)
+{
+	size_t n = 0;
+
+	for (; s[n]; n++)
+		if (!isdigit((unsigned char)s[n]) && !(s[n] >= 'a' && s[n] <= 'f'))
+			return 0;
+	return n == SHA256_HEX - 1;
+}
+
+/* Printable text without tabs or line breaks (names shown to the user). */
+static int is_text(const char *s)
+{
+	if (!*s)
+		return 0;
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 0;
+	return 1;
+}
+
+static int ledger_err(struct strbuf *err, const char *shown, int line, const char *fmt, ...) KB_PRINTF(4, 5);
+static int ledger_err(struct strbuf *err, const char *shown, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	kb_diag_vaddf(err, KB_ERROR, shown, line, fmt, ap);
+	va_end(ap);
+	strbuf_addch(err, '\n');
+	return -EINVAL;
+}
+
+/* One line of the ledger, checked field by field. */
+static int ledger_line(struct ledger *l, char *line, const char *shown, int lineno, struct strbuf *err)
+{
+	static const struct {
+		const char *kind;
+		int fields;
+	} kinds[] = { { "series", 2 }, { "patch", 6 }, { "dir", 2 }, { "file", 5 } };
+	char *f[8];
+	int n = split_tabs(line, f, 7), want = 0;
+	struct strbuf where = STRBUF_INIT;
+	const char *why;
+
+	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++)
+		if (str_eq(f[0], kinds[i].kind))
+			want = kinds[i].fields;
+	if (!want)
+		return ledger_err(err, shown, lineno, "unknown line '%.40s'", is_text(f[0]) ? f[0] : "?");
+	if (n != want)
+		return ledger_err(err, shown, lineno, "'%s' line with %s%d fields, expected %d", f[0],
+				  n > want ? "more than " : "", n > want ? want : n, want);
+	if (str_eq(f[0], "series")) {
+		if (l->series)
+			return ledger_err(err, shown, lineno, "a second 'series' line");
+		if (!is_text(f[1]))
+			return ledger_err(err, shown, lineno, "bad series name");
+		l->series = xstrdup(f[1]);
+	} else if (str_eq(f[0], "patch")) {
+		struct ledger_patch *p;
+
+		if (!is_sha256(f[1]))
+			return ledger_err(err, shown, lineno, "bad sha256 '%.70s': not 64 hex digits",
+					  is_text(f[1]) ? f[1] : "?");
+		if (!isdigit((unsigned char)f[2][0]) || f[2][1])
+			return ledger_err(err, shown, lineno, "bad strip count '%.20s': not 0..9",
+					  is_text(f[2]) ? f[2] : "?");
+		if (!str_eq(f[3], "0") && !str_eq(f[3], "1"))
+			return ledger_err(err, shown, lineno, "bad reverse flag '%.20s': not 0 or 1",
+					  is_text(f[3]) ? f[3] : "?");
+		if (!is_text(f[4]) || !is_text(f[5]))
+			return ledger_err(err, shown, lineno, "bad patch name");
+		ALLOC_GROW(l->patches, l->nr_patches + 1, l->alloc_patches);
+		p = &l->patches[l->nr_patches++];
+		memcpy(p->sha256, f[1], SHA256_HEX);
+		p->strip = f[2][0] - '0';
+		p->reverse = f[3][0] - '0';
+		p->where = xstrdup(f[4]);
+		p->name = xstrdup(f[5]);
+	} else if (str_eq(f[0], "dir")) {
+		if ((why = unsafe_reason(NULL, f[1], &where)))
+			return ledger_err(err, shown, lineno, "path leaves the tree: '%.200s': %s",
+					  is_text(f[1]) ? f[1] : "?", why);
+		ALLOC_GROW(l->dirs, l->nr_dirs + 1, l->alloc_dirs);
+		ALLOC_GROW(l->dir_lines, l->nr_dirs + 1, l->alloc_dir_lines);
+		l->dir_lines[l->nr_dirs] = lineno;
+		l->dirs[l->nr_dirs++] = xstrdup(f[1]);
+	} else {
+		struct ledger_file *lf;
+		unsigned long mode;
+		char *e;
+
+		if ((f[1][0] != 'M' && f[1][0] != 'N') || f[1][1])
+			return ledger_err(err, shown, lineno, "bad file kind '%.20s': not M or N",
+					  is_text(f[1]) ? f[1] : "?");
+		mode = strtoul(f[2], &e, 8);
+		if (!isdigit((unsigned char)f[2][0]) || *e || strlen(f[2]) > 4 || mode > 07777 ||
+		    (f[1][0] == 'N' && mode))
+			return ledger_err(err, shown, lineno, "bad mode '%.20s': not octal 0..7777 (0 for a new file)",
+					  is_text(f[2]) ? f[2] : "?");
+		if (!is_sha256(f[3]) && !str_eq(f[3], "-"))
+			return ledger_err(err, shown, lineno, "bad sha256 '%.70s': not 64 hex digits or '-'",
+					  is_text(f[3]) ? f[3] : "?");
+		if ((why = unsafe_reason(NULL, f[4], &where)))
+			return ledger_err(err, shown, lineno, "path leaves the tree: '%.200s': %s",
+					  is_text(f[4]) ? f[4] : "?", why);
+		for (size_t i = 0; i < l->nr_files; i++)
+			if (str_eq(l->files[i].path, f[4]))
+				return ledger_err(err, shown, lineno, "'%s' is listed twice (first on line %d)", f[4],
+						  l->files[i].line);
+		ALLOC_GROW(l->files, l->nr_files + 1, l->alloc_files);
+		lf = &l->files[l->nr_files++];
+		lf->kind = f[1][0];
+		lf->mode = (unsigned)mode;
+		memcpy(lf->sha256, f[3], strlen(f[3]) + 1);
+		lf->path = xstrdup(f[4]);
+		lf->line = lineno;
+	}
+	return 0;
+}
+
+/*
+ * Read a ledger (`shown` names it in messages) and check every field before
+ * anything acts on it: paths (no absolute, "..", control characters or
+ * kbuild's own directory), hashes, modes, counts. 0, or -EINVAL (bad
+ * content) / -errno (cannot read) with "shown:line: error: ..." in err.
+ */
+static int ledger_read(struct ledger *l, const char *path, const char *shown, struct strbuf *err)
 {
 	struct strbuf sb = STRBUF_INIT;
-	char *line, *next, *f[8];
-	int ret, lineno = 0;
+	char *line, *next;
+	int ret = 0, lineno = 0;
+	struct stat st;
 
 	memset(l, 0, sizeof(*l));
+	if (lstat(path, &st) < 0) {
+		strbuf_addf(err, "%s: error: cannot read the ledger: %s\n", shown, strerror(errno));
+		return -errno;
+	}
+	if (!S_ISREG(st.st_mode))
+		return ledger_err(err, shown, 0, "the ledger is not a regular file");
+	if (st.st_size > LEDGER_MAX)
+		return ledger_err(err, shown, 0, "the ledger is larger than %u MiB", LEDGER_MAX >> 20);
 	ret = fs_read_file(path, &sb);
 	if (ret < 0) {
-		strbuf_addf(err, "%s: error: cannot read the ledger: %s\n", path, strerror(-ret));
+		strbuf_addf(err, "%s: error: cannot read the ledger: %s\n", shown, strerror(-ret));
 		return ret;
 	}
-	if (!starts_with(sb.buf, "kbuild-patches\t1\n")) {
-		strbuf_addf(err, "%s:1: error: not a kbuild patch ledger\n", path);
-		strbuf_release(&sb);
-		return -EINVAL;
-	}
-	for (line = sb.buf; line && *line; line = next) {
-		char *nl = strchr(line, '\n');
-		int n;
+	if (sb.len > LEDGER_MAX)
+		ret = ledger_err(err, shown, 0, "the ledger is larger than %u MiB", LEDGER_MAX >> 20);
+	else if (!starts_with(sb.buf, "kbuild-patches\t1\n"))
+		ret = ledger_err(err, shown, 1, "not a kbuild patch ledger");
+	for (line = sb.buf + (ret ? sb.len : 17), lineno = 1; !ret && line < sb.buf + sb.len; line = next) {
+		char *nl = memchr(line, '\n', (size_t)(sb.buf + sb.len - line));
 
-		next = nl ? nl + 1 : NULL;
-		if (nl)
-			*nl = '\0';
 		lineno++;
-		n = split_tabs(line, f, 8);
-		if (str_eq(f[0], "series") && n == 2) {
-			l->series = xstrdup(f[1]);
-		} else if (str_eq(f[0], "patch") && n == 6) {
-			struct ledger_patch *p;
-
-			ALLOC_GROW(l->patches, l->nr_patches + 1, l->alloc_patches);
-			p = &l->patches[l->nr_patches++];
-			snprintf(p->sha256, sizeof(p->sha256), "%s", f[1]);
-			p->strip = atoi(f[2]);
-			p->reverse = atoi(f[3]);
-			p->where = xstrdup(f[4]);
-			p->name = xstrdup(f[5]);
-		} else if (str_eq(f[0], "dir") && n == 2) {
-			ALLOC_GROW(l->dirs, l->nr_dirs + 1, l->alloc_dirs);
-			l->dirs[l->nr_dirs++] = xstrdup(f[1]);
-		} else if (str_eq(f[0], "file") && n == 5) {
-			struct ledger_file *lf;
-
-			ALLOC_GROW(l->files, l->nr_files + 1, l->alloc_files);
-			lf = &l->files[l->nr_files++];
-			lf->kind = f[1][0];
-			lf->mode = (unsigned)strtoul(f[2], NULL, 8);
-			snprintf(lf->sha256, sizeof(lf->sha256), "%s", f[3]);
-			lf->path = xstrdup(f[4]);
-		} else if (!str_eq(f[0], "kbuild-patches")) {
-			strbuf_addf(err, "%s:%d: error: malformed ledger line\n", path, lineno);
-			ret = -EINVAL;
+		if (!nl) {
+			ret = ledger_err(err, shown, lineno, "truncated line (no newline at its end)");
 			break;
 		}
+		*nl = '\0';
+		next = nl + 1;
+		if (strlen(line) != (size_t)(nl - line)) {
+			ret = ledger_err(err, shown, lineno, "a NUL byte");
+			break;
+		}
+		ret = ledger_line(l, line, shown, lineno, err);
 	}
 	strbuf_release(&sb);
-	if (!ret && !l->series) {
-		strbuf_addf(err, "%s: error: the ledger names no series\n", path);
-		ret = -EINVAL;
-	}
+	if (!ret && !l->series)
+		ret = ledger_err(err, shown, 0, "the ledger names no series");
 	if (ret)
 		ledger_release(l);
 	return ret;
+}
+
+/*
+ * The ledger against the tree as it is now: no path through a symlink, no
+ * file that is not a regular one, every saved original a regular file under
+ * `origdir` (NULL: not needed). Nothing is touched when this fails.
+ */
+static int ledger_check_tree(const struct ledger *l, const char *tree, const char *origdir, const char *shown,
+			     struct strbuf *err)
+{
+	int bad = 0;
+
+	for (size_t i = 0; i < l->nr_files + l->nr_dirs; i++) {
+		int is_dir = i >= l->nr_files;
+		const char *path = is_dir ? l->dirs[i - l->nr_files] : l->files[i].path;
+		int line = is_dir ? l->dir_lines[i - l->nr_files] : l->files[i].line;
+		struct strbuf where = STRBUF_INIT;
+		const char *why = unsafe_reason(tree, path, &where);
+		struct stat st;
+		char *full;
+
+		if (why) {
+			bad += ledger_err(err, shown, line, "path leaves the tree: '%s': %s%s%s", path, why,
+					  where.len ? " at " : "", where.buf) < 0;
+			strbuf_release(&where);
+			continue;
+		}
+		full = xasprintf("%s/%s", tree, path);
+		if (lstat(full, &st) == 0 && (is_dir ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode)))
+			bad += ledger_err(err, shown, line, "'%s' is not a %s in the tree", path,
+					  is_dir ? "directory" : "regular file") < 0;
+		free(full);
+		if (is_dir || l->files[i].kind != 'M' || !origdir)
+			continue;
+		why = unsafe_reason(origdir, path, &where);
+		full = xasprintf("%s/%s", origdir, path);
+		if (why)
+			bad += ledger_err(err, shown, line, "the saved original of '%s' %s%s%s", path,
+					  str_eq(why, "is a symlink") ? "is a symlink" : "is reached through a symlink",
+					  where.len && !str_eq(why, "is a symlink") ? " at " : "",
+					  str_eq(why, "is a symlink") ? "" : where.buf) < 0;
+		else if (lstat(full, &st) < 0)
+			bad += ledger_err(err, shown, line, "the saved original of '%s' is missing", path) < 0;
+		else if (!S_ISREG(st.st_mode))
+			bad += ledger_err(err, shown, line, "the saved original of '%s' is not a regular file", path) < 0;
+		free(full);
+		strbuf_release(&where);
+	}
+	return bad ? -EINVAL : 0;
 }
 
 /* ---- file moves ---- */
@@ -672,6 +1174,7 @@ static int rollback(const char *tree, const char *origdir, const struct ledger *
 struct patch_result {
 	int status;            /* patch's exit code, or -errno */
 	struct strbuf out;
+	struct strbuf check;   /* it exited 0, but did not do what the patch says: path:line: error: ... */
 	int fuzz_or_offset;
 };
 
@@ -686,6 +1189,7 @@ static void run_patch(const char *workdir, const struct patch_file *p, const cha
 	int n = 0;
 
 	strbuf_init(&r->out, 0);
+	strbuf_init(&r->check, 0);
 	cmd.out = &r->out;
 	snprintf(strip, sizeof(strip), "-p%d", p->strip);
 	argv[n++] = "patch";
@@ -706,6 +1210,12 @@ static void run_patch(const char *workdir, const struct patch_file *p, const cha
 	argv[n] = NULL;
 	r->status = run_command(&cmd);
 	r->fuzz_or_offset = strstr(r->out.buf, " with fuzz ") != NULL || strstr(r->out.buf, "(offset ") != NULL;
+}
+
+static void result_release(struct patch_result *r)
+{
+	strbuf_release(&r->out);
+	strbuf_release(&r->check);
 }
 
 /* ---- the transaction ---- */
@@ -816,8 +1326,9 @@ static char *patch_input(struct txn *t, const struct patch_file *p, size_t i)
 	return path;
 }
 
-static void report_failure(const struct patch_file *p, const char *output, const char *rej)
+static void report_failure(const struct patch_file *p, const struct patch_result *r, const char *rej)
 {
+	const char *output = r->out.buf;
 	struct strbuf rtext = STRBUF_INIT;
 	int lines = 0;
 
@@ -825,6 +1336,7 @@ static void report_failure(const struct patch_file *p, const char *output, const
 		kb_diag(KB_ERROR, p->series_file, p->line, "%s does not apply", p->name);
 	else
 		kb_diag(KB_ERROR, p->path, 0, "does not apply");
+	fputs(r->check.buf, stderr);
 	for (const char *s = output; *s;) {
 		const char *nl = strchr(s, '\n');
 		size_t full = nl ? (size_t)(nl - s) : strlen(s), n = full;
@@ -855,6 +1367,142 @@ static void report_failure(const struct patch_file *p, const char *output, const
 	strbuf_release(&rtext);
 }
 
+/* ---- did the patch do what it says? ---- */
+
+struct fstate {
+	int exists;
+	unsigned mode;
+	char sha256[SHA256_HEX];
+};
+
+static void fstate_get(const char *dir, const char *path, struct fstate *f)
+{
+	char *full = xasprintf("%s/%s", dir, path);
+	struct stat st;
+
+	memset(f, 0, sizeof(*f));
+	if (lstat(full, &st) == 0) {
+		f->exists = 1;
+		f->mode = st.st_mode;
+		if (!S_ISREG(st.st_mode) || sha256_file(full, f->sha256) < 0)
+			strcpy(f->sha256, "?");
+	}
+	free(full);
+}
+
+static int fstate_differ(const struct fstate *a, const struct fstate *b)
+{
+	return a->exists != b->exists || a->mode != b->mode || !str_eq(a->sha256, b->sha256);
+}
+
+/* Before the patch runs: the state of each file it names (two per target: path, other). */
+static struct fstate *targets_before(const struct patch_file *p, const char *dir)
+{
+	struct fstate *f = xcalloc(2 * p->nr_targets + 1, sizeof(*f));
+
+	for (size_t i = 0; i < p->nr_targets; i++) {
+		fstate_get(dir, p->targets[i].path, &f[2 * i]);
+		if (p->targets[i].other)
+			fstate_get(dir, p->targets[i].other, &f[2 * i + 1]);
+	}
+	return f;
+}
+
+/*
+ * GNU patch exited 0: check that every file the patch names was created,
+ * changed or removed as its headers say (a name kbuild read differently from
+ * GNU patch, or a form GNU patch skips, must not pass as success).
+ */
+static int check_targets(const struct patch_file *p, const char *dir, int reverse, const struct fstate *before,
+			 struct strbuf *err)
+{
+	int bad = 0;
+
+	for (size_t i = 0; i < p->nr_targets; i++) {
+		const struct patch_target *tg = &p->targets[i];
+		const struct fstate *was = &before[2 * i];
+		enum patch_op op = tg->op;
+		unsigned mode = reverse ? tg->old_mode : tg->new_mode;
+		struct fstate now, other = { 0 };
+		int later = 0;
+
+		for (size_t j = i + 1; j < p->nr_targets; j++)
+			later |= str_eq(p->targets[j].path, tg->path);
+		if (later)
+			continue; /* a later section of the same patch has the last word on this file */
+		if (reverse && (op == PATCH_CREATE || op == PATCH_DELETE))
+			op = op == PATCH_CREATE ? PATCH_DELETE : PATCH_CREATE;
+		fstate_get(dir, tg->path, &now);
+		if (tg->other)
+			fstate_get(dir, tg->other, &other);
+		bad++;
+		if (now.exists && !S_ISREG(now.mode))
+			strbuf_addf(err, "%s:%d: error: '%s' is not a regular file after the patch\n", p->path, tg->line,
+				    tg->path);
+		else if (op == PATCH_CREATE && !now.exists)
+			strbuf_addf(err, "%s:%d: error: '%s' is a new file in the patch, but it was not created\n",
+				    p->path, tg->line, tg->path);
+		else if (op == PATCH_CREATE && was->exists && !reverse)
+			strbuf_addf(err, "%s:%d: error: '%s' is a new file in the patch, but it exists already "
+				    "(GNU patch overwrites it)\n", p->path, tg->line, tg->path);
+		else if (op == PATCH_DELETE && now.exists)
+			strbuf_addf(err, "%s:%d: error: '%s' is deleted by the patch, but it is still there\n", p->path,
+				    tg->line, tg->path);
+		else if (op == PATCH_KEEP && !now.exists)
+			strbuf_addf(err, "%s:%d: error: '%s' is the source of a copy, but it is gone\n", p->path,
+				    tg->line, tg->path);
+		else if (op == PATCH_MODIFY && !now.exists && !other.exists)
+			strbuf_addf(err, "%s:%d: error: '%s' is patched, but it is gone\n", p->path, tg->line,
+				    tg->path);
+		else if (op == PATCH_MODIFY && !fstate_differ(was, &now) && !(tg->other && fstate_differ(&before[2 * i + 1], &other)))
+			strbuf_addf(err, "%s:%d: error: '%s' is patched, but it was not changed\n", p->path, tg->line,
+				    tg->path);
+		else if (mode && now.exists && (now.mode & 0100) != (mode & 0100))
+			strbuf_addf(err, "%s:%d: error: '%s' should have mode %06o, but has %06o\n", p->path, tg->line,
+				    tg->path, mode, now.mode);
+		else
+			bad--;
+	}
+	return bad ? -EPROTO : 0;
+}
+
+/* Files in `dir` (the staging area) that no patch of the series names: GNU patch wrote where kbuild did not look. */
+static int find_strays(struct txn *t, const char *dir, const char *rel, const struct patch_file *p,
+		       struct strbuf *err)
+{
+	char *full = rel ? xasprintf("%s/%s", dir, rel) : xstrdup(dir);
+	DIR *d = opendir(full);
+	struct dirent *de;
+	int ret = 0;
+
+	if (!d) {
+		free(full);
+		return 0;
+	}
+	while ((de = readdir(d))) {
+		char *sub, *path;
+		struct stat st;
+
+		if (str_eq(de->d_name, ".") || str_eq(de->d_name, ".."))
+			continue;
+		sub = rel ? xasprintf("%s/%s", rel, de->d_name) : xstrdup(de->d_name);
+		path = xasprintf("%s/%s", full, de->d_name);
+		if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+			if (find_strays(t, dir, sub, p, err) < 0)
+				ret = -EPROTO;
+		} else if (!strmap_get(&t->seen, sub)) {
+			strbuf_addf(err, "%s: error: GNU patch wrote '%s', which no header of the patch names\n",
+				    p->path, sub);
+			ret = -EPROTO;
+		}
+		free(sub);
+		free(path);
+	}
+	closedir(d);
+	free(full);
+	return ret;
+}
+
 /* Apply the series in `dir`; reverse runs it backwards with -R toggled. Returns the failing index or -1. */
 static long apply_in(struct txn *t, const struct series *s, const char *dir, int reverse, int quiet,
 		     struct patch_result *fail)
@@ -866,6 +1514,7 @@ static long apply_in(struct txn *t, const struct series *s, const char *dir, int
 		const struct patch_file *p = &s->patches[i];
 		char *input = patch_input(t, p, i);
 		struct patch_result r;
+		struct fstate *before;
 
 		if (!input) {
 			kb_error("cannot prepare '%s'", p->name);
@@ -876,8 +1525,13 @@ static long apply_in(struct txn *t, const struct series *s, const char *dir, int
 			kb_progress("PATCH", "%s", p->name);
 		unlink(rej);
 		crash_point("stage", k + 1);
+		before = targets_before(p, dir);
 		run_patch(dir, p, input, p->reverse ^ reverse, t->o->strict, rej, &r);
 		free(input);
+		if (r.status == 0 && (check_targets(p, dir, p->reverse ^ reverse, before, &r.check) < 0 ||
+				      find_strays(t, dir, NULL, p, &r.check) < 0))
+			r.status = -EPROTO;
+		free(before);
 		if (r.status != 0) {
 			*fail = r;
 			free(rej);
@@ -892,7 +1546,7 @@ static long apply_in(struct txn *t, const struct series *s, const char *dir, int
 						"%s: %.*s", p->name, nl ? (int)(nl - l) : (int)strlen(l), l);
 			}
 		}
-		strbuf_release(&r.out);
+		result_release(&r);
 	}
 	free(rej);
 	return -1;
@@ -973,6 +1627,38 @@ static int write_text(const char *path, const struct strbuf *sb)
 	return ret < 0 ? ret : 0;
 }
 
+/* Read a ledger of this tree and check it against the tree; origdir holds the saved originals. */
+static int ledger_load(struct txn *t, struct ledger *l, const char *path, const char *origdir, struct strbuf *err)
+{
+	char *shown = xasprintf("%s%s", t->show, path + strlen(t->tree));
+	int ret = ledger_read(l, path, shown, err);
+
+	if (!ret && (ret = ledger_check_tree(l, t->tree, origdir, shown, err)) < 0)
+		ledger_release(l);
+	free(shown);
+	return ret;
+}
+
+/* kbuild's state directories must be real directories: a symlink would carry reads and removals elsewhere. */
+static int state_check(struct txn *t, struct strbuf *err)
+{
+	static const char *const sub[] = { "", "/orig", "/txn", "/txn/work", "/txn/orig" };
+	int bad = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(sub); i++) {
+		char *full = xasprintf("%s%s", t->ledger_dir, sub[i]);
+		struct stat st;
+
+		if (lstat(full, &st) == 0 && !S_ISDIR(st.st_mode)) {
+			strbuf_addf(err, "%s/" LEDGER_DIR "%s: error: %s, not a directory: kbuild's state cannot be "
+				    "trusted\n", t->show, sub[i], S_ISLNK(st.st_mode) ? "a symlink" : "a file");
+			bad++;
+		}
+		free(full);
+	}
+	return bad ? -EINVAL : 0;
+}
+
 /*
  * Bring an interrupted run back to a consistent state: an apply that had not
  * committed is discarded, one that had is rolled back (or finished, if its
@@ -991,9 +1677,11 @@ static int recover(struct txn *t, struct strbuf *err)
 			struct ledger l;
 			char *planned = xasprintf("%s/ledger", t->txn_dir);
 
-			ret = ledger_read(&l, planned, err);
+			const char *origdir = fs_is_dir(t->orig) ? t->orig : final_orig;
+
+			ret = ledger_load(t, &l, planned, origdir, err);
 			if (ret == 0) {
-				ret = rollback(t->tree, fs_is_dir(t->orig) ? t->orig : final_orig, &l, err);
+				ret = rollback(t->tree, origdir, &l, err);
 				ledger_release(&l);
 			}
 			free(planned);
@@ -1008,7 +1696,7 @@ static int recover(struct txn *t, struct strbuf *err)
 	if (ret == 0 && fs_is_file(unpatch)) {
 		struct ledger l;
 
-		ret = ledger_read(&l, ledger_path, err);
+		ret = ledger_load(t, &l, ledger_path, final_orig, err);
 		if (ret == 0) {
 			ret = rollback(t->tree, final_orig, &l, err);
 			ledger_release(&l);
@@ -1124,7 +1812,7 @@ static int reverse_applies(struct txn *t, const struct series *s)
 		if (apply_in(t, s, t->orig, 1, 1, &r) < 0)
 			ok = 1;
 		else
-			strbuf_release(&r.out);
+			result_release(&r);
 	}
 	strbuf_release(&err);
 	return ok;
@@ -1143,7 +1831,7 @@ static int adopt(struct txn *t, const struct series *s, struct strbuf *err)
 	if (stage_files(t, t->tree, t->orig, err) < 0)
 		goto out;
 	if (apply_in(t, s, t->orig, 1, 1, &r) >= 0) {
-		strbuf_release(&r.out);
+		result_release(&r);
 		goto out;
 	}
 	build_ledger(t, s, t->orig, t->tree, &l);
@@ -1191,22 +1879,22 @@ static enum kb_status do_apply(struct txn *t, const struct series *s)
 		if (t->o->dry_run && reverse_applies(t, s)) {
 			printf("kbuild: %s is already applied to %s (found by reverse-checking; no ledger); "
 			       "--dry-run: nothing changed\n", s->name, t->show);
-			strbuf_release(&r.out);
+			result_release(&r);
 			goto out;
 		}
 		if (!t->o->dry_run && adopt(t, s, &err) == 0) {
 			kb_progress("LEDGER", "recorded the series found in the tree");
 			printf("kbuild: %s is already applied to %s (found by reverse-checking; no ledger was there, "
 			       "one is recorded now)\n", s->name, t->show);
-			strbuf_release(&r.out);
+			result_release(&r);
 			goto out;
 		}
 		{
 			char *rej = xasprintf("%s/reject.forward", t->txn_dir);
-			report_failure(&s->patches[failed], r.out.buf, rej);
+			report_failure(&s->patches[failed], &r, rej);
 			free(rej);
 		}
-		strbuf_release(&r.out);
+		result_release(&r);
 		printf("kbuild: %s does not apply to %s: patch %ld of %zu fails; the tree is unchanged%s\n", s->name,
 		       t->show, failed + 1, s->nr,
 		       t->o->strict ? " (--strict: fuzz is off; it may apply without --strict)" : "");
@@ -1258,6 +1946,16 @@ out:
 	return st;
 }
 
+/* A ledger that fails its checks is bad input (exit 2), one that cannot be read is the machine's (exit 3). */
+static enum kb_status untrusted(struct txn *t, int ret)
+{
+	if (ret != -EINVAL)
+		return KB_EENV;
+	kb_error("refusing to act on kbuild's state in '%s': it does not hold what kbuild writes; nothing was changed",
+		 t->show);
+	return KB_EUSAGE;
+}
+
 static enum kb_status do_unpatch(struct txn *t)
 {
 	struct strbuf err = STRBUF_INIT, text = STRBUF_INIT;
@@ -1265,14 +1963,16 @@ static enum kb_status do_unpatch(struct txn *t)
 	char *final_orig = xasprintf("%s/orig", t->ledger_dir);
 	enum kb_status st = KB_OK;
 	struct ledger l;
+	int ret;
 
 	if (!fs_is_file(ledger_path)) {
 		printf("kbuild: no series is applied to %s (no ledger); nothing to unpatch\n", t->show);
 		goto out;
 	}
-	if (ledger_read(&l, ledger_path, &err) < 0) {
+	ret = ledger_load(t, &l, ledger_path, final_orig, &err);
+	if (ret < 0) {
 		fputs(err.buf, stderr);
-		st = KB_EENV;
+		st = untrusted(t, ret);
 		goto out;
 	}
 	if (!t->o->force) {
@@ -1353,11 +2053,17 @@ static enum kb_status do_status(struct txn *t)
 		free(ledger_path);
 		return st;
 	}
-	if (ledger_read(&l, ledger_path, &err) < 0) {
-		fputs(err.buf, stderr);
-		free(ledger_path);
-		strbuf_release(&err);
-		return KB_EENV;
+	{
+		char *final_orig = xasprintf("%s/orig", t->ledger_dir);
+		int ret = ledger_load(t, &l, ledger_path, final_orig, &err);
+
+		free(final_orig);
+		if (ret < 0) {
+			fputs(err.buf, stderr);
+			free(ledger_path);
+			strbuf_release(&err);
+			return untrusted(t, ret);
+		}
 	}
 	printf("%s: %s\n", t->show, l.series);
 	printf("applied: %zu patches\n", l.nr_patches);
@@ -1414,15 +2120,28 @@ enum kb_status patch_run(const struct patch_opts *o)
 		st = KB_EENV;
 		goto out;
 	}
+	if (state_check(&t, &err) < 0) {
+		fputs(err.buf, stderr);
+		st = untrusted(&t, -EINVAL);
+		goto out;
+	}
 	if (o->status) {
 		st = do_status(&t);
 		goto out;
 	}
-	if (recover(&t, &err) < 0) {
-		fputs(err.buf, stderr);
-		kb_error("cannot repair '%s' after an interrupted run", o->tree);
-		st = KB_EENV;
-		goto out;
+	{
+		int ret = recover(&t, &err);
+
+		if (ret < 0) {
+			fputs(err.buf, stderr);
+			if (ret == -EINVAL) {
+				st = untrusted(&t, ret);
+			} else {
+				kb_error("cannot repair '%s' after an interrupted run", o->tree);
+				st = KB_EENV;
+			}
+			goto out;
+		}
 	}
 	if (o->unpatch) {
 		st = do_unpatch(&t);
@@ -1464,9 +2183,13 @@ enum kb_status patch_run(const struct patch_opts *o)
 	if (fs_is_file(ledger_path)) {
 		struct ledger l;
 
-		if (ledger_read(&l, ledger_path, &err) < 0) {
+		char *final_orig = xasprintf("%s/orig", t.ledger_dir);
+		int ret = ledger_load(&t, &l, ledger_path, final_orig, &err);
+
+		free(final_orig);
+		if (ret < 0) {
 			fputs(err.buf, stderr);
-			st = KB_EENV;
+			st = untrusted(&t, ret);
 		} else if (same_series(&l, &s)) {
 			printf("kbuild: %s: already applied to %s\n", s.name, o->tree);
 		} else {
@@ -1474,7 +2197,7 @@ enum kb_status patch_run(const struct patch_opts *o)
 				 o->tree, l.series, o->tree);
 			st = KB_FAILED;
 		}
-		if (st != KB_EENV)
+		if (ret == 0)
 			ledger_release(&l);
 		free(ledger_path);
 		goto out;
@@ -1502,7 +2225,7 @@ int patch_applied(const char *tree, struct applied_series *out)
 	memset(out, 0, sizeof(*out));
 	if (!fs_is_file(path))
 		goto done;
-	ret = ledger_read(&l, path, &err);
+	ret = ledger_read(&l, path, path, &err);
 	if (ret < 0)
 		goto done;
 	out->series = xstrdup(l.series);

@@ -7,6 +7,23 @@
 #include "status.h"
 #include "strbuf.h"
 
+/* What a patch says it does to one file, from git's headers or ---/+++ and /dev/null. */
+enum patch_op {
+	PATCH_MODIFY,           /* hunks and/or a mode change */
+	PATCH_CREATE,           /* a new file, also the target of a rename or copy */
+	PATCH_DELETE,           /* a deleted file, also the source of a rename */
+	PATCH_KEEP,             /* the source of a copy: read, left as it was */
+};
+
+struct patch_target {
+	char *path;             /* tree path, after stripping */
+	char *other;            /* plain diffs whose ---/+++ names differ: the other one (GNU patch picks either) */
+	int line;               /* the header line in the patch that names it */
+	enum patch_op op;
+	unsigned old_mode, new_mode; /* git's modes, 0 when the patch gives none */
+	int hunks;
+};
+
 struct patch_file {
 	char *name;             /* as written in the series file */
 	char *path;             /* the file on disk */
@@ -19,6 +36,8 @@ struct patch_file {
 	char sha256[SHA256_HEX];
 	char **files;           /* tree paths it touches, after stripping */
 	size_t nr_files, alloc_files;
+	struct patch_target *targets; /* what it does to each, in the patch's order */
+	size_t nr_targets, alloc_targets;
 };
 
 struct series {
@@ -36,9 +55,14 @@ struct series {
  */
 int series_load(struct series *s, const char *spec, const char *name, struct strbuf *err);
 void series_release(struct series *s);
-/* The tree paths a patch touches, from its headers (hunks are skipped exactly). */
+/*
+ * The tree paths a patch touches and what it does to each, from its headers
+ * (hunks are skipped exactly; git's quoted names decoded). Forms that GNU
+ * patch would skip or cannot apply (binary patches, symlinks, a header
+ * without a change) are errors with the patch's path:line.
+ */
 int patch_parse_paths(struct patch_file *p, struct strbuf *err);
-/* Refuse paths that leave the tree: absolute, "..", or through a symlink in `tree`. */
+/* Refuse paths that leave the tree: absolute, "..", through a symlink in `tree`, or into LEDGER_DIR. */
 int patch_check_paths(const struct series *s, const char *tree, struct strbuf *err);
 
 struct patch_opts {
