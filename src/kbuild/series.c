@@ -1673,7 +1673,7 @@ static int recover(struct txn *t, struct strbuf *err)
 	int ret = 0;
 
 	if (fs_is_dir(t->txn_dir)) {
-		if (fs_is_file(state) && !fs_is_file(ledger_path)) {
+		if (fs_is_file(state) && !path_exists(ledger_path)) {
 			struct ledger l;
 			char *planned = xasprintf("%s/ledger", t->txn_dir);
 
@@ -1706,7 +1706,7 @@ static int recover(struct txn *t, struct strbuf *err)
 			ret = fs_remove_tree(t->ledger_dir);
 		}
 	}
-	if (ret == 0 && fs_is_dir(t->ledger_dir) && !fs_is_file(ledger_path))
+	if (ret == 0 && fs_is_dir(t->ledger_dir) && !path_exists(ledger_path))
 		ret = fs_remove_tree(t->ledger_dir); /* nothing was committed */
 	free(state);
 	free(ledger_path);
@@ -1936,7 +1936,7 @@ out:
 	{
 		char *ledger_path = xasprintf("%s/ledger", t->ledger_dir);
 
-		if (fs_is_file(ledger_path))
+		if (path_exists(ledger_path))
 			fs_remove_tree(t->txn_dir);
 		else
 			fs_remove_tree(t->ledger_dir);
@@ -1965,7 +1965,7 @@ static enum kb_status do_unpatch(struct txn *t)
 	struct ledger l;
 	int ret;
 
-	if (!fs_is_file(ledger_path)) {
+	if (!path_exists(ledger_path)) {
 		printf("kbuild: no series is applied to %s (no ledger); nothing to unpatch\n", t->show);
 		goto out;
 	}
@@ -2038,8 +2038,8 @@ static enum kb_status do_status(struct txn *t)
 			return KB_FAILED;
 		}
 	}
-	if (fs_is_dir(t->txn_dir) || !fs_is_file(ledger_path)) {
-		if (fs_is_dir(t->ledger_dir) && !fs_is_file(ledger_path)) {
+	if (fs_is_dir(t->txn_dir) || !path_exists(ledger_path)) {
+		if (fs_is_dir(t->ledger_dir) && !path_exists(ledger_path)) {
 			printf("%s: an interrupted kbuild patch run left state behind; the next run repairs it\n",
 			       t->show);
 			st = KB_FAILED;
@@ -2180,7 +2180,7 @@ enum kb_status patch_run(const struct patch_opts *o)
 		goto out;
 	}
 	ledger_path = xasprintf("%s/ledger", t.ledger_dir);
-	if (fs_is_file(ledger_path)) {
+	if (path_exists(ledger_path)) {
 		struct ledger l;
 
 		char *final_orig = xasprintf("%s/orig", t.ledger_dir);
@@ -2223,7 +2223,7 @@ int patch_applied(const char *tree, struct applied_series *out)
 	int ret = 0;
 
 	memset(out, 0, sizeof(*out));
-	if (!fs_is_file(path))
+	if (!path_exists(path))
 		goto done;
 	ret = ledger_read(&l, path, path, &err);
 	if (ret < 0)

@@ -340,4 +340,194 @@ test_expect_success 'usage errors: exit 2' '
 	test_grep "kernel tree '\''nope'\'': No such file or directory" err
 '
 
+# ---- kbuild's own state read back from the tree is untrusted input (a tarball can ship a .kbuild-patches/) ----
+
+# everything in the tree, kbuild's state included: names, types, modes, link targets, contents
+snapshot_all() {
+	(cd "$1" && find . -printf "%m %y %p %l\n" | sort && find . -type f -print0 | sort -z | xargs -0 sha256sum)
+}
+
+# the series applied (ledger lines: 7 kernel/sched.c M, 8 localversion-rt N, 9 scripts/run.sh M), a victim outside
+tamper_setup() {
+	make_tree && "$KBUILD" patch --tree tree --patch series >/dev/null 2>&1 &&
+	echo precious >victim && mkdir outside && echo precious >outside/victim
+}
+
+refused="kbuild: error: refusing to act on kbuild's state in 'tree': it does not hold what kbuild writes; nothing was changed"
+
+# $1: the ledger's complaint; --unpatch, --status and applying again all refuse with it, exit 2, and touch nothing
+expect_refused() {
+	printf "%s\n%s\n" "$1" "$refused" >expect &&
+	snapshot_all tree >before &&
+	test_must_fail --exit 2 "$KBUILD" patch --tree tree --unpatch >out 2>err &&
+	test_cmp expect err && test_cmp /dev/null out &&
+	test_must_fail --exit 2 "$KBUILD" patch --tree tree --unpatch --force >/dev/null 2>err &&
+	test_cmp expect err &&
+	test_must_fail --exit 2 "$KBUILD" patch --tree tree --status >out 2>err &&
+	test_cmp expect err && test_cmp /dev/null out &&
+	test_must_fail --exit 2 "$KBUILD" patch --tree tree --patch series >/dev/null 2>err &&
+	test_cmp expect err &&
+	test "$(cat victim)" = precious && test "$(cat outside/victim)" = precious &&
+	snapshot_all tree >after && test_cmp before after
+}
+
+test_expect_success 'ledger naming ../victim: --unpatch, --status and apply refuse (exit 2), victim and tree untouched' '
+	tamper_setup &&
+	sed -i "8s#localversion-rt\$#../victim#" tree/.kbuild-patches/ledger &&
+	expect_refused "tree/.kbuild-patches/ledger:8: error: path leaves the tree: '\''../victim'\'': '\''..'\'' component"
+'
+
+test_expect_success 'ledger naming an absolute path: refused, exit 2, nothing touched' '
+	tamper_setup &&
+	sed -i "7s#kernel/sched.c\$#$PWD/victim#" tree/.kbuild-patches/ledger &&
+	expect_refused "tree/.kbuild-patches/ledger:7: error: path leaves the tree: '\''$PWD/victim'\'': absolute path"
+'
+
+test_expect_success 'ledger path through a symlinked directory pointing outside: refused, exit 2, nothing touched' '
+	tamper_setup &&
+	ln -s ../outside tree/evil &&
+	sed -i "8s#localversion-rt\$#evil/victim#" tree/.kbuild-patches/ledger &&
+	expect_refused "tree/.kbuild-patches/ledger:8: error: path leaves the tree: '\''evil/victim'\'': goes through a symlink at evil"
+'
+
+test_expect_success 'ledger with a truncated last line: refused, exit 2, nothing touched' '
+	tamper_setup &&
+	head -c -20 tree/.kbuild-patches/ledger >l && mv l tree/.kbuild-patches/ledger &&
+	expect_refused "tree/.kbuild-patches/ledger:9: error: truncated line (no newline at its end)"
+'
+
+test_expect_success 'ledger with a bad hash, a bad mode, a missing field, a duplicate: each refused, exit 2' '
+	tamper_setup &&
+	cp tree/.kbuild-patches/ledger good &&
+	sed -i "7s#\tbf1a6583[0-9a-f]*\t#\txyz\t#" tree/.kbuild-patches/ledger &&
+	expect_refused "tree/.kbuild-patches/ledger:7: error: bad sha256 '\''xyz'\'': not 64 hex digits or '\''-'\''" &&
+	sed "9s#\t755\t#\t99999\t#" good >tree/.kbuild-patches/ledger &&
+	expect_refused "tree/.kbuild-patches/ledger:9: error: bad mode '\''99999'\'': not octal 0..7777 (0 for a new file)" &&
+	sed "3s#\t1\t0\t#\t1\t#" good >tree/.kbuild-patches/ledger &&
+	expect_refused "tree/.kbuild-patches/ledger:3: error: '\''patch'\'' line with 5 fields, expected 6" &&
+	sed "9s#scripts/run.sh\$#kernel/sched.c#" good >tree/.kbuild-patches/ledger &&
+	expect_refused "tree/.kbuild-patches/ledger:9: error: '\''kernel/sched.c'\'' is listed twice (first on line 7)" &&
+	sed "8s#localversion-rt\$#.kbuild-patches/ledger#" good >tree/.kbuild-patches/ledger &&
+	expect_refused "tree/.kbuild-patches/ledger:8: error: path leaves the tree: '\''.kbuild-patches/ledger'\'': kbuild'\''s own state directory"
+'
+
+test_expect_success 'a saved original reached through a symlink out of the tree: refused, exit 2, nothing read or touched' '
+	tamper_setup &&
+	mkdir outside/kernel && echo stolen >outside/kernel/sched.c &&
+	rm -r tree/.kbuild-patches/orig/kernel && ln -s ../../../outside/kernel tree/.kbuild-patches/orig/kernel &&
+	expect_refused "tree/.kbuild-patches/ledger:7: error: the saved original of '\''kernel/sched.c'\'' is reached through a symlink at kernel" &&
+	! grep stolen tree/kernel/sched.c
+'
+
+test_expect_success 'a ledger that is a symlink (to /dev/zero): refused, exit 2, the saved originals kept' '
+	tamper_setup &&
+	ln -sf /dev/zero tree/.kbuild-patches/ledger &&
+	expect_refused "tree/.kbuild-patches/ledger: error: the ledger is not a regular file" &&
+	test -f tree/.kbuild-patches/orig/kernel/sched.c
+'
+
+test_expect_success '.kbuild-patches as a symlink out of the tree: refused, exit 2, the directory it points at untouched' '
+	make_tree && mkdir outside && echo precious >outside/keep && echo precious >outside/victim && echo precious >victim && ln -s ../outside tree/.kbuild-patches &&
+	expect_refused "tree/.kbuild-patches: error: a symlink, not a directory: kbuild'\''s state cannot be trusted" &&
+	test "$(cat outside/keep)" = precious
+'
+
+test_expect_success 'recovery of an interrupted apply whose planned ledger names ../victim: refused, exit 2' '
+	make_tree && echo precious >victim && mkdir outside && echo precious >outside/victim &&
+	test_must_fail env KBUILD_CRASH_AT=after-state "$KBUILD" patch --tree tree --patch series >/dev/null 2>&1;
+	test -f tree/.kbuild-patches/txn/STATE &&
+	sed -i "8s#localversion-rt\$#../victim#" tree/.kbuild-patches/txn/ledger &&
+	snapshot_all tree >before &&
+	printf "%s\n%s\n" "tree/.kbuild-patches/txn/ledger:8: error: path leaves the tree: '\''../victim'\'': '\''..'\'' component" \
+		"$refused" >expect &&
+	test_must_fail --exit 2 "$KBUILD" patch --tree tree --patch series >/dev/null 2>err &&
+	test_cmp expect err &&
+	test_must_fail --exit 2 "$KBUILD" patch --tree tree --unpatch >/dev/null 2>err &&
+	test_cmp expect err &&
+	test "$(cat victim)" = precious && snapshot_all tree >after && test_cmp before after
+'
+
+# ---- every git patch form applies, or fails loudly (fixtures in tests/fixtures/patch/; GNU patch 2.7.6 -p1 noted) ----
+
+forms_tree() {
+	mkdir tree && (cd tree && printf "x\n" >"$(printf "caf\303\251.c")" && printf "a\n" >m.sh && printf "r\n" >old.c &&
+		printf "d\n" >del.c && : >e0 && printf "c\n" >src.c && printf "e\n" >exists.c && printf "\0\1bin" >b.bin)
+}
+
+# $1 fixture, $2 number of files: applies, says so, --status matches, --unpatch restores byte for byte
+applies_and_unpatches() {
+	forms_tree && snapshot_all tree >before &&
+	"$KBUILD" patch --tree tree --patch "$FIXTURES/patch/$1" >out 2>/dev/null &&
+	echo "kbuild: applied $FIXTURES/patch/$1 to tree: 1 patch, $2" >expect && test_cmp expect out &&
+	"$KBUILD" patch --tree tree --status >status && test_grep "^tree: matches the ledger" status &&
+	"$KBUILD" patch --tree tree --unpatch >/dev/null && snapshot_all tree >after && test_cmp before after
+}
+
+test_expect_success 'git C-quoted name "b/caf\303\251.c" applies to café.c (GNU patch: the same)' '
+	applies_and_unpatches git-quoted-name.patch "1 file" &&
+	"$KBUILD" patch --tree tree --patch "$FIXTURES/patch/git-quoted-name.patch" >/dev/null 2>&1 &&
+	test "$(cat "tree/$(printf "caf\303\251.c")")" = y && test ! -e "tree/caf303251.c"
+'
+
+test_expect_success 'git new empty file without hunks is created (GNU patch: creates it)' '
+	applies_and_unpatches git-new-empty-file.patch "1 file" &&
+	"$KBUILD" patch --tree tree --patch "$FIXTURES/patch/git-new-empty-file.patch" >/dev/null 2>&1 &&
+	test -f tree/empty.txt && test ! -s tree/empty.txt
+'
+
+test_expect_success 'git deleted empty file without hunks is removed (GNU patch: removes it)' '
+	applies_and_unpatches git-delete-empty-file.patch "1 file" &&
+	"$KBUILD" patch --tree tree --patch "$FIXTURES/patch/git-delete-empty-file.patch" >/dev/null 2>&1 &&
+	test ! -e tree/e0
+'
+
+test_expect_success 'git deleted file with its hunk is removed (GNU patch: removes it)' '
+	applies_and_unpatches git-delete-file.patch "1 file" &&
+	"$KBUILD" patch --tree tree --patch "$FIXTURES/patch/git-delete-file.patch" >/dev/null 2>&1 &&
+	test ! -e tree/del.c
+'
+
+test_expect_success 'git mode change old mode/new mode is applied and undone (GNU patch: chmods it)' '
+	applies_and_unpatches git-mode-change.patch "1 file" &&
+	"$KBUILD" patch --tree tree --patch "$FIXTURES/patch/git-mode-change.patch" >/dev/null 2>&1 &&
+	test "$(stat -c %a tree/m.sh)" = 755
+'
+
+test_expect_success 'git rename moves the file (GNU patch: renames it)' '
+	applies_and_unpatches git-rename.patch "2 files" &&
+	"$KBUILD" patch --tree tree --patch "$FIXTURES/patch/git-rename.patch" >/dev/null 2>&1 &&
+	test ! -e tree/old.c && test "$(cat tree/new.c)" = r
+'
+
+test_expect_success 'git copy with a hunk creates the patched copy, keeps the source (GNU patch: the same)' '
+	applies_and_unpatches git-copy.patch "2 files" &&
+	"$KBUILD" patch --tree tree --patch "$FIXTURES/patch/git-copy.patch" >/dev/null 2>&1 &&
+	test "$(cat tree/src.c)" = c && printf "c\nmore\n" >expect && test_cmp expect tree/dst.c
+'
+
+test_expect_success 'git rename onto an existing file fails, exit 1, tree unchanged (GNU patch: overwrites it, exit 0)' '
+	forms_tree && snapshot_all tree >before &&
+	test_must_fail --exit 1 "$KBUILD" patch --tree tree --patch "$FIXTURES/patch/git-rename-onto-existing.patch" >out 2>err &&
+	test_grep "^$FIXTURES/patch/git-rename-onto-existing.patch:1: error: '\''exists.c'\'' is a new file in the patch, but it exists already (GNU patch overwrites it)$" err &&
+	echo "kbuild: $FIXTURES/patch/git-rename-onto-existing.patch does not apply to tree: patch 1 of 1 fails; the tree is unchanged" >expect &&
+	test_cmp expect out &&
+	snapshot_all tree >after && test_cmp before after
+'
+
+# $1 fixture, $2 the error: refused as bad input (exit 2), the tree unchanged
+refused_form() {
+	forms_tree && snapshot_all tree >before &&
+	test_must_fail --exit 2 "$KBUILD" patch --tree tree --patch "$FIXTURES/patch/$1" >out 2>err &&
+	echo "$FIXTURES/patch/$1:$2" >expect && test_cmp expect err &&
+	snapshot_all tree >after && test_cmp before after
+}
+
+test_expect_success 'Binary files ... differ is refused, exit 2, tree unchanged (GNU patch: prints patching file, exit 0, no change)' '
+	refused_form git-binary-no-data.patch "3: error: a binary patch without its data: kbuild cannot apply it"
+'
+
+test_expect_success 'GIT binary patch is refused, exit 2, tree unchanged (GNU patch: git binary diffs are not supported, exit 1)' '
+	refused_form git-binary-literal.patch "3: error: a binary patch: kbuild cannot apply it"
+'
+
 test_done
