@@ -284,6 +284,11 @@ int fs_write_atomic(const char *path, const void *data, size_t len, const char *
 	return err ? err : FS_WRITTEN;
 }
 
+int fs_names_stdout(const char *path)
+{
+	return path && named_fd(path) == 1;
+}
+
 int fs_check_writable(const char *path)
 {
 	struct stat st;

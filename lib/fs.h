@@ -36,6 +36,9 @@ enum fs_write_result { FS_WRITTEN = 0, FS_UNCHANGED = 1 };
  * Returns FS_WRITTEN, FS_UNCHANGED or -errno.
  */
 int fs_write_atomic(const char *path, const void *data, size_t len, const char *backup);
+/* Does fs_write_atomic(path) write to standard output? Then a program's own text there
+ * moves to stderr, so that `--json - | jq` reads JSON alone. */
+int fs_names_stdout(const char *path);
 /* Could fs_write_atomic write `path`? 0 or -errno; checked before long work. */
 int fs_check_writable(const char *path);
 

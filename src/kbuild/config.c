@@ -694,7 +694,9 @@ enum kb_status config_run(const struct config_opts *o)
 				"%d values of the base did not survive olddefconfig (not requested; -v lists them)",
 				changed);
 	}
-	printf("kbuild: %zu requested: %d ok, %d unmet, %d invalid, %d unknown\n", rs.nr_verdicts,
+	/* --json -: standard output holds the JSON alone */
+	fprintf(fs_names_stdout(o->json) ? stderr : stdout,
+		"kbuild: %zu requested: %d ok, %d unmet, %d invalid, %d unknown\n", rs.nr_verdicts,
 	       counts[RS_OK], counts[RS_UNMET], counts[RS_INVALID], counts[RS_UNKNOWN]);
 	if (o->json) {
 		struct strbuf js = STRBUF_INIT;

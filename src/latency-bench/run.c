@@ -451,7 +451,8 @@ static int write_reports(const struct lb_run *r, const struct lb_run_opts *o)
 	struct strbuf sb = STRBUF_INIT;
 	int ret = KB_OK;
 
-	lb_report_text(r, stdout);
+	/* a result written to standard output is read by a program: the text goes aside */
+	lb_report_text(r, fs_names_stdout(o->json) || fs_names_stdout(o->histogram) ? stderr : stdout);
 	fflush(stdout);
 	if (o->json) {
 		lb_result_write(r, KB_VERSION, &sb);
