@@ -161,7 +161,8 @@ static int write_all(int fd, const void *data, size_t len)
 
 /*
  * The descriptor `path` names in this process: "-" and /dev/stdout are 1, /dev/stderr 2,
- * /dev/fd/N and /proc/self/fd/N are N; -1 for any other name or a descriptor not open.
+ * /dev/fd/N and /proc/self/fd/N are N; -EBADF when that descriptor is not open (the name is
+ * then no file to create: /dev/stdout would be replaced); -1 for any other name.
  * Written through the descriptor itself, the output lands where the shell put it, at its
  * offset (`>>` appends), whatever it is: terminal, pipe, socket or file.
  */
@@ -184,7 +185,7 @@ static int named_fd(const char *path)
 	} else {
 		return -1;
 	}
-	return fcntl((int)fd, F_GETFL) < 0 ? -1 : (int)fd;
+	return fcntl((int)fd, F_GETFL) < 0 ? -EBADF : (int)fd;
 }
 
 /*
@@ -225,6 +226,8 @@ int fs_write_atomic(const char *path, const void *data, size_t len, const char *
 	int fd, exists, err = 0;
 
 	fd = named_fd(path);
+	if (fd == -EBADF)
+		return fd;
 	if (fd >= 0) {
 		/* stdio's buffered text first, so the output keeps its order */
 		if (fd == 1)
@@ -296,6 +299,8 @@ int fs_check_writable(const char *path)
 	int fd, err = 0;
 
 	fd = named_fd(path);
+	if (fd == -EBADF)
+		return fd;
 	if (fd >= 0) {
 		int fl = fcntl(fd, F_GETFL);
 

@@ -132,6 +132,15 @@ test_expect_success '-o - and /dev/stdout are standard output: plot, merge, comp
 	test ! -e ./- && test ! -e /dev/stdout.tmp*
 '
 
+test_expect_success '-o /dev/stdout with standard output closed: exit 3, /dev/stdout left alone' '
+	ls -l /dev/stdout >before &&
+	test_must_fail --exit 3 $T "$LB" plot "$GOOD" -o /dev/stdout >&- 2>err &&
+	echo "latency-bench: error: cannot write '\''/dev/stdout'\'': Bad file descriptor" >expect &&
+	test_cmp expect err &&
+	ls -l /dev/stdout >after &&
+	test_cmp before after && test -L /dev/stdout
+'
+
 test_expect_success '-o - to a pipe whose reader is gone: exit 3 and the reason, no death by SIGPIPE' '
 	{ sleep 1; "$LB" plot "$GOOD" -o - 2>err; echo $? >rc; } | true &&
 	echo 3 >expect && test_cmp expect rc &&

@@ -639,6 +639,8 @@ static void test_fs_write_streams(const char *top)
 	ok(sigpending(&pending) == 0 && !sigismember(&pending, SIGPIPE), "fs_write_atomic: no SIGPIPE left pending");
 	is_int(fs_check_writable(fdname), 0, "fs_check_writable: /dev/fd/N of a write end");
 	close(fds[1]);
+	is_int(fs_write_atomic(fdname, "x", 1, NULL), -EBADF, "fs_write_atomic: /dev/fd/N of a closed descriptor is -EBADF");
+	is_int(fs_check_writable(fdname), -EBADF, "fs_check_writable: /dev/fd/N of a closed descriptor is -EBADF");
 	free(fdname);
 
 	is_int(fs_check_writable("-"), 0, "fs_check_writable: standard output");
