@@ -170,6 +170,20 @@ static enum kb_status run_kconfig_target(const struct config_opts *o, const char
 	return st;
 }
 
+/* The tree's Kconfig model: KB_OK; KB_EENV without a Kconfig; KB_EUSAGE for a tree no parse can finish. */
+static enum kb_status parse_kconfig(struct kconfig *kc, const char *tree, const char *srcarch)
+{
+	struct strbuf err = STRBUF_INIT;
+	int ret = kconfig_parse(kc, tree, srcarch, &err);
+
+	if (ret == -EINVAL)
+		fprintf(stderr, "%s\n", err.buf);
+	else if (ret < 0)
+		kb_error("cannot read '%s/Kconfig': %s", tree, strerror(-ret));
+	strbuf_release(&err);
+	return ret == 0 ? KB_OK : ret == -EINVAL ? KB_EUSAGE : KB_EENV;
+}
+
 static int is_named_base(const char *base)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(named_bases); i++)
@@ -636,12 +650,9 @@ enum kb_status config_run(const struct config_opts *o)
 		st = KB_EENV;
 		goto out;
 	}
-	ret = kconfig_parse(&rs.kc, o->tree, rs.srcarch);
-	if (ret < 0) {
-		kb_error("cannot read '%s/Kconfig': %s", o->tree, strerror(-ret));
-		st = KB_EENV;
+	st = parse_kconfig(&rs.kc, o->tree, rs.srcarch);
+	if (st != KB_OK)
 		goto out;
-	}
 	rs.objdir = fs_absolute(o->objdir);
 	rs.statedir = xasprintf("%s/.kbuild", rs.objdir);
 	rs.resolved_path = xasprintf("%s/resolved.config", rs.statedir);
@@ -683,7 +694,9 @@ enum kb_status config_run(const struct config_opts *o)
 				"%d values of the base did not survive olddefconfig (not requested; -v lists them)",
 				changed);
 	}
-	printf("kbuild: %zu requested: %d ok, %d unmet, %d invalid, %d unknown\n", rs.nr_verdicts,
+	/* --json -: standard output holds the JSON alone */
+	fprintf(fs_names_stdout(o->json) ? stderr : stdout,
+		"kbuild: %zu requested: %d ok, %d unmet, %d invalid, %d unknown\n", rs.nr_verdicts,
 	       counts[RS_OK], counts[RS_UNMET], counts[RS_INVALID], counts[RS_UNKNOWN]);
 	if (o->json) {
 		struct strbuf js = STRBUF_INIT;
@@ -735,7 +748,6 @@ enum kb_status config_explain(const struct explain_opts *o)
 	const char *srcarch;
 	enum kb_status st;
 	char *dot;
-	int ret;
 
 	memset(&kc, 0, sizeof(kc));
 	st = config_check_tree(o->tree, config_arch(o->arch), &srcarch);
@@ -755,12 +767,9 @@ enum kb_status config_explain(const struct explain_opts *o)
 		return KB_EENV;
 	}
 	free(dot);
-	ret = kconfig_parse(&kc, o->tree, srcarch);
-	if (ret < 0) {
-		kb_error("cannot read '%s/Kconfig': %s", o->tree, strerror(-ret));
-		st = KB_EENV;
+	st = parse_kconfig(&kc, o->tree, srcarch);
+	if (st != KB_OK)
 		goto out;
-	}
 	for (size_t i = 0; i < o->nr_symbols; i++) {
 		if (i)
 			strbuf_addch(&out, '\n');
@@ -886,18 +895,17 @@ enum kb_status config_kconfig_stats(const char *tree, const char *arch, const ch
 	const char *srcarch;
 	enum kb_status st = config_check_tree(tree, config_arch(arch), &srcarch);
 	size_t members = 0;
-	int ret;
 
 	if (st != KB_OK)
 		return st;
 	memset(&kc, 0, sizeof(kc));
 	kc.verbose = verbose;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	ret = kconfig_parse(&kc, tree, srcarch);
+	st = parse_kconfig(&kc, tree, srcarch);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	if (ret < 0) {
-		kb_error("cannot read '%s/Kconfig': %s", tree, strerror(-ret));
-		return KB_EENV;
+	if (st != KB_OK) {
+		kconfig_release(&kc);
+		return st;
 	}
 	getrusage(RUSAGE_SELF, &ru);
 	for (size_t i = 0; i < kc.nr_choices; i++)

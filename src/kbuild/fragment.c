@@ -203,7 +203,14 @@ int cfg_read(struct cfg_file *f, const char *path, const char *display, struct s
 	int ret;
 
 	memset(f, 0, sizeof(*f));
-	ret = ends_with(path, ".gz") ? fs_read_gz(path, &sb) : fs_read_file(path, &sb);
+	ret = ends_with(path, ".gz") ? fs_read_gz_max(path, &sb, CFG_MAX_BYTES)
+				     : fs_read_file_max(path, &sb, CFG_MAX_BYTES);
+	if (ret == -EFBIG) {
+		strbuf_addf(err, "%s: error: larger than %d MiB: not a configuration fragment\n", display,
+			    CFG_MAX_BYTES >> 20);
+		strbuf_release(&sb);
+		return -EINVAL;
+	}
 	if (ret < 0) {
 		strbuf_addf(err, "%s: error: cannot read: %s\n", display, strerror(-ret));
 		strbuf_release(&sb);
@@ -425,7 +432,11 @@ static int expand_profile(struct fragment_list *list, const char *datadir, const
 		strbuf_addf(err, "%s: error: profiles include each other in a loop\n", display);
 		return -ELOOP;
 	}
-	ret = fs_read_file(path, &sb);
+	ret = fs_read_file_max(path, &sb, CFG_MAX_BYTES);
+	if (ret == -EFBIG) {
+		strbuf_addf(err, "%s: error: larger than %d MiB: not a profile\n", display, CFG_MAX_BYTES >> 20);
+		return -EINVAL;
+	}
 	if (ret < 0) {
 		strbuf_addf(err, "%s: error: cannot read: %s\n", display, strerror(-ret));
 		return ret;

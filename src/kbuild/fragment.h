@@ -31,7 +31,12 @@ struct cfg_file {
  * and -EINVAL is returned; nothing is kept.
  */
 int cfg_parse(struct cfg_file *f, const char *path, char *data, size_t len, struct strbuf *err);
-/* Read and parse a file (gzip-compressed when the name ends in .gz). 0, -EINVAL (err set) or -errno. */
+/* A .config is ~300 KB, a distribution's whole config set under 1 MB: 64 MiB is no fragment. */
+#define CFG_MAX_BYTES (64 << 20)
+/*
+ * Read and parse a file (gzip-compressed when the name ends in .gz, CFG_MAX_BYTES once
+ * decompressed). 0, -EINVAL (err set: also for a file over CFG_MAX_BYTES) or -errno.
+ */
 int cfg_read(struct cfg_file *f, const char *path, const char *display, struct strbuf *err);
 void cfg_file_release(struct cfg_file *f);
 

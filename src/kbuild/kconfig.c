@@ -7,6 +7,7 @@
 #include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "fs.h"
 #include "log.h"
@@ -27,7 +28,15 @@ struct parser {
 	struct kdef *cur;         /* entry that takes attributes, or NULL */
 	struct kblock *cur_menu;  /* menu whose attributes follow, or NULL */
 	int cur_is_comment;
+	/* the files being read, outermost first: a 'source' cycle and the nesting limit */
+	struct {
+		const char *name;
+		dev_t dev;
+		ino_t ino;
+	} chain[KCONFIG_MAX_DEPTH];
 	int depth;
+	struct strbuf *err;       /* the error that stopped the parse */
+	int failed;
 	/* current statement */
 	const char *file;
 	int line;
@@ -48,6 +57,20 @@ static void pwarn(struct parser *p, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+}
+
+/* An error that stops the parse: the input is hostile or broken beyond tolerating. */
+static void pfail(struct parser *p, const char *file, int line, const char *fmt, ...) KB_PRINTF(4, 5);
+static void pfail(struct parser *p, const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (p->failed)
+		return;
+	p->failed = 1;
+	va_start(ap, fmt);
+	kb_diag_vaddf(p->err, KB_ERROR, file, line, fmt, ap);
+	va_end(ap);
 }
 
 const char *ktype_name(enum ktype t)
@@ -712,7 +735,7 @@ static void do_source(struct parser *p, const char *kw, const char *arg)
 		size_t skip = strlen(p->kc->srctree) + 1;
 
 		if (glob(pattern, 0, NULL, &g) == 0) {
-			for (size_t i = 0; i < g.gl_pathc; i++)
+			for (size_t i = 0; i < g.gl_pathc && !p->failed; i++)
 				parse_file(p, g.gl_pathv[i] + skip, 1);
 		}
 		globfree(&g);
@@ -828,7 +851,7 @@ static void parse_buffer(struct parser *p, const char *file, const char *buf, si
 	int saved_line = p->line;
 
 	p->file = file;
-	while (phys_line(&c, &b, &e)) {
+	while (!p->failed && phys_line(&c, &b, &e)) {
 		int start = c.lineno;
 
 		strbuf_reset(&line);
@@ -853,29 +876,72 @@ static void parse_buffer(struct parser *p, const char *file, const char *buf, si
 
 static void parse_file(struct parser *p, const char *relpath, int optional)
 {
-	struct strbuf sb = STRBUF_INIT;
+	struct strbuf sb = STRBUF_INIT, chain = STRBUF_INIT;
 	char *full = xasprintf("%s/%s", p->kc->srctree, relpath);
+	const char *name;
+	struct stat st;
 	int err;
 
-	if (p->depth > 32) {
-		pwarn(p, "source nesting too deep at '%s'", relpath);
-		free(full);
-		return;
+	if (p->failed)
+		goto out;
+	if (stat(full, &st) < 0) {
+		if (!optional)
+			pwarn(p, "cannot read '%s': %s", relpath, strerror(errno));
+		goto out;
 	}
-	err = fs_read_file(full, &sb);
-	free(full);
+	/* the names as the reader sourced them, for the message; the inode finds a cycle through links */
+	for (int i = 0; i < p->depth; i++) {
+		if (p->chain[i].dev != st.st_dev || p->chain[i].ino != st.st_ino)
+			continue;
+		for (int j = i; j < p->depth; j++)
+			strbuf_addf(&chain, "%s -> ", p->chain[j].name);
+		pfail(p, p->file, p->line, "'source' cycle: %s%s", chain.buf, relpath);
+		goto out;
+	}
+	if (p->depth >= KCONFIG_MAX_DEPTH) {
+		pfail(p, p->file, p->line, "'source' nested more than %d deep at '%s'", KCONFIG_MAX_DEPTH, relpath);
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		if (S_ISDIR(st.st_mode) && optional)
+			goto out;
+		/* a device would be read without end, a FIFO waited on for ever */
+		pfail(p, p->file, p->line, "cannot source '%s': not a regular file", relpath);
+		goto out;
+	}
+	if (p->kc->stats.files >= KCONFIG_MAX_FILES) {
+		pfail(p, p->file, p->line, "more than %d files sourced (a kernel tree has about 1,500)",
+		      KCONFIG_MAX_FILES);
+		goto out;
+	}
+	err = fs_read_file_max(full, &sb, KCONFIG_MAX_FILE_BYTES);
+	if (err == -EFBIG) {
+		pfail(p, relpath, 0, "larger than %d MiB: not a Kconfig file", KCONFIG_MAX_FILE_BYTES >> 20);
+		goto out;
+	}
 	if (err < 0) {
 		if (!optional)
 			pwarn(p, "cannot read '%s': %s", relpath, strerror(-err));
-		strbuf_release(&sb);
-		return;
+		goto out;
+	}
+	if (p->kc->stats.bytes + sb.len > KCONFIG_MAX_TOTAL_BYTES) {
+		pfail(p, p->file, p->line, "the files sourced add up to more than %d MiB (a kernel tree has "
+		      "about 6 MiB)", KCONFIG_MAX_TOTAL_BYTES >> 20);
+		goto out;
 	}
 	p->kc->stats.files++;
 	p->kc->stats.bytes += sb.len;
+	name = arena_strdup(&p->kc->arena, relpath);
+	p->chain[p->depth].name = name;
+	p->chain[p->depth].dev = st.st_dev;
+	p->chain[p->depth].ino = st.st_ino;
 	p->depth++;
-	parse_buffer(p, arena_strdup(&p->kc->arena, relpath), sb.buf, sb.len);
+	parse_buffer(p, name, sb.buf, sb.len);
 	p->depth--;
+out:
+	free(full);
 	strbuf_release(&sb);
+	strbuf_release(&chain);
 }
 
 static void read_version(struct kconfig *kc)
@@ -889,12 +955,13 @@ static void read_version(struct kconfig *kc)
 	}
 }
 
-int kconfig_parse_file(struct kconfig *kc, const char *srctree, const char *path, const char *srcarch)
+int kconfig_parse_file(struct kconfig *kc, const char *srctree, const char *path, const char *srcarch,
+		       struct strbuf *err)
 {
 	struct parser p;
 	struct kblock *root;
 	char *full;
-	int err;
+	int ret;
 
 	memset(&p, 0, sizeof(p));
 	arena_init(&kc->arena);
@@ -902,15 +969,18 @@ int kconfig_parse_file(struct kconfig *kc, const char *srctree, const char *path
 	kc->srctree = arena_strdup(&kc->arena, srctree);
 	kc->srcarch = arena_strdup(&kc->arena, srcarch);
 	full = xasprintf("%s/%s", srctree, path);
-	err = access(full, R_OK) < 0 ? -errno : 0;
+	ret = access(full, R_OK) < 0 ? -errno : 0;
 	free(full);
-	if (err)
-		return err;
+	if (ret)
+		return ret;
 	read_version(kc);
 	p.kc = kc;
 	p.file = path;
+	p.err = err;
 	root = push_block(&p, KB_ROOT);
 	parse_file(&p, path, 0);
+	if (p.failed)
+		return -EINVAL;
 	if (p.block != root) {
 		p.line = p.block->line;
 		p.file = p.block->file;
@@ -921,9 +991,9 @@ int kconfig_parse_file(struct kconfig *kc, const char *srctree, const char *path
 	return 0;
 }
 
-int kconfig_parse(struct kconfig *kc, const char *srctree, const char *srcarch)
+int kconfig_parse(struct kconfig *kc, const char *srctree, const char *srcarch, struct strbuf *err)
 {
-	return kconfig_parse_file(kc, srctree, "Kconfig", srcarch);
+	return kconfig_parse_file(kc, srctree, "Kconfig", srcarch, err);
 }
 
 void kconfig_release(struct kconfig *kc)

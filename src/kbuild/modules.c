@@ -784,6 +784,8 @@ enum kb_status modules_config(const struct modules_opts *o, const char *profile,
 		kb_error("--profile '%s': the one profile is audio", profile);
 		return KB_EUSAGE;
 	}
+	if (output && str_eq(output, "-"))
+		output = NULL; /* -o -: standard output, as without -o */
 	st = modules_stage(o, &dirname);
 	if (st != KB_OK)
 		goto out;

@@ -251,13 +251,19 @@ static int cmp_unsigned(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static void add_sat(uint64_t *sum, uint64_t v)
+/* *sum += v, or -1 (and *sum unchanged) when the total does not fit */
+static int add_checked(uint64_t *sum, uint64_t v)
 {
-	if (__builtin_add_overflow(*sum, v, sum))
-		*sum = UINT64_MAX;
+	uint64_t t;
+
+	if (__builtin_add_overflow(*sum, v, &t))
+		return -1;
+	*sum = t;
+	return 0;
 }
 
-static void group_figures(struct lb_cmp *c, struct lb_cmp_group *g)
+/* The group's totals and median safe size; -EINVAL when a total does not fit (err set). */
+static int group_figures(struct lb_cmp *c, struct lb_cmp_group *g, struct strbuf *err)
 {
 	double *v = xmalloc((size_t)g->nruns * sizeof(*v));
 	unsigned *safe = xmalloc((size_t)g->nruns * sizeof(*safe));
@@ -271,12 +277,20 @@ static void group_figures(struct lb_cmp *c, struct lb_cmp_group *g)
 				v[n++] = c->run[g->runs[i]].res.lat[k];
 		g->lat[k] = lb_cmp_median(v, n);
 	}
+	free(v);
 	for (int i = 0; i < g->nruns; i++) {
 		const struct lb_cmp_run *r = &c->run[g->runs[i]];
+		const char *what = add_checked(&g->samples, r->res.samples) ? "samples"
+				   : add_checked(&g->missed, r->res.missed)  ? "missed_periods"
+				   : add_checked(&g->xruns, r->res.xruns)    ? "xruns"
+									     : NULL;
 
-		add_sat(&g->samples, r->res.samples);
-		add_sat(&g->missed, r->res.missed);
-		add_sat(&g->xruns, r->res.xruns);
+		if (what) {
+			strbuf_addf(err, "%s: error: \"%s\" of the results of %s '%s' add up to more than %" PRIu64,
+				    r->path, what, lb_cmp_group_word(c, 0), g->key, UINT64_MAX);
+			free(safe);
+			return -EINVAL;
+		}
 		unknown |= r->res.safe == LB_CMP_SAFE_UNKNOWN;
 		/* none sorts above every size: it is the worst */
 		safe[i] = r->res.safe == LB_CMP_SAFE_NONE ? UINT_MAX - 1 : r->res.safe;
@@ -284,8 +298,8 @@ static void group_figures(struct lb_cmp *c, struct lb_cmp_group *g)
 	qsort(safe, (size_t)g->nruns, sizeof(*safe), cmp_unsigned);
 	g->safe = unknown ? LB_CMP_SAFE_UNKNOWN : safe[g->nruns / 2] == UINT_MAX - 1 ? LB_CMP_SAFE_NONE
 											    : safe[g->nruns / 2];
-	free(v);
 	free(safe);
+	return 0;
 }
 
 static double *metric_values(const struct lb_cmp *c, const struct lb_cmp_group *g)
@@ -369,7 +383,8 @@ int lb_cmp_analyse(struct lb_cmp *c, struct strbuf *err)
 		c->group[0] = b;
 	}
 	for (int k = 0; k < c->ngroups; k++)
-		group_figures(c, &c->group[k]);
+		if (group_figures(c, &c->group[k], err))
+			return -EINVAL;
 	c->nregressed = 0;
 	for (int k = 1; k < c->ngroups; k++) {
 		struct lb_cmp_group *g = &c->group[k];

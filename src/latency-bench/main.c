@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "compare.h"
+#include "fs.h"
 #include "lb.h"
 #include "load.h"
 #include "log.h"
@@ -322,7 +323,8 @@ static int compare_reports(const struct lb_cmp *cmp, const char *junit_path, con
 		lb_cmp_junit(cmp, &junit);
 	if (html_path)
 		lb_cmp_html(cmp, &html);
-	fwrite(text.buf, 1, text.len, stdout);
+	/* a report written to standard output is read by a program: the table goes aside */
+	fwrite(text.buf, 1, text.len, fs_names_stdout(junit_path) || fs_names_stdout(html_path) ? stderr : stdout);
 	fflush(stdout);
 	if (cmp->nregressed)
 		ret = KB_FAILED;

@@ -60,7 +60,11 @@ static struct json_object *member(struct json_object *obj, const char *key)
 	return v; /* NULL also for a JSON null */
 }
 
-/* A non-negative JSON integer into *out: 0, or -1 when `v` is not one. */
+/*
+ * A JSON integer from 0 to INT64_MAX into *out: 0; -1 when `v` is no integer or a negative
+ * one; -ERANGE when it is beyond INT64_MAX. json-c clamps a larger integer to INT64_MAX (or
+ * UINT64_MAX) when it reads it: only the unsigned value tells the two apart.
+ */
 static int count(struct json_object *v, uint64_t *out)
 {
 	int64_t x;
@@ -70,8 +74,28 @@ static int count(struct json_object *v, uint64_t *out)
 	x = json_object_get_int64(v);
 	if (x < 0)
 		return -1;
+	if (x == INT64_MAX && json_object_get_uint64(v) > (uint64_t)INT64_MAX)
+		return -ERANGE;
 	*out = (uint64_t)x;
 	return 0;
+}
+
+/* The message for a count() that failed with `ret`, of the member named by `fmt`. */
+KB_PRINTF(5, 6)
+static int bad_count(struct strbuf *err, const char *path, int ret, const char *what, const char *fmt, ...)
+{
+	struct strbuf name = STRBUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	strbuf_vaddf(&name, fmt, ap);
+	va_end(ap);
+	if (ret == -ERANGE)
+		bad(err, path, 0, "%s is out of range (0 to %" PRId64 ")", name.buf, INT64_MAX);
+	else
+		bad(err, path, 0, "%s is not %s", name.buf, what);
+	strbuf_release(&name);
+	return -EINVAL;
 }
 
 /* A latency in µs from 0 to LB_MAX_LATENCY_US: 0, or -1 when `v` is not one. */
@@ -110,13 +134,13 @@ static int parse(const char *path, struct json_object **rootp, struct strbuf *er
 	const char *nul;
 	int ret;
 
-	ret = fs_read_file(path, &text);
-	if (ret < 0) {
-		strbuf_addf(err, "%s: error: cannot read: %s", path, strerror(-ret));
+	ret = fs_read_file_max(path, &text, LB_RESULT_MAX_BYTES);
+	if (ret == -EFBIG) {
+		ret = bad(err, path, 0, "larger than %d MiB: not a latency-bench result", LB_RESULT_MAX_BYTES >> 20);
 		goto out;
 	}
-	if (text.len > INT_MAX) {
-		ret = bad(err, path, 0, "too large for a result file");
+	if (ret < 0) {
+		strbuf_addf(err, "%s: error: cannot read: %s", path, strerror(-ret));
 		goto out;
 	}
 	nul = memchr(text.buf, '\0', text.len);
@@ -178,10 +202,14 @@ static int read_buckets(struct json_object *arr, const char *path, struct lb_ser
 		struct json_object *e = json_object_array_get_idx(arr, i);
 		struct lb_bucket *b = &s->b[i];
 
-		if (!json_object_is_type(e, json_type_array) || json_object_array_length(e) != 3 ||
-		    count(json_object_array_get_idx(e, 0), &b->lo) < 0 ||
-		    count(json_object_array_get_idx(e, 1), &b->hi) < 0 ||
-		    count(json_object_array_get_idx(e, 2), &b->count) < 0)
+		uint64_t *field[] = { &b->lo, &b->hi, &b->count };
+		int ret = 0;
+
+		for (size_t k = 0; !ret && k < ARRAY_SIZE(field) && json_object_is_type(e, json_type_array) &&
+				   json_object_array_length(e) == 3; k++)
+			if ((ret = count(json_object_array_get_idx(e, k), field[k])) == -ERANGE)
+				return bad_count(err, path, ret, "", "\"histogram\".\"buckets\"[%zu][%zu]", i, k);
+		if (!json_object_is_type(e, json_type_array) || json_object_array_length(e) != 3 || ret)
 			return bad(err, path, 0, "\"histogram\".\"buckets\"[%zu] is not [lower_ns, upper_ns, count] "
 				   "of integers >= 0", i);
 		if (b->lo >= b->hi)
@@ -250,9 +278,15 @@ static int read_safe(struct json_object *root, const char *path, unsigned *safe,
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *e = json_object_array_get_idx(arr, i), *f;
 		uint64_t rate, periods, frames;
+		int ret = 0;
 
-		if (!json_object_is_type(e, json_type_object) || count(member(e, "rate"), &rate) ||
-		    count(member(e, "periods"), &periods))
+		if (json_object_is_type(e, json_type_object)) {
+			if ((ret = count(member(e, "rate"), &rate)) == -ERANGE)
+				return bad_count(err, path, ret, "", "\"verdict\".\"safe\"[%zu].\"rate\"", i);
+			if (!ret && (ret = count(member(e, "periods"), &periods)) == -ERANGE)
+				return bad_count(err, path, ret, "", "\"verdict\".\"safe\"[%zu].\"periods\"", i);
+		}
+		if (!json_object_is_type(e, json_type_object) || ret)
 			return bad(err, path, 0, "\"verdict\".\"safe\"[%zu] is not an object with "
 				   "integer \"rate\" and \"periods\"", i);
 		if (rate != LB_RESULT_SAFE_RATE || periods != LB_RESULT_SAFE_PERIODS)
@@ -305,6 +339,7 @@ static int read_run(struct json_object *root, const char *path, struct lb_result
 	uint64_t *count_out[] = { &r->samples, &r->missed, &r->xruns };
 	struct json_object *sys = member(root, "system"), *lat, *v;
 	const char *s;
+	int ret;
 
 	if (sys && !json_object_is_type(sys, json_type_object))
 		return bad(err, path, 0, "\"system\" is not an object");
@@ -319,16 +354,16 @@ static int read_run(struct json_object *root, const char *path, struct lb_result
 	if (v) {
 		uint64_t ns;
 
-		if (count(v, &ns))
-			return bad(err, path, 0, "\"params\".\"interval_ns\" is not an integer >= 0");
+		if ((ret = count(v, &ns)))
+			return bad_count(err, path, ret, "an integer >= 0", "\"params\".\"interval_ns\"");
 		r->interval_ns = (int64_t)ns;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(counts); i++) {
 		v = member(root, counts[i]);
 		if (!v)
 			return bad(err, path, 0, "no \"%s\"", counts[i]);
-		if (count(v, count_out[i]))
-			return bad(err, path, 0, "\"%s\" is not an integer >= 0", counts[i]);
+		if ((ret = count(v, count_out[i])))
+			return bad_count(err, path, ret, "an integer >= 0", "\"%s\"", counts[i]);
 	}
 	lat = member(root, "latency_us");
 	if (!lat)

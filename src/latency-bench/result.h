@@ -13,6 +13,9 @@ struct json_writer;
 #define LB_SCHEMA "latency-bench/1"
 #define LB_MAX_LATENCY_US 1e12     /* 11.6 days: anything above is a broken file */
 #define LB_MAX_FRAMES 1048576u     /* the largest "frames" a verdict cell may hold */
+/* A result file is under 1 MB (14,336 histogram buckets at most, a few dozen checks and
+ * causes); anything beyond 16 MiB is no result, and json-c would need gigabytes for it. */
+#define LB_RESULT_MAX_BYTES (16 << 20)
 /* the verdict cell a reader takes the safe size from: 48 kHz, 2 periods per buffer */
 #define LB_RESULT_SAFE_RATE 48000
 #define LB_RESULT_SAFE_PERIODS 2

@@ -169,7 +169,10 @@ int lb_write_out(const char *path, const struct strbuf *sb)
 	int err = fs_write_atomic(path, sb->buf, sb->len, NULL);
 
 	if (err < 0) {
-		kb_error("cannot write '%s': %s", path, strerror(-err));
+		if (str_eq(path, "-"))
+			kb_error("cannot write to standard output: %s", strerror(-err));
+		else
+			kb_error("cannot write '%s': %s", path, strerror(-err));
 		return KB_EENV;
 	}
 	return KB_OK;
@@ -178,17 +181,13 @@ int lb_write_out(const char *path, const struct strbuf *sb)
 /* Refuse before a long run, not after it, when a result file could not be written. */
 static int check_writable(const char *path)
 {
-	char *dir;
-	int ok;
+	int err = path ? fs_check_writable(path) : 0;
 
-	if (!path)
-		return KB_OK;
-	dir = fs_dirname(path);
-	ok = access(dir, W_OK) == 0;
-	if (!ok)
-		kb_error("cannot write '%s': %s", path, strerror(errno));
-	free(dir);
-	return ok ? KB_OK : KB_EENV;
+	if (err < 0) {
+		kb_error("cannot write '%s': %s", path, strerror(-err));
+		return KB_EENV;
+	}
+	return KB_OK;
 }
 
 /* The wakeup interval: --interval, or --period at --rate. */
@@ -452,7 +451,8 @@ static int write_reports(const struct lb_run *r, const struct lb_run_opts *o)
 	struct strbuf sb = STRBUF_INIT;
 	int ret = KB_OK;
 
-	lb_report_text(r, stdout);
+	/* a result written to standard output is read by a program: the text goes aside */
+	lb_report_text(r, fs_names_stdout(o->json) || fs_names_stdout(o->histogram) ? stderr : stdout);
 	fflush(stdout);
 	if (o->json) {
 		lb_result_write(r, KB_VERSION, &sb);

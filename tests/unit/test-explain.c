@@ -74,7 +74,7 @@ int main(void)
 	char *data;
 
 	memset(&resolved, 0, sizeof(resolved));
-	if (kconfig_parse(&kc, dir, "x86") < 0)
+	if (kconfig_parse(&kc, dir, "x86", &err) < 0)
 		return printf("Bail out! fixture tree missing\n"), 1;
 	set_resolved(base_rt);
 

@@ -265,6 +265,36 @@ static void test_read(const char *top)
 	       "cfg_read: parse errors name the display path and line");
 	free(s);
 
+	/* bounded: a device, a large file and a gzip bomb end in one error, nothing kept */
+	strbuf_reset(&err);
+	is_int(cfg_read(&f, "/dev/zero", "/dev/zero", &err), -EINVAL, "cfg_read of /dev/zero: -EINVAL, not out of memory");
+	is_str(err.buf, "/dev/zero: error: larger than 64 MiB: not a configuration fragment\n",
+	       "cfg_read of /dev/zero: named, with the cap");
+	ok(f.items == NULL && f.nr == 0 && f.data == NULL, "cfg_read of /dev/zero: nothing kept");
+	s = xasprintf("%s/sparse.config", top);
+	write_file(top, "sparse.config", "CONFIG_A=y\n");
+	ok(truncate(s, CFG_MAX_BYTES + 1) == 0, "a fragment of 64 MiB + 1 (sparse)");
+	strbuf_reset(&err);
+	is_int(cfg_read(&f, s, "sparse.config", &err), -EINVAL, "cfg_read of a file over the cap: -EINVAL");
+	is_str(err.buf, "sparse.config: error: larger than 64 MiB: not a configuration fragment\n",
+	       "cfg_read of a large file: the message");
+	free(s);
+	s = xasprintf("%s/bomb.config.gz", top);
+	gz = gzopen(s, "wb");
+	if (gz) {
+		static char zeros[1 << 20];
+
+		memset(zeros, '#', sizeof(zeros));
+		for (int i = 0; i < 65; i++)
+			gzwrite(gz, zeros, sizeof(zeros));
+	}
+	ok(gz && gzclose(gz) == Z_OK, "a .gz of 65 MiB of comment signs");
+	strbuf_reset(&err);
+	is_int(cfg_read(&f, s, "bomb.config.gz", &err), -EINVAL, "cfg_read of a .gz over the cap once unpacked: -EINVAL");
+	is_str(err.buf, "bomb.config.gz: error: larger than 64 MiB: not a configuration fragment\n",
+	       "cfg_read of a gzip bomb: the message");
+	free(s);
+
 	strbuf_release(&err);
 	strbuf_release(&want);
 	free(gzpath);

@@ -2,8 +2,10 @@
 #include "tap.h"
 
 #include <errno.h>
+#include <sys/stat.h>
 
 #include "fragment.h"
+#include "fs.h"
 #include "kconfig.h"
 #include "strbuf.h"
 
@@ -32,8 +34,126 @@ static char *dep_string(const struct kconfig *kc, const char *name, const struct
 	return strbuf_detach(&sb, NULL);
 }
 
+/* Parse `dir` as a tree: kconfig_parse's return value, and its error (caller frees) in *msg. */
+static int parse_tree(const char *dir, char **msg)
+{
+	struct strbuf err = STRBUF_INIT;
+	struct kconfig kc;
+	int ret;
+
+	memset(&kc, 0, sizeof(kc));
+	ret = kconfig_parse(&kc, dir, "x86", &err);
+	kconfig_release(&kc);
+	*msg = strbuf_detach(&err, NULL);
+	return ret;
+}
+
+static char *path_in(const char *dir, const char *name)
+{
+	char *p;
+
+	if (asprintf(&p, "%s/%s", dir, name) < 0)
+		abort();
+	return p;
+}
+
+static void write_in(const char *dir, const char *name, const char *text)
+{
+	char *p = path_in(dir, name);
+
+	tap_write_file(p, text);
+	free(p);
+}
+
+/* The tree in `dir` is refused with exactly `want`. */
+static void refused(const char *dir, const char *want, const char *what)
+{
+	char *msg;
+
+	is_int(parse_tree(dir, &msg), -EINVAL, "%s: -EINVAL", what);
+	is_str(msg, want, "%s: the message", what);
+	free(msg);
+}
+
+/* Kconfig, k1 ... k<n-1>: each defines a symbol and sources the next file, once or twice */
+static void write_levels(const char *dir, int n, int twice)
+{
+	struct strbuf text = STRBUF_INIT;
+
+	for (int i = 0; i < n; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), i ? "k%d" : "Kconfig", i);
+		strbuf_reset(&text);
+		strbuf_addf(&text, "config K%d\n\tbool\n", i);
+		for (int k = 0; k <= twice; k++)
+			strbuf_addf(&text, "source \"k%d\"\n", i + 1);
+		write_in(dir, name, text.buf);
+	}
+	strbuf_release(&text);
+}
+
+/* Trees no parse can finish: each ends in one error, at once, in bounded memory. */
+static void test_hostile_trees(void)
+{
+	char *dir, *msg, *p;
+
+	dir = fixture("kconfig/source-cycle");
+	refused(dir, "drivers/sound/Kconfig:5: error: 'source' cycle: drivers/Kconfig -> drivers/sound/Kconfig -> "
+		     "drivers/Kconfig", "a source cycle through two files");
+	free(dir);
+
+	dir = fixture("kconfig/source-self");
+	refused(dir, "Kconfig:5: error: 'source' cycle: Kconfig -> Kconfig",
+		"a Kconfig that sources itself twice (was 2^32 parses)");
+	free(dir);
+
+	/* a cycle through a symlinked directory: every name is new, the inode is not */
+	dir = tap_scratch_dir("kconfig-link-cycle");
+	write_in(dir, "Kconfig", "source \"a/Kconfig\"\n");
+	p = path_in(dir, "a");
+	mkdir(p, 0755);
+	free(p);
+	write_in(dir, "a/Kconfig", "config A\n\tbool \"a\"\nrsource \"b/Kconfig\"\n");
+	p = path_in(dir, "a/b");
+	ok(symlink(".", p) == 0, "a/b -> a");
+	free(p);
+	refused(dir, "a/Kconfig:3: error: 'source' cycle: a/Kconfig -> a/b/Kconfig", "a source cycle through a symlink");
+
+	/* 40 files, each sourcing the next: the nesting limit */
+	write_levels(dir, 40, 0);
+	refused(dir, "k31:3: error: 'source' nested more than 32 deep at 'k32'", "source nested 40 deep");
+
+	/* no cycle, but each file sources the next twice: 2^20 parses without a limit on files */
+	write_levels(dir, 20, 1);
+	write_in(dir, "k20", "config LEAF\n\tbool\n");
+	refused(dir, "k19:4: error: more than 65536 files sourced (a kernel tree has about 1,500)",
+		"a tree that doubles at every level");
+
+	/* a device and a large file are refused before they are read */
+	write_in(dir, "Kconfig", "config TOP\n\tbool\nsource \"zero\"\n");
+	p = path_in(dir, "zero");
+	ok(symlink("/dev/zero", p) == 0, "zero -> /dev/zero");
+	free(p);
+	refused(dir, "Kconfig:3: error: cannot source 'zero': not a regular file", "source of /dev/zero");
+	write_in(dir, "Kconfig", "config TOP\n\tbool\nosource \"big\"\n");
+	p = path_in(dir, "big");
+	write_in(dir, "big", "");
+	ok(truncate(p, KCONFIG_MAX_FILE_BYTES + 1) == 0, "big is 16 MiB + 1 (sparse)");
+	free(p);
+	refused(dir, "big: error: larger than 16 MiB: not a Kconfig file", "a Kconfig file over 16 MiB");
+	p = path_in(dir, "big");
+	ok(truncate(p, KCONFIG_MAX_FILE_BYTES) == 0, "big is 16 MiB");
+	free(p);
+	is_int(parse_tree(dir, &msg), 0, "a Kconfig file of exactly 16 MiB is read");
+	free(msg);
+	is_int(fs_remove_tree(dir), 0, "scratch directory removed");
+	free(dir);
+}
+
 int main(void)
 {
+	struct strbuf err = STRBUF_INIT;
 	struct kconfig kc;
 	char *dir = fixture("kconfig/reasons");
 	const struct ksym *s;
@@ -44,7 +164,7 @@ int main(void)
 	memset(&values, 0, sizeof(values));
 	set_values("");
 
-	ret = kconfig_parse(&kc, dir, "x86");
+	ret = kconfig_parse(&kc, dir, "x86", &err);
 	is_int(ret, 0, "fixture tree parses");
 	is_int(kc.stats.files, 5, "Kconfig, arch/x86 via $(SRCARCH), two globbed drivers and an rsource");
 	is_int(kc.stats.warnings, 0, "no oddities: macros, variables and a missing osource are tolerated");
@@ -117,9 +237,11 @@ int main(void)
 	kconfig_release(&kc);
 	cfg_map_release(&values);
 
+	test_hostile_trees();
+
 	/* a tree without Kconfig */
 	memset(&kc, 0, sizeof(kc));
-	ret = kconfig_parse(&kc, "/nonexistent-kbuild-tree", "x86");
+	ret = kconfig_parse(&kc, "/nonexistent-kbuild-tree", "x86", &err);
 	is_int(ret, -ENOENT, "missing tree: -ENOENT");
 	kconfig_release(&kc);
 	free(dir);

@@ -289,6 +289,27 @@ static void test_bad_input(void)
 		{ "no-release.json", "{\"schema\": \"latency-bench/1\", \"histogram\": {\"buckets\": []}, "
 		  "\"samples\": 0, \"missed_periods\": 0, \"xruns\": 0, \"latency_us\": {\"p99\": 1}}\n",
 		  "%s: error: no \"system\".\"kernel_release\" to group it by (--by label groups by the label)" },
+		/* json-c reads these as INT64_MAX; the reader must not */
+		{ "huge-samples.json", "{\"schema\": \"latency-bench/1\", \"histogram\": {\"buckets\": []}, "
+		  "\"samples\": 1180591620717411303424, \"missed_periods\": 0, \"xruns\": 0}\n",
+		  "%s: error: \"samples\" is out of range (0 to 9223372036854775807)" },
+		{ "int64max-plus1.json", "{\"schema\": \"latency-bench/1\", \"histogram\": {\"buckets\": []}, "
+		  "\"samples\": 0, \"missed_periods\": 9223372036854775808, \"xruns\": 0}\n",
+		  "%s: error: \"missed_periods\" is out of range (0 to 9223372036854775807)" },
+		{ "huge-xruns.json", "{\"schema\": \"latency-bench/1\", \"histogram\": {\"buckets\": []}, "
+		  "\"samples\": 0, \"missed_periods\": 0, \"xruns\": 18446744073709551616}\n",
+		  "%s: error: \"xruns\" is out of range (0 to 9223372036854775807)" },
+		{ "huge-interval.json", "{\"schema\": \"latency-bench/1\", \"histogram\": {\"buckets\": []}, "
+		  "\"params\": {\"interval_ns\": 99999999999999999999}, \"samples\": 0, \"missed_periods\": 0, "
+		  "\"xruns\": 0}\n",
+		  "%s: error: \"params\".\"interval_ns\" is out of range (0 to 9223372036854775807)" },
+		{ "huge-bucket.json", "{\"schema\": \"latency-bench/1\", \"histogram\": {\"buckets\": "
+		  "[[1, 2, 3], [5, 6, 1180591620717411303424]]}, \"samples\": 0, \"missed_periods\": 0, \"xruns\": 0}\n",
+		  "%s: error: \"histogram\".\"buckets\"[1][2] is out of range (0 to 9223372036854775807)" },
+		{ "huge-rate.json", "{\"schema\": \"latency-bench/1\", \"histogram\": {\"buckets\": []}, "
+		  "\"samples\": 0, \"missed_periods\": 0, \"xruns\": 0, \"latency_us\": {\"p99\": 1}, "
+		  "\"verdict\": {\"safe\": [{\"rate\": 48000, \"periods\": 99999999999999999999}]}}\n",
+		  "%s: error: \"verdict\".\"safe\"[0].\"periods\" is out of range (0 to 9223372036854775807)" },
 		{ "bad-checks.json", "{\"schema\": \"latency-bench/1\", \"histogram\": {\"buckets\": []}, "
 		  "\"samples\": 0, \"missed_periods\": 0, \"xruns\": 0, \"latency_us\": {\"p99\": 1}, "
 		  "\"system\": {\"kernel_release\": \"6.1\", \"checks\": [{\"title\": \"x\"}]}}\n",
@@ -320,6 +341,47 @@ static void test_bad_input(void)
 		   "a missing file is named");
 		free(path);
 	}
+}
+
+/* a result whose counts are each `count` (a decimal string) */
+static char *counted(const char *name, const char *release, const char *count)
+{
+	char *path, *text;
+
+	if (asprintf(&path, "%s/%s", dir, name) < 0 ||
+	    asprintf(&text, "{\"schema\": \"latency-bench/1\", \"system\": {\"kernel_release\": \"%s\"}, "
+			    "\"samples\": %s, \"missed_periods\": 0, \"xruns\": 0, \"latency_us\": {\"p99\": 1}, "
+			    "\"histogram\": {\"buckets\": []}}\n", release, count) < 0)
+		abort();
+	tap_write_file(path, text);
+	free(text);
+	return path;
+}
+
+/* Totals of a group that do not fit are an error, not a clamped number. */
+static void test_totals(void)
+{
+	struct lb_cmp c = { .o = { .metric = LB_CMP_P99 } };
+	char *third = counted("max-c.json", "6.1", "9223372036854775807"), *want;
+
+	ok(!add(&c, counted("max-a.json", "6.1", "9223372036854775807")) &&
+	   !add(&c, counted("max-b.json", "6.1", "9223372036854775807")) &&
+	   !add(&c, counted("max-d.json", "6.12", "1")), "results at the top of the range are read");
+	ok(!analyse(&c), "two of them add up (%s)", err.buf);
+	is_int(c.group[0].samples, UINT64_MAX - 1, "their total is exact");
+	lb_cmp_free(&c);
+
+	c = (struct lb_cmp){ .o = { .metric = LB_CMP_P99 } };
+	ok(!add(&c, counted("max-a.json", "6.1", "9223372036854775807")) &&
+	   !add(&c, counted("max-b.json", "6.1", "9223372036854775807")) && !add_file(&c, third) &&
+	   !add(&c, counted("max-d.json", "6.12", "1")), "three results at the top of the range are read");
+	is_int(analyse(&c), -EINVAL, "three of them do not add up: -EINVAL");
+	want = xasprintf("%s: error: \"samples\" of the results of kernel release '6.1' add up to more than "
+			 "18446744073709551615", third);
+	is_str(err.buf, want, "the total that does not fit is named, with the file that overflowed it");
+	lb_cmp_free(&c);
+	free(want);
+	free(third);
 }
 
 static void test_reports(void)
@@ -367,6 +429,7 @@ int main(void)
 	test_decision_rule();
 	test_grouping();
 	test_bad_input();
+	test_totals();
 	test_reports();
 	fs_remove_tree(dir);
 	free(dir);

@@ -7,6 +7,7 @@
 
 #include "fs.h"
 #include "plot.h"
+#include "result.h"
 #include "run.h"
 #include "strbuf.h"
 
@@ -227,6 +228,26 @@ static void expect_error(const char *rel, int want_ret, const char *want_fmt_aft
 	free(want);
 }
 
+/* Input without end or beyond any result: refused before it is parsed, in bounded memory. */
+static void test_unbounded(const char *top)
+{
+	char *big = xasprintf("%s/big.json", top), *want;
+	const char *zero[1] = { "/dev/zero" }, *large[1] = { big };
+	struct strbuf svg = STRBUF_INIT;
+
+	is_int(plot_files(zero, 1, NULL, &svg), -EINVAL, "/dev/zero is refused (was: memory exhausted, SIGABRT)");
+	is_str(err.buf, "/dev/zero: error: larger than 16 MiB: not a latency-bench result", "/dev/zero: the message");
+	tap_write_file(big, "{\"schema\": \"latency-bench/1\"}");
+	ok(truncate(big, LB_RESULT_MAX_BYTES + 1) == 0, "a result of 16 MiB + 1 (sparse)");
+	is_int(plot_files(large, 1, NULL, &svg), -EINVAL, "a file over 16 MiB is refused");
+	want = xasprintf("%s: error: larger than 16 MiB: not a latency-bench result", big);
+	is_str(err.buf, want, "a large file: the message");
+	is_int((int)svg.len, 0, "nothing appended");
+	strbuf_release(&svg);
+	free(want);
+	free(big);
+}
+
 static void test_errors(void)
 {
 	struct lb_plot_opts o = { 0 };
@@ -321,6 +342,7 @@ int main(void)
 	test_label_text(top);
 	test_bad_max(top);
 	test_errors();
+	test_unbounded(top);
 	test_render(top);
 
 	is_int(fs_remove_tree(top), 0, "scratch directory removed");

@@ -6,7 +6,9 @@
 #include <limits.h>
 #include <math.h>
 #include <stdint.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <zlib.h>
 
@@ -558,6 +560,101 @@ static void test_fs_read_file(const char *top)
 	free(path);
 }
 
+/* Bounded reads: a cap on every file, device and pipe; what the caller had is kept. */
+static void test_fs_read_bounded(const char *top)
+{
+	char *path = xasprintf("%s/ten.txt", top), *gzpath = xasprintf("%s/zeros.gz", top);
+	struct strbuf sb = STRBUF_INIT, zeros = STRBUF_INIT;
+	gzFile gz;
+
+	tap_write_file(path, "0123456789");
+	strbuf_addstr(&sb, ">");
+	is_int(fs_read_file_max(path, &sb, 10), 0, "fs_read_file_max: a file of exactly the cap is read");
+	is_str(sb.buf, ">0123456789", "fs_read_file_max: all of it, appended");
+	strbuf_reset(&sb);
+	strbuf_addstr(&sb, ">");
+	is_int(fs_read_file_max(path, &sb, 9), -EFBIG, "fs_read_file_max: one byte over the cap is -EFBIG");
+	is_str(sb.buf, ">", "fs_read_file_max: -EFBIG keeps what the buffer had");
+	is_int(fs_read_file_max("/dev/zero", &sb, 1 << 20), -EFBIG, "fs_read_file_max: /dev/zero ends in -EFBIG");
+	ok(sb.len == 1 && sb.alloc <= (3u << 20), "fs_read_file_max: /dev/zero held in bounded memory (%zu bytes)",
+	   sb.alloc);
+	is_int(fs_read_file_max("/dev/null", &sb, 0), 0, "fs_read_file_max: an empty device is read");
+	is_int(fs_read_file_max(top, &sb, 100), -EISDIR, "fs_read_file_max: a directory is -EISDIR");
+
+	strbuf_grow(&zeros, 200000);
+	memset(zeros.buf, 0, 200000);
+	zeros.len = 200000;
+	gz = gzopen(gzpath, "wb");
+	ok(gz && gzwrite(gz, zeros.buf, 200000) == 200000 && gzclose(gz) == Z_OK, "fs: 200000 zeros compressed");
+	strbuf_reset(&sb);
+	is_int(fs_read_gz_max(gzpath, &sb, 200000), 0, "fs_read_gz_max: exactly the cap decompressed is read");
+	is_int(sb.len, 200000, "fs_read_gz_max: all of it");
+	strbuf_reset(&sb);
+	is_int(fs_read_gz_max(gzpath, &sb, 65536), -EFBIG, "fs_read_gz_max: more decompressed than the cap is -EFBIG");
+	is_int(sb.len, 0, "fs_read_gz_max: nothing kept");
+	is_int(fs_read_gz_max("/dev/zero", &sb, 1 << 20), -EFBIG, "fs_read_gz_max: /dev/zero ends in -EFBIG");
+	is_int(fs_read_gz_max(top, &sb, 100), -EISDIR, "fs_read_gz_max: a directory is -EISDIR");
+	strbuf_release(&sb);
+	strbuf_release(&zeros);
+	free(path);
+	free(gzpath);
+}
+
+/* Streams: written straight through, never read back, never replaced. */
+static void test_fs_write_streams(const char *top)
+{
+	char *node = xasprintf("%s/null-node", top), *fifo = xasprintf("%s/fifo", top);
+	char *fdname, buf[16] = "";
+	struct stat st;
+	sigset_t pending;
+	int fds[2], rfd;
+
+	/* a character device made here, as one a user names with -o */
+	ok(mknod(node, S_IFCHR | 0666, makedev(1, 3)) == 0, "fs: a char device node (1:3, like /dev/null)");
+	is_int(fs_write_atomic(node, "data", 4, NULL), FS_WRITTEN, "fs_write_atomic: a device node is written");
+	ok(lstat(node, &st) == 0 && S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3),
+	   "fs_write_atomic: the device node is still the device node");
+	is_int(fs_write_atomic(node, "data", 4, NULL), FS_WRITTEN,
+	       "fs_write_atomic: a device is never FS_UNCHANGED (never read back)");
+	is_int(fs_write_atomic("/dev/full", "data", 4, NULL), -ENOSPC, "fs_write_atomic: /dev/full is -ENOSPC");
+	is_int(fs_write_atomic(top, "x", 1, NULL), -EISDIR, "fs_write_atomic: a directory is -EISDIR");
+
+	/* a FIFO: opened for writing, not replaced */
+	ok(mkfifo(fifo, 0644) == 0, "fs: a FIFO");
+	rfd = open(fifo, O_RDONLY | O_NONBLOCK);
+	is_int(fs_write_atomic(fifo, "through", 7, NULL), FS_WRITTEN, "fs_write_atomic: a FIFO is written");
+	ok(read(rfd, buf, sizeof(buf) - 1) == 7 && memcmp(buf, "through", 7) == 0,
+	   "fs_write_atomic: the FIFO's reader gets the data");
+	close(rfd);
+	ok(lstat(fifo, &st) == 0 && S_ISFIFO(st.st_mode), "fs_write_atomic: the FIFO is still a FIFO");
+
+	/* /dev/fd/N of a pipe: the descriptor itself; a reader gone is -EPIPE, not a SIGPIPE death */
+	ok(pipe(fds) == 0, "fs: a pipe");
+	fdname = xasprintf("/dev/fd/%d", fds[1]);
+	is_int(fs_write_atomic(fdname, "piped", 5, NULL), FS_WRITTEN, "fs_write_atomic: /dev/fd/N is written");
+	memset(buf, 0, sizeof(buf));
+	ok(read(fds[0], buf, sizeof(buf) - 1) == 5 && str_eq(buf, "piped"), "fs_write_atomic: the pipe's reader gets it");
+	close(fds[0]);
+	is_int(fs_write_atomic(fdname, "lost", 4, NULL), -EPIPE, "fs_write_atomic: a pipe without reader is -EPIPE");
+	ok(sigpending(&pending) == 0 && !sigismember(&pending, SIGPIPE), "fs_write_atomic: no SIGPIPE left pending");
+	is_int(fs_check_writable(fdname), 0, "fs_check_writable: /dev/fd/N of a write end");
+	close(fds[1]);
+	is_int(fs_write_atomic(fdname, "x", 1, NULL), -EBADF, "fs_write_atomic: /dev/fd/N of a closed descriptor is -EBADF");
+	is_int(fs_check_writable(fdname), -EBADF, "fs_check_writable: /dev/fd/N of a closed descriptor is -EBADF");
+	free(fdname);
+
+	is_int(fs_check_writable("-"), 0, "fs_check_writable: standard output");
+	is_int(fs_check_writable(node), 0, "fs_check_writable: a device node");
+	is_int(fs_check_writable(top), -EISDIR, "fs_check_writable: a directory is -EISDIR");
+	fdname = xasprintf("%s/missing/out.json", top);
+	is_int(fs_check_writable(fdname), -ENOENT, "fs_check_writable: a missing directory is -ENOENT");
+	free(fdname);
+	unlink(node);
+	unlink(fifo);
+	free(node);
+	free(fifo);
+}
+
 /* ---- opt ---- */
 
 static void test_opt(void)
@@ -864,6 +961,8 @@ int main(void)
 	test_fs_dirs(top);
 	test_fs_read_gz(top);
 	test_fs_read_file(top);
+	test_fs_read_bounded(top);
+	test_fs_write_streams(top);
 	test_opt();
 	test_opt_parse();
 	test_opt_commands();
