@@ -350,12 +350,20 @@ int fs_mkdir_p(const char *path, unsigned mode)
 
 int fs_remove_tree(const char *path)
 {
-	DIR *d = opendir(path);
 	struct dirent *de;
-	int err = 0;
+	int err = 0, fd;
+	DIR *d;
 
-	if (!d)
-		return errno == ENOTDIR ? (unlink(path) < 0 ? -errno : 0) : -errno;
+	/* a symlink is removed, never followed: what it points at is outside the tree being removed */
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOTDIR || errno == ELOOP ? (unlink(path) < 0 ? -errno : 0) : -errno;
+	d = fdopendir(fd);
+	if (!d) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
 	while ((de = readdir(d))) {
 		char *sub;
 		struct stat st;

@@ -486,6 +486,28 @@ static void test_fs_dirs(const char *top)
 	is_str(d, "/", "fs_dirname of a top-level path");
 	free(d);
 
+	{
+		/* a symlink handed to fs_remove_tree goes, what it points at stays (kbuild's state dir, a tampered tree) */
+		char *outside = xasprintf("%s/outside", top), *keep = xasprintf("%s/outside/keep", top);
+		char *link = xasprintf("%s/link", top), *inner = xasprintf("%s/tree/state", top);
+		char *tree = xasprintf("%s/tree", top);
+
+		fs_mkdir_p(outside, 0755);
+		tap_write_file(keep, "k");
+		ok(symlink(outside, link) == 0, "symlink to a directory made");
+		is_int(fs_remove_tree(link), 0, "fs_remove_tree of a symlink to a directory is 0");
+		ok(access(link, F_OK) != 0 && fs_is_file(keep), "the symlink is gone, the directory it named is untouched");
+		fs_mkdir_p(tree, 0755);
+		ok(symlink(outside, inner) == 0, "a symlink inside a tree made");
+		is_int(fs_remove_tree(tree), 0, "fs_remove_tree of a tree holding a symlink is 0");
+		ok(!fs_is_dir(tree) && fs_is_file(keep), "the tree is gone, the symlink's target is untouched");
+		is_int(fs_remove_tree(link), -ENOENT, "fs_remove_tree of nothing is -ENOENT");
+		free(outside);
+		free(keep);
+		free(link);
+		free(inner);
+		free(tree);
+	}
 	free(nested);
 	free(slash);
 	free(file);
