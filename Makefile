@@ -124,7 +124,7 @@ $(O)/obj/tests/unit/test-lb-%.o: ALL_CFLAGS += -Isrc/latency-bench $(LB_CFLAGS)
 FUZZ_CC ?= clang
 FUZZ_TIME ?= 60
 FUZZ_CHECK_TIME ?= 12
-FUZZ_NAMES = fragment kconfig series patch ledger modprobe result
+FUZZ_NAMES = $(patsubst tests/fuzz/fuzz-%.c,%,$(wildcard tests/fuzz/fuzz-*.c))
 FUZZ_BIN = $(patsubst %,$(O)/fuzz/fuzz-%,$(FUZZ_NAMES))
 FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_CFLAGS = -std=gnu11 -O1 -g -Wall -Wextra -Ilib -Isrc/kbuild -Isrc/latency-bench -Itests/fuzz -MMD -MP \
