@@ -2,7 +2,10 @@
 #
 #   make                 build out/kbuild
 #   make check-fast      unit + CLI tests (the edit loop)
-#   make check           everything, real kernel trees included
+#   make check           everything, real kernel trees included, each fuzzer for FUZZ_CHECK_TIME (12) s
+#   make fuzz            build the libFuzzer harnesses of tests/fuzz/ (clang) and run each for
+#                        FUZZ_TIME (60) s, keeping what they learn in $(O)/fuzz/corpus; FUZZ="kconfig ..."
+#                        picks some; a crash, hang, leak or OOM input lands in $(O)/fuzz/artifacts
 #   make DEVELOPER=1     strict warnings as errors
 #   make SANITIZE=address,undefined check-fast
 #   make V=1             full command lines
@@ -68,7 +71,7 @@ TOOL_BIN = $(patsubst tests/tools/%.c,$(O)/tests/%,$(wildcard tests/tools/*.c))
 
 all: $(O)/kbuild $(O)/latency-bench
 .SECONDARY:
-.PHONY: FORCE all check check-fast check-unit check-cli check-kernel bench install clean
+.PHONY: FORCE all check check-fast check-unit check-cli check-kernel fuzz fuzz-build bench install clean
 
 # rebuild everything when the compiler flags change
 $(O)/.cflags: FORCE
@@ -117,6 +120,51 @@ $(O)/obj/src/latency-bench/live.o: ALL_CFLAGS += $(NCURSES_CFLAGS)
 $(O)/obj/tests/unit/%.o: ALL_CFLAGS += -Itests/unit -Isrc/kbuild
 $(O)/obj/tests/unit/test-lb-%.o: ALL_CFLAGS += -Isrc/latency-bench $(LB_CFLAGS)
 
+# ---- fuzzing: clang's libFuzzer under ASan and UBSan; objects in $(O)/fuzz, apart from the normal build ----
+FUZZ_CC ?= clang
+FUZZ_TIME ?= 60
+FUZZ_CHECK_TIME ?= 12
+FUZZ_NAMES = $(patsubst tests/fuzz/fuzz-%.c,%,$(wildcard tests/fuzz/fuzz-*.c))
+FUZZ_BIN = $(patsubst %,$(O)/fuzz/fuzz-%,$(FUZZ_NAMES))
+FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CFLAGS = -std=gnu11 -O1 -g -Wall -Wextra -Ilib -Isrc/kbuild -Isrc/latency-bench -Itests/fuzz -MMD -MP \
+	$(LB_CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer-no-link \
+	-DKB_VERSION='"$(VERSION)"' -DKB_SRCDIR='"$(CURDIR)"' -DKB_DATADIR='"$(DATADIR)"'
+fuzz_obj = $(patsubst %.c,$(O)/fuzz/obj/%.o,$(1))
+
+$(O)/fuzz/.cflags: FORCE
+	@mkdir -p $(O)/fuzz
+	@command -v $(FUZZ_CC) >/dev/null || { echo "error: '$(FUZZ_CC)' not found: the fuzzers need clang and" \
+		"its libFuzzer (libclang-rt-14-dev): run scripts/install-deps" >&2; exit 1; }
+	@echo '$(FUZZ_CC) $(FUZZ_CFLAGS)' | cmp -s - $@ || echo '$(FUZZ_CC) $(FUZZ_CFLAGS)' >$@
+
+$(O)/fuzz/obj/%.o: %.c $(O)/fuzz/.cflags
+	@mkdir -p $(dir $@)
+	$(quiet) FUZZCC $<
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(if $(filter src/latency-bench/live.c,$<),$(NCURSES_CFLAGS)) -c -o $@ $<
+
+$(O)/fuzz/libkb.a: $(call fuzz_obj,$(KBUILD_CORE) $(LIB_SRC) tests/fuzz/fuzz.c)
+	$(quiet) AR $@
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(O)/fuzz/liblb.a: $(call fuzz_obj,$(LB_CORE))
+	$(quiet) AR $@
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(O)/fuzz/fuzz-result: $(O)/fuzz/obj/tests/fuzz/fuzz-result.o $(O)/fuzz/liblb.a $(O)/fuzz/libkb.a
+	$(quiet) LD $@
+	$(Q)$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(LB_LIBS)
+
+$(O)/fuzz/fuzz-%: $(O)/fuzz/obj/tests/fuzz/fuzz-%.o $(O)/fuzz/libkb.a
+	$(quiet) LD $@
+	$(Q)$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(LIBS)
+
+fuzz-build: $(FUZZ_BIN)
+
+# FUZZ="kconfig ledger" runs some; the corpus each run grows is kept in $(O)/fuzz/corpus
+fuzz: $(FUZZ_BIN)
+	$(Q)$(TEST_ENV) FUZZ_TIME=$(FUZZ_TIME) FUZZ_KEEP=1 tests/fuzz/run-fuzz $(FUZZ)
+
 TEST_ENV = KBUILD="$(abspath $(O))/kbuild" LATENCY_BENCH="$(abspath $(O))/latency-bench" KB_SRCDIR="$(CURDIR)" KB_OUT="$(abspath $(O))"
 
 check-unit: $(UNIT_BIN)
@@ -128,9 +176,11 @@ check-cli: $(O)/kbuild $(O)/latency-bench $(TOOL_BIN)
 check-fast: $(O)/kbuild $(O)/latency-bench $(TOOL_BIN) $(UNIT_BIN)
 	$(Q)$(TEST_ENV) tests/run-tests $(UNIT_BIN) tests/cli/t[0-9]*.sh
 
-# the real-kernel tests build whole kernels: a file may take a while on a busy 2-core machine
-check: $(O)/kbuild $(O)/latency-bench $(TOOL_BIN) $(UNIT_BIN)
-	$(Q)$(TEST_ENV) TEST_TIMEOUT=$${TEST_TIMEOUT:-2400} tests/run-tests $(UNIT_BIN) tests/cli/t[0-9]*.sh tests/kernel/k[0-9]*.sh
+# the real-kernel tests build whole kernels: a file may take a while on a busy 2-core machine;
+# the fuzzers run FUZZ_CHECK_TIME seconds each (not in check-fast: the edit loop stays fast)
+check: $(O)/kbuild $(O)/latency-bench $(TOOL_BIN) $(UNIT_BIN) $(FUZZ_BIN)
+	$(Q)$(TEST_ENV) TEST_TIMEOUT=$${TEST_TIMEOUT:-2400} FUZZ_TIME=$(FUZZ_CHECK_TIME) tests/run-tests $(UNIT_BIN) \
+		tests/cli/t[0-9]*.sh tests/fuzz/run-fuzz tests/kernel/k[0-9]*.sh
 
 check-kernel: $(O)/kbuild $(O)/latency-bench
 	$(Q)$(TEST_ENV) TEST_TIMEOUT=$${TEST_TIMEOUT:-2400} tests/run-tests tests/kernel/k[0-9]*.sh
@@ -152,6 +202,6 @@ install: $(O)/kbuild $(O)/latency-bench
 	install -m 644 man/latency-bench.1 $(DESTDIR)$(MANDIR)/man1/latency-bench.1
 
 clean:
-	rm -rf out out-sanitize $(O)/obj $(O)/tests $(O)/kbuild $(O)/latency-bench $(O)/libkb.a $(O)/.cflags
+	rm -rf out out-sanitize $(O)/obj $(O)/fuzz $(O)/tests $(O)/kbuild $(O)/latency-bench $(O)/libkb.a $(O)/.cflags
 
--include $(shell find $(O)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(O)/obj $(O)/fuzz/obj -name '*.d' 2>/dev/null)
