@@ -168,12 +168,9 @@ int run_command(const struct run_cmd *cmd)
 	return run_wait(pid);
 }
 
-static void add_quoted(struct strbuf *sb, const char *s)
+void run_sh_quote(struct strbuf *sb, const char *s)
 {
-	if (*s && !strpbrk(s, " \t\n'\"\\$`*?[]{}()<>|&;#~")) {
-		strbuf_addstr(sb, s);
-		return;
-	}
+	/* inside single quotes nothing is special but the quote itself: end, escaped quote, reopen */
 	strbuf_addch(sb, '\'');
 	for (; *s; s++) {
 		if (*s == '\'')
@@ -182,6 +179,14 @@ static void add_quoted(struct strbuf *sb, const char *s)
 			strbuf_addch(sb, *s);
 	}
 	strbuf_addch(sb, '\'');
+}
+
+static void add_quoted(struct strbuf *sb, const char *s)
+{
+	if (*s && !strpbrk(s, " \t\n'\"\\$`*?[]{}()<>|&;#~"))
+		strbuf_addstr(sb, s);
+	else
+		run_sh_quote(sb, s);
 }
 
 char *run_format(const struct run_cmd *cmd)

@@ -31,6 +31,8 @@ int run_start(const struct run_cmd *cmd, pid_t *pid, int *outfd);
 int run_wait(pid_t pid);
 /* Is `prog` an executable somewhere in PATH? */
 int run_have_program(const char *prog);
+/* `s` in single quotes for sh, a quote in it as '\'' (appended to sb). */
+void run_sh_quote(struct strbuf *sb, const char *s);
 /* Shell-quoted rendering of argv for V=1 output (caller frees). */
 char *run_format(const struct run_cmd *cmd);
 

@@ -43,6 +43,8 @@ struct boot_ctx {
 	int nr_libs;
 	struct strbuf modules;     /* the .ko files put in, by module name */
 	struct strbuf notes;       /* what the initramfs lacks, for the CPIO line */
+	struct strbuf applets;     /* busybox --list-full: the paths its --install -s makes, "bin/sh" a line */
+	int applets_read;
 	off_t cpio_size;
 	double initramfs_s;        /* seconds to make the initramfs */
 	double collect_s;          /* seconds to unpack and copy the results */
@@ -132,6 +134,62 @@ int boot_elf_is_dynamic(const char *path)
 	}
 	close(fd);
 	return ret;
+}
+
+/* Words sh reads as reserved in the first place of a command, quoted there. */
+static int sh_reserved(const char *s)
+{
+	static const char *const words[] = { "case", "do", "done", "elif", "else", "esac", "fi", "for", "function",
+					     "if", "in", "select", "then", "time", "until", "while" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(words); i++)
+		if (str_eq(s, words[i]))
+			return 1;
+	return 0;
+}
+
+void boot_quote_argv(struct strbuf *sb, const char *const *argv)
+{
+	for (const char *const *a = argv; *a; a++) {
+		const char *s = *a;
+		int plain = *s && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_@%+,./:=-") ==
+					 strlen(s);
+
+		if (a == argv && (strchr(s, '=') || sh_reserved(s)))
+			plain = 0;
+		if (a != argv)
+			strbuf_addch(sb, ' ');
+		if (plain)
+			strbuf_addstr(sb, s);
+		else
+			run_sh_quote(sb, s);
+	}
+}
+
+int boot_parse_shebang(const char *head, size_t len, char **interp, char **arg)
+{
+	const char *p = head + 2, *end = memchr(head, '\n', len), *q;
+
+	*interp = *arg = NULL;
+	if (len < 3 || head[0] != '#' || head[1] != '!')
+		return -ENOEXEC;
+	if (!end)
+		end = head + len;
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	if (p == end || *p != '/')
+		return -ENOEXEC;
+	for (q = p; q < end && *q != ' ' && *q != '\t' && *q != '\r' && *q; q++)
+		;
+	*interp = xstrndup(p, (size_t)(q - p));
+	/* the kernel passes the rest of the line as one argument, blanks at its ends dropped */
+	while (q < end && (*q == ' ' || *q == '\t'))
+		q++;
+	while (end > q && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
+		end--;
+	if (end > q && !memchr(q, '\0', (size_t)(end - q)))
+		*arg = xstrndup(q, (size_t)(end - q));
+	return 0;
 }
 
 /* `prog` looked up in PATH (caller frees), or NULL. */
@@ -288,6 +346,30 @@ static void list_tree(struct boot_ctx *c, const char *dir, const char *name, con
 	closedir(d);
 }
 
+/* Does the file start like an ELF file (of any class)? */
+static int is_elf(const char *path)
+{
+	char magic[SELFMAG];
+	int fd = open(path, O_RDONLY | O_CLOEXEC), yes;
+
+	if (fd < 0)
+		return 0;
+	yes = read(fd, magic, SELFMAG) == SELFMAG && !memcmp(magic, ELFMAG, SELFMAG);
+	close(fd);
+	return yes;
+}
+
+/* `path` (the interpreter of `script`, when not NULL) is neither ELF nor a script: KB_EENV. */
+static int not_a_program(const char *path, const char *script)
+{
+	if (script)
+		kb_error("'%s' is a script for '%s', which is not a program (ELF) that can be copied into the guest",
+			 script, path);
+	else
+		kb_error("'%s' is neither a program (ELF) nor a script (#!)", path);
+	return KB_EENV;
+}
+
 /* The program and every library ldd lists, at their host paths. */
 static int list_program(struct boot_ctx *c, const char *name, const char *host)
 {
@@ -328,6 +410,123 @@ out:
 	strbuf_release(&out);
 	strbuf_release(&paths);
 	strbuf_release(&missing);
+	return ret;
+}
+
+/* Will `path` exist in the guest: listed already, or made by busybox --install -s? */
+static int in_guest(struct boot_ctx *c, const char *path)
+{
+	if (strmap_get(&c->in_list, path))
+		return 1;
+	if (!c->applets_read) {
+		const char *argv[] = { c->busybox, "--list-full", NULL };
+		struct run_cmd cmd = { .argv = argv, .out = &c->applets };
+
+		show_command(c, argv);
+		/* a busybox without --list-full: only what is listed counts */
+		if (run_command(&cmd) != 0)
+			strbuf_reset(&c->applets);
+		c->applets_read = 1;
+	}
+	for (const char *line = c->applets.buf; *line;) {
+		size_t len = strcspn(line, "\n");
+
+		if (*path == '/' && len == strlen(path + 1) && !memcmp(line, path + 1, len))
+			return 1;
+		line += len + (line[len] == '\n');
+	}
+	return 0;
+}
+
+/* An ELF program at archive path `name`: with its libraries when dynamically linked, alone when not. */
+static int list_elf(struct boot_ctx *c, const char *name, const char *host, const char *what)
+{
+	int dyn = boot_elf_is_dynamic(host);
+	char *real;
+
+	if (dyn > 0 || dyn == -ENOEXEC)
+		/* -ENOEXEC: not ELF64 (a 32-bit program, say): ldd knows, or says why not */
+		return dyn > 0 || is_elf(host) ? list_program(c, name, host) : not_a_program(host, what);
+	if (dyn < 0) {
+		kb_error("cannot read '%s': %s", host, strerror(-dyn));
+		return KB_EENV;
+	}
+	real = fs_realpath(host);
+	if (!real || !listable(real)) {
+		kb_error("cannot copy '%s' into the guest: %s", host, real ? "a name with blanks" : strerror(errno));
+		free(real);
+		return KB_EENV;
+	}
+	list_file(c, name, real, 0755);
+	free(real);
+	return 0;
+}
+
+/*
+ * A --with file as archive path `name`: a dynamically linked program with its libraries, a
+ * statically linked one alone, a script with the interpreter its #! line names, unless the
+ * guest's busybox provides that path (/bin/sh, /usr/bin/env, ...). "env NAME" looks NAME up
+ * the same way, in busybox's applets, then in this host's PATH.
+ */
+static int list_with(struct boot_ctx *c, const char *name, const char *host)
+{
+	char head[256], *interp = NULL, *arg = NULL, *real = NULL, *found = NULL;
+	int fd = open(host, O_RDONLY | O_CLOEXEC), ret = 0;
+	ssize_t n = fd < 0 ? -1 : read(fd, head, sizeof(head));
+
+	if (fd >= 0)
+		close(fd);
+	if (n < 0) {
+		kb_error("cannot read '%s': %s", host, strerror(errno));
+		return KB_EENV;
+	}
+	if (n < 2 || head[0] != '#' || head[1] != '!')
+		return list_elf(c, name, host, NULL);
+	if (boot_parse_shebang(head, (size_t)n, &interp, &arg) < 0) {
+		kb_error("'%s' is a script whose #! line names no program by its absolute path", host);
+		return KB_EENV;
+	}
+	real = fs_realpath(host);
+	if (!real || !listable(real)) {
+		kb_error("cannot copy '%s' into the guest: %s", host, real ? "a name with blanks" : strerror(errno));
+		ret = KB_EENV;
+		goto out;
+	}
+	list_file(c, name, real, 0755);
+	if (!in_guest(c, interp) && access(interp, F_OK) < 0) {
+		kb_error("'%s' is a script for '%s', which neither the guest's busybox nor this host has", host, interp);
+		ret = KB_EENV;
+	} else if (!in_guest(c, interp)) {
+		ret = list_elf(c, interp, interp, host);
+	} else if (arg && str_eq(strrchr(interp, '/'), "/env") && !strchr(arg, '/') && !strpbrk(arg, " \t") &&
+		   *arg != '-') {
+		char *path = xasprintf("/usr/bin/%s", arg);
+		int have = 0;
+
+		/* the guest's PATH */
+		for (const char *d = "/usr/bin\0/usr/sbin\0/bin\0/sbin\0"; *d && !have; d += strlen(d) + 1) {
+			char *p = xasprintf("%s/%s", d, arg);
+
+			have = in_guest(c, p);
+			free(p);
+		}
+		if (!have) {
+			found = find_in_path(arg);
+			if (!found) {
+				kb_error("'%s' is a script for '%s %s', and neither busybox nor this host's PATH has '%s'",
+					 host, interp, arg, arg);
+				ret = KB_EENV;
+			} else {
+				ret = list_elf(c, path, found, host);
+			}
+		}
+		free(path);
+	}
+out:
+	free(interp);
+	free(arg);
+	free(real);
+	free(found);
 	return ret;
 }
 
@@ -515,6 +714,18 @@ next:
 	return ret;
 }
 
+/* The guest command as the line /etc/boot-test.sh holds: the argument vector quoted word by word, or the default shell line (caller frees). */
+static char *command_line(const struct boot_opts *o)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	if (o->command && *o->command)
+		boot_quote_argv(&sb, o->command);
+	else
+		strbuf_addstr(&sb, BOOT_DEFAULT_COMMAND);
+	return strbuf_detach(&sb, NULL);
+}
+
 /* /init: the guest side of the test. Every "kbuild-boot:" line is for the host watching the console. */
 static char *init_script(const struct boot_ctx *c)
 {
@@ -580,7 +791,7 @@ static int make_initramfs(struct boot_ctx *c)
 	char *passwd = xasprintf("%s/passwd", c->tmp), *group = xasprintf("%s/group", c->tmp);
 	char *listf = xasprintf("%s/initramfs.list", c->tmp), *cpio = xasprintf("%s/initramfs.cpio", c->tmp);
 	char *gen = xasprintf("%s/usr/gen_init_cpio", c->o->objdir), *script = NULL, *command = NULL;
-	char *config = NULL, *bootcfg = NULL;
+	char *config = NULL, *bootcfg = NULL, *line;
 	const char *argv[] = { gen, listf, NULL };
 	struct run_cmd rc = { .argv = argv };
 	struct stat st;
@@ -602,7 +813,7 @@ static int make_initramfs(struct boot_ctx *c)
 		const char *base = strrchr(c->o->with[i], '/');
 		char *name = xasprintf("/usr/bin/%s", base ? base + 1 : c->o->with[i]);
 
-		ret = list_program(c, name, c->o->with[i]);
+		ret = list_with(c, name, c->o->with[i]);
 		free(name);
 		if (ret)
 			goto out;
@@ -620,7 +831,9 @@ static int make_initramfs(struct boot_ctx *c)
 	if (fs_is_file(config) && listable(config) && listable(bootcfg))
 		list_file(c, bootcfg, config, 0644);
 	script = init_script(c);
-	command = xasprintf("%s\n", c->o->command ? c->o->command : BOOT_DEFAULT_COMMAND);
+	line = command_line(c->o);
+	command = xasprintf("%s\n", line);
+	free(line);
 	/* root, and the audio group alsa-lib's dmix and dsnoop give their shared memory to (ipc_gid) */
 	if ((err = write_file(init, script, strlen(script), 0755)) < 0 ||
 	    (err = write_file(cmd, command, strlen(command), 0755)) < 0 ||
@@ -1179,7 +1392,7 @@ static void write_summary_json(const struct boot_ctx *c, const struct attempt *a
 {
 	struct strbuf sb = STRBUF_INIT;
 	struct json_writer w;
-	char *path = xasprintf("%s/boot-test.json", c->results);
+	char *path = xasprintf("%s/boot-test.json", c->results), *command = command_line(c->o);
 	int err;
 
 	json_init(&w, &sb, 1);
@@ -1188,7 +1401,7 @@ static void write_summary_json(const struct boot_ctx *c, const struct attempt *a
 	json_kv_string(&w, "kernel_release", c->release);
 	json_kv_string(&w, "accel", accel);
 	json_kv_string(&w, "kvm_fallback", fallback);
-	json_kv_string(&w, "command", c->o->command ? c->o->command : BOOT_DEFAULT_COMMAND);
+	json_kv_string(&w, "command", command);
 	json_kv_int(&w, "exit_status", status);
 	json_kv_string(&w, "modules", c->modules.buf);
 	json_kv_int(&w, "initramfs_bytes", (int64_t)c->cpio_size);
@@ -1211,6 +1424,7 @@ static void write_summary_json(const struct boot_ctx *c, const struct attempt *a
 		kb_warning("cannot write '%s': %s", path, strerror(-err));
 	strbuf_release(&sb);
 	free(path);
+	free(command);
 }
 
 /* latency-bench beside the running kbuild (out/ of a build, or the same bin/), else from PATH (caller frees). */
@@ -1303,7 +1517,8 @@ static const char *kvm_unusable(void)
 
 int boot_run(const struct boot_opts *o, int *status)
 {
-	struct boot_ctx c = { .o = o, .list = STRBUF_INIT, .modules = STRBUF_INIT, .notes = STRBUF_INIT };
+	struct boot_ctx c = { .o = o, .list = STRBUF_INIT, .modules = STRBUF_INIT, .notes = STRBUF_INIT,
+			      .applets = STRBUF_INIT };
 	struct attempt a = { .console = STRBUF_INIT, .qemu_out = STRBUF_INIT };
 	struct sigaction sa = { .sa_handler = on_signal }, old_int, old_term, old_hup;
 	char *busybox = NULL, *lb = NULL, *fallback = NULL, *log = NULL, *files = NULL, *checks_path;
@@ -1422,6 +1637,7 @@ out:
 	strbuf_release(&c.list);
 	strbuf_release(&c.modules);
 	strbuf_release(&c.notes);
+	strbuf_release(&c.applets);
 	strbuf_release(&checks);
 	strmap_release(&c.in_list);
 	arena_release(&c.names);

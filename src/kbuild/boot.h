@@ -5,7 +5,7 @@
 #include "status.h"
 #include "strbuf.h"
 
-/* What the guest runs when no command is given: the timer plane, then the ALSA plane on snd-dummy. */
+/* What the guest runs when no command is given (a shell line): the timer plane, then the ALSA plane on snd-dummy. */
 #define BOOT_DEFAULT_COMMAND                                                                      \
 	"latency-bench --plane timer -D 3 --cpus 0 -q --json /out/timer.json && "                 \
 	"latency-bench --plane alsa --device hw:Dummy --period 256 -D 3 -q --json /out/alsa.json"
@@ -20,7 +20,7 @@ struct boot_opts {
 	const char *results;       /* results directory (made, emptied when boot-test made it); NULL: objdir/boot-test */
 	const char *latency_bench; /* the host's latency-bench, copied into the guest with its libraries */
 	const char *busybox;       /* a statically linked busybox; NULL: busybox from PATH */
-	const char *command;       /* shell command for the guest's sh; NULL: BOOT_DEFAULT_COMMAND */
+	const char *const *command; /* the guest command's argument vector, NULL-terminated; NULL: BOOT_DEFAULT_COMMAND */
 	const char *append;        /* more kernel command-line arguments, or NULL */
 	const char *const *with;   /* more host programs for the guest's /usr/bin (with their libraries), NULL-terminated, or NULL */
 	enum boot_accel accel;
@@ -53,6 +53,20 @@ char *boot_panic_line(const char *console);
 
 /* The last `n` lines of `text` (a pointer into it). */
 const char *boot_tail(const char *text, int n);
+
+/*
+ * `argv` as one line for sh that gives the command exactly these words: every word that is not
+ * plain ([A-Za-z0-9_@%+,./:=-]) single-quoted, and the first also when it would be read as a
+ * reserved word or an assignment. Appended to `sb`.
+ */
+void boot_quote_argv(struct strbuf *sb, const char *const *argv);
+
+/*
+ * The interpreter a script names on its "#!" line (`head`, the file's first bytes), and its
+ * one argument, if any (both caller frees). 0; -ENOEXEC when `head` has no "#!" line naming
+ * an absolute path.
+ */
+int boot_parse_shebang(const char *head, size_t len, char **interp, char **arg);
 
 /* Does the ELF file at `path` name a program interpreter (dynamically linked)? 1, 0, or -errno (-ENOEXEC: not ELF). */
 int boot_elf_is_dynamic(const char *path);

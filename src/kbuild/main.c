@@ -22,6 +22,8 @@
 #ifndef KB_VERSION
 #define KB_VERSION "0.1"
 #endif
+/* why a build directory does not name its tree */
+#define TREE_UNKNOWN "it has no 'source' link (the kernel's O= build makes one): give --tree SRC"
 
 /* The repeated option's arguments as a NULL-terminated vector (the terminator is not counted in l->nr). */
 static const char **list_argv(struct opt_list *l)
@@ -211,32 +213,107 @@ out:
 	return ret;
 }
 
+/* The source tree a build directory was made from: the "source" link the kernel's O= build leaves there. */
+static char *tree_of_objdir(const char *objdir)
+{
+	char *link = xasprintf("%s/source", objdir), *tree = fs_realpath(link);
+
+	free(link);
+	return tree;
+}
+
+/* Without -O: the one build directory under ./build that kbuild made (one with metadata.json). */
+static int only_build_dir(char **out)
+{
+	DIR *d = opendir("build");
+	struct dirent *e;
+	struct strbuf found = STRBUF_INIT;
+	int n = 0;
+
+	*out = NULL;
+	while (d && (e = readdir(d))) {
+		char *meta;
+
+		if (e->d_name[0] == '.')
+			continue;
+		meta = xasprintf("build/%s/metadata.json", e->d_name);
+		if (fs_is_file(meta)) {
+			strbuf_addf(&found, "%s build/%s", n ? "," : "", e->d_name);
+			if (!n)
+				*out = xasprintf("build/%s", e->d_name);
+			n++;
+		}
+		free(meta);
+	}
+	if (d)
+		closedir(d);
+	if (n == 1) {
+		strbuf_release(&found);
+		return KB_OK;
+	}
+	free(*out);
+	*out = NULL;
+	if (!n)
+		kb_error("no build directory given (use -O BUILD), and none under ./build");
+	else
+		kb_error("no build directory given: use -O BUILD with one of%s", found.buf);
+	strbuf_release(&found);
+	return KB_EUSAGE;
+}
+
 static int cmd_explain(int argc, char **argv)
 {
 	struct explain_opts o = { 0 };
 	int first;
 	const struct kb_option opts[] = {
-		OPT_STRING(0, "tree", &o.tree, "DIR", "kernel source tree"),
-		OPT_STRING('O', "objdir", &o.objdir, "DIR", "build directory holding the .config to explain"),
+		OPT_STRING(0, "tree", &o.tree, "DIR", "kernel source tree (default: the one the build directory links as source)"),
+		OPT_STRING('O', "objdir", &o.objdir, "DIR",
+			   "build directory holding the .config to explain (default: the one under ./build)"),
 		OPT_STRING(0, "arch", &o.arch, "ARCH", "ARCH for Kconfig (default: $ARCH, else the host's)"),
 		OPT_HELP(),
 		OPT_END(),
 	};
-	int ret = opt_parse_command(argc, argv, opts, "kbuild explain --tree SRC -O BUILD CONFIG_X...", 0, &first);
+	char *guess = NULL, *tree = NULL;
+	int ret = opt_parse_command(argc, argv, opts, "kbuild explain [-O BUILD] [--tree SRC] CONFIG_X...", 0, &first);
 
 	if (ret >= 0)
 		return ret;
 	if (first >= argc) {
-		kb_error("no symbol given: kbuild explain --tree SRC -O BUILD CONFIG_X");
+		kb_error("no symbol given: kbuild explain [-O BUILD] [--tree SRC] CONFIG_X");
 		return KB_EUSAGE;
 	}
-	if (!o.tree || !o.objdir) {
-		kb_error("explain needs --tree SRC and -O BUILD");
-		return KB_EUSAGE;
+	if (!o.objdir) {
+		ret = only_build_dir(&guess);
+		if (ret != KB_OK)
+			return ret;
+		o.objdir = guess;
+	}
+	/* the build directory knows its tree: the kernel's O= build links it as "source" */
+	if (!o.tree) {
+		tree = tree_of_objdir(o.objdir);
+		if (!tree) {
+			char *link = xasprintf("%s/source", o.objdir), target[PATH_MAX];
+			ssize_t n = readlink(link, target, sizeof(target) - 1);
+
+			/* a link to a tree that is gone is the environment's fault, no link the user's */
+			if (n > 0) {
+				target[n] = '\0';
+				kb_error("source tree '%s' of '%s' (its 'source' link): %s", target, o.objdir, strerror(ENOENT));
+			} else {
+				kb_error("cannot tell the source tree of '%s': %s", o.objdir, TREE_UNKNOWN);
+			}
+			free(link);
+			free(guess);
+			return n > 0 ? KB_EENV : KB_EUSAGE;
+		}
+		o.tree = tree;
 	}
 	o.symbols = (const char *const *)argv + first;
 	o.nr_symbols = (size_t)(argc - first);
-	return config_explain(&o);
+	ret = config_explain(&o);
+	free(guess);
+	free(tree);
+	return ret;
 }
 
 static int cmd_merge(int argc, char **argv)
@@ -471,54 +548,6 @@ static int cmd_doctor(int argc, char **argv)
 	free(cfg);
 	return ret;
 }
-/* The source tree a build directory was made from: the "source" link the kernel's O= build leaves there. */
-static char *tree_of_objdir(const char *objdir)
-{
-	char *link = xasprintf("%s/source", objdir), *tree = fs_realpath(link);
-
-	free(link);
-	return tree;
-}
-
-/* Without -O: the one build directory under ./build that kbuild made (one with metadata.json). */
-static int only_build_dir(char **out)
-{
-	DIR *d = opendir("build");
-	struct dirent *e;
-	struct strbuf found = STRBUF_INIT;
-	int n = 0;
-
-	*out = NULL;
-	while (d && (e = readdir(d))) {
-		char *meta;
-
-		if (e->d_name[0] == '.')
-			continue;
-		meta = xasprintf("build/%s/metadata.json", e->d_name);
-		if (fs_is_file(meta)) {
-			strbuf_addf(&found, "%s build/%s", n ? "," : "", e->d_name);
-			if (!n)
-				*out = xasprintf("build/%s", e->d_name);
-			n++;
-		}
-		free(meta);
-	}
-	if (d)
-		closedir(d);
-	if (n == 1) {
-		strbuf_release(&found);
-		return KB_OK;
-	}
-	free(*out);
-	*out = NULL;
-	if (!n)
-		kb_error("no build directory given (use -O BUILD), and none under ./build");
-	else
-		kb_error("no build directory given: use -O BUILD with one of%s", found.buf);
-	strbuf_release(&found);
-	return KB_EUSAGE;
-}
-
 /*
  * The build directory -O names (or the one under ./build), its source tree and the build's make
  * variables, into o->make; the strings are the caller's to free (objdir, tree). KB_OK or an exit code.
@@ -545,7 +574,7 @@ static int open_build(const char *objdir_arg, const char *tree_arg, const char *
 	}
 	*tree = tree_arg ? fs_realpath(tree_arg) : tree_of_objdir(*objdir);
 	if (!*tree) {
-		kb_error("cannot tell the source tree of '%s': give --tree SRC", objdir_arg);
+		kb_error("cannot tell the source tree of '%s': %s", objdir_arg, TREE_UNKNOWN);
 		free(guess);
 		return KB_EUSAGE;
 	}
@@ -730,7 +759,7 @@ out:
 	return ret;
 }
 
-/* kbuild boot-test [-O BUILD] [-- COMMAND...]: the words after -- are joined by spaces for the guest's sh. */
+/* kbuild boot-test [-O BUILD] [-- COMMAND...]: the words after -- are the guest command's arguments, one word each. */
 static int cmd_boot_test(int argc, char **argv)
 {
 	struct boot_opts o = { .timeout = 120, .boot_timeout = 60, .kvm_deadline = 8, .accel = BOOT_ACCEL_AUTO };
@@ -755,7 +784,6 @@ static int cmd_boot_test(int argc, char **argv)
 		OPT_HELP(),
 		OPT_END(),
 	};
-	struct strbuf command = STRBUF_INIT;
 	char *guess = NULL, *objdir = NULL;
 	int status, ret = opt_parse_command(argc, argv, opts,
 				       "kbuild boot-test [-O BUILD] [--timeout SECS] [--accel auto|kvm|tcg] [--results DIR] "
@@ -769,8 +797,7 @@ static int cmd_boot_test(int argc, char **argv)
 			kb_error("unexpected argument '%s' (the guest command comes after --)", argv[first]);
 			goto out;
 		}
-		for (int i = first; i < argc; i++)
-			strbuf_addf(&command, "%s%s", i > first ? " " : "", argv[i]);
+		o.command = (const char *const *)argv + first;
 	} else if (first > 1 && str_eq(argv[first - 1], "--")) {
 		kb_error("no command after -- (leave out -- for the default latency-bench runs)");
 		goto out;
@@ -788,13 +815,11 @@ static int cmd_boot_test(int argc, char **argv)
 		goto out;
 	}
 	o.objdir = objdir;
-	o.command = command.len ? command.buf : NULL;
 	o.with = list_argv(&with);
 	ret = boot_run(&o, &status);
 	if (ret == KB_OK)
 		ret = status;
 out:
-	strbuf_release(&command);
 	free(guess);
 	free(objdir);
 	opt_list_release(&with);

@@ -193,12 +193,17 @@ static void add_summary(struct strbuf *sb, const struct lb_cmp *c)
 
 void lb_cmp_text(const struct lb_cmp *c, struct strbuf *sb)
 {
-	const char *head = c->o.by == LB_CMP_BY_LABEL ? "label" : "kernel";
+	const char *head = c->by == LB_CMP_BY_LABEL ? "label" : c->by == LB_CMP_BY_FILE ? "file" : "kernel";
 	size_t w = display_width(head);
 
 	for (int k = 0; k < c->ngroups; k++)
 		if (display_width(c->group[k].key) > w)
 			w = display_width(c->group[k].key);
+	if (c->note) {
+		strbuf_addstr(sb, "note: ");
+		add_plain(sb, c->note);
+		strbuf_addch(sb, '\n');
+	}
 	strbuf_addstr(sb, "baseline: ");
 	add_plain(sb, c->group[0].key);
 	strbuf_addf(sb, " (%d run%s), compared with %d other %s\n", c->group[0].nruns,
@@ -282,7 +287,9 @@ void lb_cmp_junit(const struct lb_cmp *c, struct strbuf *sb)
 		    c->nregressed);
 	property(sb, "      ", "baseline", c->group[0].key);
 	propertyf(sb, "      ", "baseline_runs", "%d", c->group[0].nruns);
-	property(sb, "      ", "group_by", c->o.by == LB_CMP_BY_LABEL ? "label" : "kernel_release");
+	property(sb, "      ", "group_by", c->by == LB_CMP_BY_LABEL ? "label" : c->by == LB_CMP_BY_FILE ? "file" : "kernel_release");
+	if (c->note)
+		property(sb, "      ", "note", c->note);
 	property(sb, "      ", "metric", lb_cmp_metric_name(c->o.metric));
 	propertyf(sb, "      ", "tolerance_pct", "%g", c->o.tolerance * 100);
 	propertyf(sb, "      ", "alpha", "%.2f", LB_CMP_ALPHA);
@@ -360,8 +367,10 @@ static void group_histograms(const struct lb_cmp *c, struct strbuf *svg)
 						   : "Latency histograms, the runs of each kernel added up" };
 	struct strbuf err = STRBUF_INIT;
 
-	if (c->o.by == LB_CMP_BY_LABEL && !(c->o.title && *c->o.title))
+	if (c->by == LB_CMP_BY_LABEL && !(c->o.title && *c->o.title))
 		po.title = "Latency histograms, the runs of each label added up";
+	else if (c->by == LB_CMP_BY_FILE && !(c->o.title && *c->o.title))
+		po.title = "Latency histograms, one for each file";
 	for (int k = 0; k < c->ngroups; k++) {
 		const struct lb_cmp_group *g = &c->group[k];
 		size_t nb = 0;
@@ -534,12 +543,17 @@ void lb_cmp_html(const struct lb_cmp *c, struct strbuf *sb)
 	add_rule(&t, c);
 	xml(sb, t.buf);
 	strbuf_addstr(sb, ".</p>\n");
+	if (c->note) {
+		strbuf_addstr(sb, "<p class=\"rule\">Note: ");
+		xml(sb, c->note);
+		strbuf_addstr(sb, ".</p>\n");
+	}
 
 	strbuf_addf(sb, "<h2>%s</h2>\n<table id=\"groups\">\n<tr><th>%s</th><th>runs</th><th>samples</th>"
 		    "<th>p50 (&#181;s)</th><th>p99 (&#181;s)</th><th>p99.9 (&#181;s)</th><th>max (&#181;s)</th>"
 		    "<th>missed periods</th><th>xruns</th><th>safe frames at 48 kHz, 2 periods</th></tr>\n",
-		    c->o.by == LB_CMP_BY_LABEL ? "Labels" : "Kernels",
-		    c->o.by == LB_CMP_BY_LABEL ? "label" : "kernel");
+		    c->by == LB_CMP_BY_LABEL ? "Labels" : c->by == LB_CMP_BY_FILE ? "Files" : "Kernels",
+		    c->by == LB_CMP_BY_LABEL ? "label" : c->by == LB_CMP_BY_FILE ? "file" : "kernel");
 	for (int k = 0; k < c->ngroups; k++) {
 		const struct lb_cmp_group *g = &c->group[k];
 		char safe[32];

@@ -313,21 +313,50 @@ static double *metric_values(const struct lb_cmp *c, const struct lb_cmp_group *
 
 const char *lb_cmp_group_word(const struct lb_cmp *c, int plural)
 {
-	if (c->o.by == LB_CMP_BY_LABEL)
+	if (c->by == LB_CMP_BY_LABEL)
 		return plural ? "labels" : "label";
+	if (c->by == LB_CMP_BY_FILE)
+		return plural ? "files" : "file";
 	return plural ? "kernel releases" : "kernel release";
 }
 
-int lb_cmp_analyse(struct lb_cmp *c, struct strbuf *err)
+static void free_groups(struct lb_cmp *c)
+{
+	for (int k = 0; k < c->ngroups; k++) {
+		free(c->group[k].key);
+		free(c->group[k].runs);
+	}
+	free(c->group);
+	c->group = NULL;
+	c->ngroups = 0;
+}
+
+/* Do two runs have the same file name (the part after the last slash)? */
+static int same_file_names(const struct lb_cmp *c)
+{
+	struct strmap seen;
+	int same = 0;
+
+	strmap_init(&seen);
+	for (int i = 0; i < c->nruns && !same; i++) {
+		const char *base = strrchr(c->run[i].path, '/');
+
+		base = base ? base + 1 : c->run[i].path;
+		same = strmap_get(&seen, base) != NULL;
+		strmap_put(&seen, base, (void *)1);
+	}
+	strmap_release(&seen);
+	return same;
+}
+
+/* c->group from the runs' keys under `by`, in order of first appearance */
+static void group_runs(struct lb_cmp *c, enum lb_cmp_by by)
 {
 	struct strmap index; /* key -> group number + 1 */
-	int base = 0, *gi;
+	int *gi, whole_paths = by == LB_CMP_BY_FILE && same_file_names(c);
 
-	if (!c->nruns) {
-		strbuf_addstr(err, "error: no result files to compare");
-		return -EINVAL;
-	}
 	/* first the groups and their sizes, then their runs: thousands of files stay linear */
+	c->by = by;
 	strmap_init(&index);
 	gi = xmalloc((size_t)c->nruns * sizeof(*gi));
 	c->group = xcalloc((size_t)c->nruns, sizeof(*c->group));
@@ -335,7 +364,13 @@ int lb_cmp_analyse(struct lb_cmp *c, struct strbuf *err)
 		struct lb_cmp_run *r = &c->run[i];
 		intptr_t k;
 
-		r->key = c->o.by == LB_CMP_BY_LABEL ? r->res.hist.label : r->res.release;
+		if (by == LB_CMP_BY_FILE) {
+			const char *base = strrchr(r->path, '/');
+
+			r->key = base && !whole_paths ? base + 1 : r->path;
+		} else {
+			r->key = by == LB_CMP_BY_LABEL ? r->res.hist.label : r->res.release;
+		}
 		k = (intptr_t)strmap_get(&index, r->key);
 		if (!k) {
 			k = ++c->ngroups;
@@ -356,6 +391,31 @@ int lb_cmp_analyse(struct lb_cmp *c, struct strbuf *err)
 	}
 	free(gi);
 	strmap_release(&index);
+}
+
+int lb_cmp_analyse(struct lb_cmp *c, struct strbuf *err)
+{
+	int base = 0;
+
+	if (!c->nruns) {
+		strbuf_addstr(err, "error: no result files to compare");
+		return -EINVAL;
+	}
+	group_runs(c, c->o.by);
+	/* runs before and after a change on one kernel, the most common comparison: by label, else by file */
+	if (c->ngroups == 1 && c->nruns > 1 && c->o.by == LB_CMP_BY_RELEASE && !c->o.by_given) {
+		char *release = xstrdup(c->group[0].key);
+
+		free_groups(c);
+		group_runs(c, LB_CMP_BY_LABEL);
+		if (c->ngroups < 2) {
+			free_groups(c);
+			group_runs(c, LB_CMP_BY_FILE);
+		}
+		c->note = xasprintf("all results are of kernel %s: compared by %s", release,
+				    c->by == LB_CMP_BY_LABEL ? "label" : "file");
+		free(release);
+	}
 	if (c->o.baseline) {
 		for (base = 0; base < c->ngroups && !str_eq(c->group[base].key, c->o.baseline); base++)
 			;
@@ -373,7 +433,8 @@ int lb_cmp_analyse(struct lb_cmp *c, struct strbuf *err)
 	if (c->ngroups < 2) {
 		strbuf_addf(err, "error: all %d result%s of one %s, '%s': nothing to compare with%s",
 			    c->nruns, c->nruns == 1 ? " is" : "s are", lb_cmp_group_word(c, 0), c->group[0].key,
-			    c->o.by == LB_CMP_BY_RELEASE ? " (--by label groups by the results' labels)" : "");
+			    c->by == LB_CMP_BY_RELEASE ? " (--by label groups by the results' labels, --by file "
+							 "each file on its own)" : "");
 		return -EINVAL;
 	}
 	if (base) {
@@ -443,13 +504,9 @@ void lb_cmp_free(struct lb_cmp *c)
 		lb_result_release(&c->run[i].res);
 	}
 	free(c->run);
-	for (int k = 0; k < c->ngroups; k++) {
-		free(c->group[k].key);
-		free(c->group[k].runs);
-	}
-	free(c->group);
+	free_groups(c);
+	free(c->note);
 	c->run = NULL;
-	c->group = NULL;
-	c->nruns = c->alloc_runs = c->ngroups = 0;
+	c->note = NULL;
+	c->nruns = c->alloc_runs = 0;
 }
-

@@ -21,10 +21,11 @@ enum lb_cmp_metric {
 	LB_CMP_MAX = LB_LAT_MAX,
 	LB_CMP_NMETRICS = LB_NLAT
 };
-enum lb_cmp_by { LB_CMP_BY_RELEASE, LB_CMP_BY_LABEL };
+enum lb_cmp_by { LB_CMP_BY_RELEASE, LB_CMP_BY_LABEL, LB_CMP_BY_FILE };
 
 struct lb_cmp_opts {
 	enum lb_cmp_by by;
+	int by_given;          /* --by given: no fallback when every result is of one kernel release */
 	enum lb_cmp_metric metric;
 	double tolerance;      /* growth of the median allowed: 0.2 for 20 % */
 	const char *baseline;  /* key of the group the others are compared with; NULL: the first */
@@ -34,7 +35,7 @@ struct lb_cmp_opts {
 /* One result file: one observation. */
 struct lb_cmp_run {
 	char *path;
-	const char *key;        /* what it is grouped by: res.release or res.hist.label (not owned) */
+	const char *key;        /* what it is grouped by: res.release, res.hist.label or the file name (not owned) */
 	struct lb_result res;   /* as read with LB_NEED_RUN; lat[metric] is a number */
 };
 
@@ -63,6 +64,8 @@ struct lb_cmp_group {
 
 struct lb_cmp {
 	struct lb_cmp_opts o;
+	enum lb_cmp_by by;          /* what the groups are: o.by, or what it fell back to */
+	char *note;                 /* why the groups are not o.by's ("all results are of kernel ..."), or NULL */
 	struct lb_cmp_run *run;
 	int nruns, alloc_runs;
 	struct lb_cmp_group *group; /* the baseline first, then the others in command-line order */
@@ -79,15 +82,18 @@ struct lb_cmp {
 int lb_cmp_add_file(struct lb_cmp *c, const char *path, struct strbuf *err);
 /*
  * Group the runs by c->o.by (first appearance decides the order), put the baseline first and
- * decide every other group against it. 0, or -EINVAL with "error: ..." appended to `err` (no
- * such baseline, only one group).
+ * decide every other group against it. When every result is of one kernel release and --by was
+ * not given, the runs are grouped by label if that makes two groups or more, else each file is
+ * a group of its own, named by its file name (by its path when two names are the same); c->by
+ * and c->note say so. 0, or -EINVAL with "error: ..." appended to `err` (no such baseline, only
+ * one group).
  */
 int lb_cmp_analyse(struct lb_cmp *c, struct strbuf *err);
 void lb_cmp_free(struct lb_cmp *c);
 /* Lines (no prefix, each ending in "\n") about results that do not compare like with like. */
 void lb_cmp_warnings(const struct lb_cmp *c, struct strbuf *out);
 
-/* What the groups are: "kernel release(s)" or "label(s)". */
+/* What the groups are: "kernel release(s)", "label(s)" or "file(s)". */
 const char *lb_cmp_group_word(const struct lb_cmp *c, int plural);
 
 /* The reports (compare-out.c). The table, one decision line per candidate, and the summary line. */

@@ -286,16 +286,19 @@ static int cmd_plot(int argc, char **argv)
 
 static int set_by(const struct kb_option *opt, const char *arg, struct strbuf *err)
 {
-	enum lb_cmp_by *by = opt->value;
+	struct lb_cmp_opts *o = opt->value;
 
 	if (!arg || str_eq(arg, "label"))
-		*by = LB_CMP_BY_LABEL; /* --label, --by label */
+		o->by = LB_CMP_BY_LABEL; /* --label, --by label */
 	else if (str_eq(arg, "release") || str_eq(arg, "kernel_release"))
-		*by = LB_CMP_BY_RELEASE;
+		o->by = LB_CMP_BY_RELEASE;
+	else if (str_eq(arg, "file"))
+		o->by = LB_CMP_BY_FILE;
 	else {
-		strbuf_addf(err, "invalid --by '%s': expected release or label", arg);
+		strbuf_addf(err, "invalid --by '%s': expected release, label or file", arg);
 		return -EINVAL;
 	}
+	o->by_given = 1;
 	return 0;
 }
 
@@ -348,9 +351,10 @@ static int cmd_compare(int argc, char **argv)
 	double tolerance_pct = 20;
 	int first, nfiles, ret;
 	const struct kb_option options[] = {
-		OPT_CALLBACK(0, "by", &cmp.o.by, "KEY",
-			     "group the results by: release (system.kernel_release, the default) or label", set_by),
-		OPT_CALLBACK(0, "label", &cmp.o.by, NULL, "the same as --by label", set_by),
+		OPT_CALLBACK(0, "by", &cmp.o, "KEY",
+			     "group the results by: release (system.kernel_release, the default; when all are of "
+			     "one release, by label, else by file), label or file", set_by),
+		OPT_CALLBACK(0, "label", &cmp.o, NULL, "the same as --by label", set_by),
 		OPT_STRING(0, "baseline", &cmp.o.baseline, "KEY",
 			   "the group the others are compared with (default: the first given)"),
 		OPT_CALLBACK(0, "metric", &cmp.o.metric, "NAME",
@@ -367,7 +371,7 @@ static int cmd_compare(int argc, char **argv)
 	};
 
 	ret = opt_parse_command(argc, argv, options,
-				"latency-bench compare RESULT.json... [--by release|label] [--baseline KEY]\n"
+				"latency-bench compare RESULT.json... [--by release|label|file] [--baseline KEY]\n"
 				"         [--metric p50|p99|p999|max] [--tolerance PCT] [--junit FILE] [--html FILE]",
 				OPT_ANYWHERE, &first);
 	if (ret >= 0)

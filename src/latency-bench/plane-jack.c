@@ -43,8 +43,9 @@ struct jack_state {
 	jack_port_t *in, *out;
 	uint64_t period_ns, frame_ns, over[LB_NBUDGETS];
 	jack_nframes_t buffer;
-	jack_time_t end_us;            /* callbacks from then on are not part of the run */
+	jack_time_t end_us;            /* callbacks from then on are not part of the run; 0 until activated */
 	uint64_t start_ns;             /* lb_now_ns() at activation: xruns are logged from here */
+	uint64_t from_ns;              /* lb_now_ns() once activated: the measured time starts */
 	/* process thread only */
 	int have_prev;
 	uint64_t prev_ns;              /* lb_now_ns() at the previous callback */
@@ -164,7 +165,7 @@ static int on_process(jack_nframes_t nframes, void *arg)
 		__atomic_store_n(&s->checked_policy, 1, __ATOMIC_RELEASE);
 	}
 	if (jack_get_cycle_times(s->client, &frames, &cycle_us, &next_us, &period_us) != 0 ||
-	    entry_us >= s->end_us) {
+	    entry_us >= __atomic_load_n(&s->end_us, __ATOMIC_ACQUIRE)) {
 		if (s->in)
 			memset(jack_port_get_buffer(s->out, nframes), 0, nframes * sizeof(float));
 		return 0;
@@ -680,8 +681,6 @@ int lb_plane_jack(struct lb_run *r, volatile sig_atomic_t *stop, lb_progress_fn 
 	dma_fd = lb_dma_latency_hold(r);
 	r->memory_locked = lb_memory_lock();
 	s->start_ns = lb_now_ns();
-	end_ns = s->start_ns + (uint64_t)(r->duration_s * 1e9);
-	s->end_us = jack_get_time() + (jack_time_t)(r->duration_s * 1e6);
 	if (sv.logfd >= 0) {
 		struct stat st;
 		sv.log_from = fstat(sv.logfd, &st) == 0 ? st.st_size : 0;
@@ -695,6 +694,13 @@ int lb_plane_jack(struct lb_run *r, volatile sig_atomic_t *stop, lb_progress_fn 
 	}
 	activated = 1;
 	c->started = 1;
+	/*
+	 * the run's time starts once the server has the client in its graph: activation waits for
+	 * jackd's (not real-time) request thread, which a loaded machine can delay by many periods
+	 */
+	s->from_ns = lb_now_ns();
+	end_ns = s->from_ns + (uint64_t)(r->duration_s * 1e9);
+	__atomic_store_n(&s->end_us, jack_get_time() + (jack_time_t)(r->duration_s * 1e6), __ATOMIC_RELEASE);
 	if ((err = pin_thread(s)) || (r->audio.roundtrip && (err = connect_roundtrip(s))))
 		goto out;
 
@@ -705,7 +711,7 @@ int lb_plane_jack(struct lb_run *r, volatile sig_atomic_t *stop, lb_progress_fn 
 		r->interrupted = *stop && end < end_ns;
 		if (end > end_ns)
 			end = end_ns;
-		r->elapsed_s = end > s->start_ns ? (double)(end - s->start_ns) / 1e9 : 0;
+		r->elapsed_s = end > s->from_ns ? (double)(end - s->from_ns) / 1e9 : 0;
 	}
 	if (__atomic_load_n(&s->lost, __ATOMIC_ACQUIRE)) {
 		r->audio.device_lost = 1;

@@ -171,4 +171,30 @@ test_expect_success 'explain without a .config: exit 3' '
 	test_grep "no configuration in '\''empty'\'': run '\''kbuild config'\'' first" err
 '
 
+test_expect_success 'explain without --tree: the tree the build directory links as source, the same answer' '
+	mkdir lb && echo "CONFIG_SND=y" >lb/.config &&
+	"$KBUILD" explain --tree "$TREE" -O lb CONFIG_SND >expect &&
+	ln -s "$TREE" lb/source &&
+	"$KBUILD" explain -O lb CONFIG_SND >out &&
+	test_cmp expect out &&
+	test_grep "^  defined at:  Kconfig:[0-9]*$" out &&
+	# --tree still wins over the link
+	ln -sfn /nonexistent lb/source &&
+	"$KBUILD" explain --tree "$TREE" -O lb CONFIG_SND >out && test_cmp expect out
+'
+
+test_expect_success 'explain without --tree: a build directory without a source link exit 2, a dangling one exit 3' '
+	mkdir nl && echo "CONFIG_SND=y" >nl/.config &&
+	test_must_fail --exit 2 "$KBUILD" explain -O nl CONFIG_SND >out 2>err &&
+	echo "kbuild: error: cannot tell the source tree of '\''nl'\'': it has no '\''source'\'' link (the kernel'\''s O= build makes one): give --tree SRC" >expect &&
+	test_cmp expect err && test_cmp /dev/null out &&
+	ln -s "$PWD/gone" nl/source &&
+	test_must_fail --exit 3 "$KBUILD" explain -O nl CONFIG_SND >out 2>err &&
+	echo "kbuild: error: source tree '\''$PWD/gone'\'' of '\''nl'\'' (its '\''source'\'' link): No such file or directory" >expect &&
+	test_cmp expect err &&
+	test_must_fail --exit 2 "$KBUILD" explain CONFIG_SND 2>err &&
+	echo "kbuild: error: no build directory given (use -O BUILD), and none under ./build" >expect &&
+	test_cmp expect err
+'
+
 test_done

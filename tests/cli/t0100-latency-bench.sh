@@ -74,6 +74,18 @@ test_expect_success 'bad durations, planes, CPUs, loads and priorities: exit 2' 
 	bad_arg "unknown command '\''run'\'' (commands: check, compare, devices, plot; see latency-bench -h)" run
 '
 
+test_expect_success 'an unknown option, an option without its value: exit 2, the option named, no usage dump' '
+	bad_arg "unknown option '\''--bogus'\'' (see --help)" --bogus &&
+	bad_arg "option '\''--duration'\'' needs an argument" --duration &&
+	bad_arg "option '\''-D'\'' needs an argument" -D &&
+	bad_arg "unknown option '\''-Z'\'' (see --help)" -Z &&
+	for c in compare plot; do
+		test_must_fail --exit 2 "$LB" $c --bogus a.json b.json >out 2>err &&
+		echo "latency-bench: error: unknown option '\''--bogus'\'' (see --help)" >expect &&
+		test_cmp expect err && test_cmp /dev/null out || exit 1
+	done
+'
+
 test_expect_success 'a CPU that exists on no machine of this size is refused by number' '
 	n=$(nproc) &&
 	bad_arg "invalid --cpus '\''$n'\'': CPU $n does not exist or is not allowed here (this process may use $(allowed_cpus))" --cpus $n

@@ -99,7 +99,7 @@ test_expect_success 'help goes to stdout; no files, bad options: exit 2' '
 	test_must_fail --exit 2 "$LB" compare a.json b.json --metric p95 2>err &&
 	test_grep "^latency-bench: error: invalid --metric .p95.: expected p50, p99, p999 or max$" err &&
 	test_must_fail --exit 2 "$LB" compare a.json b.json --by host 2>err &&
-	test_grep "^latency-bench: error: invalid --by .host.: expected release or label$" err &&
+	test_grep "^latency-bench: error: invalid --by .host.: expected release, label or file$" err &&
 	test_must_fail --exit 2 "$LB" compare a.json b.json --tolerance 5x 2>err &&
 	test_grep "^latency-bench: error: invalid --tolerance .5x.: expected a percentage from 0 to 10000$" err
 '
@@ -178,18 +178,68 @@ test_expect_success 'four kernels at once, a baseline named, options between fil
 	test_grep "^6.12.0-worse: max 500.0 → 1000.0 us (x2.00, shift +500.0 us, delta +1.00); 3 runs each: Mann-Whitney p = 0.050; " out
 '
 
-test_expect_success 'grouped by label: one release is an error by release, two groups by label' '
+test_expect_success 'one kernel release, two labels: compared by label, and the output says so' '
 	for i in 1 2; do
 		mkresult "$R/r$i.json" a$i.json 6.18.0 "quiet box" 40 500 &&
 		mkresult "$R/r$i.json" b$i.json 6.18.0 "loaded box" 200 2000 || exit 1
 	done &&
-	test_must_fail --exit 2 "$LB" compare a1.json a2.json b1.json b2.json --junit j.xml >out 2>err &&
-	printf "latency-bench: error: all 4 results are of one kernel release, \0476.18.0\047: nothing to compare with (--by label groups by the results\047 labels)\n" >expect &&
-	test_cmp expect err && test_cmp /dev/null out && ! test -e j.xml &&
-	test_must_fail --exit 1 "$LB" compare a1.json a2.json b1.json b2.json --by label >out &&
-	test_grep "^loaded box: p99 40.0 → 200.0 us (x5.00, shift +160.0 us, delta +1.00); 2 runs each: no statistical test, the ratio alone decides; safe size 64 → 256 frames at 48 kHz: regression (p99, safe size)$" out &&
+	test_must_fail --exit 1 "$LB" compare a1.json a2.json b1.json b2.json --junit j.xml >out 2>err &&
+	test_cmp /dev/null err &&
+	printf "%s\n" "note: all results are of kernel 6.18.0: compared by label" \
+		"baseline: quiet box (2 runs), compared with 1 other label" >expect &&
+	head -n 2 out >actual && test_cmp expect actual &&
+	cat >expect <<-EOF &&
+	loaded box: p99 40.0 → 200.0 us (x5.00, shift +160.0 us, delta +1.00); 2 runs each: no statistical test, the ratio alone decides; safe size 64 → 256 frames at 48 kHz: regression (p99, safe size)
+
+	regression: 1 of 1 label: loaded box (p99 x5.00; safe size 64 → 256 frames at 48 kHz)
+	EOF
+	tail -n 3 out >actual && test_cmp expect actual &&
+	test "$(junit j.xml)" = "1 1" &&
+	test_grep "<property name=\"group_by\" value=\"label\"/>" j.xml &&
+	test_grep "<property name=\"note\" value=\"all results are of kernel 6.18.0: compared by label\"/>" j.xml &&
+	# --by label gives the same, without the note
+	test_must_fail --exit 1 "$LB" compare a1.json a2.json b1.json b2.json --by label >out2 &&
+	sed 1d out >expect && test_cmp expect out2 &&
 	"$LB" compare a1.json a2.json b1.json b2.json --label --baseline "loaded box" >out &&
 	test_grep "^baseline: loaded box (2 runs), compared with 1 other label$" out
+'
+
+test_expect_success 'one kernel release, one label: compared by file, each file on its own, named by its file name' '
+	mkresult "$R/r1.json" before.json 6.18.0 "" 40 500 &&
+	mkresult "$R/r2.json" after.json 6.18.0 "" 100 1000 &&
+	test_must_fail --exit 1 "$LB" compare before.json after.json --html h.html >out 2>err &&
+	test_cmp /dev/null err &&
+	printf "%s\n" "note: all results are of kernel 6.18.0: compared by file" \
+		"baseline: before.json (1 run), compared with 1 other file" >expect &&
+	head -n 2 out >actual && test_cmp expect actual &&
+	test_grep "^file        runs    samples      p50      p99    p99.9      max  missed  xruns  safe frames at 48 kHz, 2 periods$" out &&
+	test_grep "^before.json  *1 " out && test_grep "^after.json  *1 " out &&
+	cat >expect <<-EOF &&
+	after.json: p99 40.0 → 100.0 us (x2.50, shift +60.0 us, delta +1.00); 1 run each: no statistical test, the ratio alone decides; safe size 64 → 128 frames at 48 kHz: regression (p99, safe size)
+
+	regression: 1 of 1 file: after.json (p99 x2.50; safe size 64 → 128 frames at 48 kHz)
+	EOF
+	tail -n 3 out >actual && test_cmp expect actual &&
+	test "$(html h.html)" = "1 2" &&
+	test_grep "<p class=\"rule\">Note: all results are of kernel 6.18.0: compared by file.</p>" h.html &&
+	# the same file name in two directories: the paths as given
+	mkdir x y && cp before.json x/r.json && cp after.json y/r.json &&
+	test_must_fail --exit 1 "$LB" compare x/r.json y/r.json >out &&
+	test_grep "^baseline: x/r.json (1 run), compared with 1 other file$" out &&
+	test_grep "^y/r.json: p99 40.0 → 100.0 us " out
+'
+
+test_expect_success 'one kernel release with --by release given: exit 2, nothing written; --by file on any results' '
+	mkresult "$R/r1.json" a1.json 6.18.0 "quiet box" 40 500 &&
+	mkresult "$R/r2.json" b1.json 6.18.0 "loaded box" 200 2000 &&
+	test_must_fail --exit 2 "$LB" compare a1.json b1.json --by release --junit j2.xml >out 2>err &&
+	printf "latency-bench: error: all 2 results are of one kernel release, \0476.18.0\047: nothing to compare with (--by label groups by the results\047 labels, --by file each file on its own)\n" >expect &&
+	test_cmp expect err && test_cmp /dev/null out && ! test -e j2.xml &&
+	test_must_fail --exit 1 "$LB" compare "$R/base1.json" "$R/worse1.json" --by file >out &&
+	test_grep "^baseline: base1.json (1 run), compared with 1 other file$" out &&
+	! grep "^note: " out &&
+	test_must_fail --exit 2 "$LB" compare a1.json b1.json --by host 2>err &&
+	test_grep "^latency-bench: error: invalid --by .host.: expected release, label or file$" err
 '
 
 test_expect_success 'results of different planes or intervals compare with a warning' '

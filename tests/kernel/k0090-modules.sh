@@ -150,9 +150,10 @@ test_expect_success 'a build without loadable modules: exit 3, said why' '
 # (it asks only for slots below cards_limit, 1 by default); /tmp/ctl1 is card 1.s control device
 SETUP="rmmod snd_aloop snd_dummy && mkdir -p /etc/modprobe.d && echo alias snd-card-1 snd-dummy >/etc/modprobe.d/sound.conf && mknod /tmp/ctl1 c 116 32"
 TRIGGER="cat /tmp/ctl1 </dev/null >/dev/null 2>&1; mount -t nosuchfs none /tmp 2>/dev/null; true"
+# guest LINE: the shell line LINE run in the guest
 guest() {
 	"$KBUILD" boot-test -O "$G" --accel tcg --append snd.cards_limit=4 --latency-bench "$LB" --with "$KBUILD" \
-		--results res -- "$@"
+		--results res -- sh -c "$1"
 }
 
 test_expect_success 'spy in the guest: the card autoload and the failed request, each with time and result; the sysctl restored' '

@@ -1,6 +1,7 @@
-/* test-boot.c - the boot test's pure parts: ldd output, the panic line, the console tail, static or dynamic ELF */
+/* test-boot.c - the boot test's pure parts: ldd output, the panic line, the console tail, static or dynamic ELF, the guest command's quoting, #! lines */
 #include "tap.h"
 #include <errno.h>
+#include <string.h>
 #include "boot.h"
 #include "strbuf.h"
 
@@ -66,8 +67,56 @@ static void test_elf(void)
 	free(dir);
 }
 
+static void quoted(const char *const *argv, const char *want, const char *what)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	boot_quote_argv(&sb, argv);
+	is_str(sb.buf, want, "%s", what);
+	strbuf_release(&sb);
+}
+
+static void test_quote(void)
+{
+	const char *plain[] = { "latency-bench", "-D", "3", "--json", "/out/a.json", "x=1", "a,b:c@d%e+f", NULL };
+	const char *odd[] = { "sh", "-c", "a; b", "it's", "$e", "", "l1\nl2", "*", "~", "!", "{", NULL };
+	const char *assign[] = { "FOO=1", "true", NULL };
+	const char *reserved[] = { "if", "then", NULL };
+
+	quoted(plain, "latency-bench -D 3 --json /out/a.json x=1 a,b:c@d%e+f", "plain words as they are, = after the first");
+	quoted(odd, "sh -c 'a; b' 'it'\\''s' '$e' '' 'l1\nl2' '*' '~' '!' '{'",
+	       "the others single-quoted, a quote as '\\'', the empty word as ''");
+	quoted(assign, "'FOO=1' true", "a first word with = is not an assignment");
+	quoted(reserved, "'if' then", "a first word sh reserves, quoted; later ones are plain");
+}
+
+static void shebang(const char *head, int want, const char *interp, const char *arg, const char *what)
+{
+	char *i = NULL, *a = NULL;
+	int ret = boot_parse_shebang(head, strlen(head), &i, &a);
+
+	is_int(ret, want, "%s", what);
+	is_str(i ? i : "(null)", interp, "  its interpreter");
+	is_str(a ? a : "(null)", arg, "  its argument");
+	free(i);
+	free(a);
+}
+
+static void test_shebang(void)
+{
+	shebang("#!/bin/sh\necho\n", 0, "/bin/sh", "(null)", "#!/bin/sh");
+	shebang("#! /usr/bin/env  python3 \r\nprint()\n", 0, "/usr/bin/env", "python3", "blanks around, a CR");
+	shebang("#!/usr/bin/perl -w -T\n", 0, "/usr/bin/perl", "-w -T", "the rest of the line is one argument");
+	shebang("#!/bin/sh", 0, "/bin/sh", "(null)", "no newline in the first bytes");
+	shebang("#!sh\n", -ENOEXEC, "(null)", "(null)", "a relative interpreter");
+	shebang("#!\n", -ENOEXEC, "(null)", "(null)", "no interpreter");
+	shebang("echo\n", -ENOEXEC, "(null)", "(null)", "no #!");
+}
+
 int main(void)
 {
+	test_quote();
+	test_shebang();
 	test_ldd();
 	test_panic_and_tail();
 	test_elf();

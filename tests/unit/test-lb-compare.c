@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <sys/stat.h>
 
 #include "compare.h"
 #include "fs.h"
@@ -178,6 +180,22 @@ static char *group_keys(const struct lb_cmp *c)
 	return strbuf_detach(&sb, NULL);
 }
 
+/* Results all of kernel 6.1, analysed: grouped `by` into `keys`, and the note says by what. */
+static void one_release(struct lb_cmp *c, enum lb_cmp_by by, const char *keys, const char *word)
+{
+	char *k, *note;
+
+	is_int(analyse(c), 0, "one kernel release, compared by %s", word);
+	k = group_keys(c);
+	is_str(k, keys, "  the groups, the baseline first");
+	ok(c->by == by, "  c->by says %s", word);
+	if (asprintf(&note, "all results are of kernel 6.1: compared by %s", word) < 0)
+		abort();
+	is_str(c->note, note, "  the note says why");
+	free(k);
+	free(note);
+}
+
 static void test_grouping(void)
 {
 	struct lb_cmp c = { .o = { .metric = LB_CMP_P99, .tolerance = 0.2 } };
@@ -251,12 +269,63 @@ static void test_grouping(void)
 	       "names the groups there are");
 	lb_cmp_free(&c);
 
+	/* one kernel, before and after a change: by label when the labels tell the runs apart */
 	c = (struct lb_cmp){ .o = { .metric = LB_CMP_P99, .tolerance = 0.2 } };
 	add(&c, result("e1.json", "6.1", "x", 40, 500, "64", "ok"));
 	add(&c, result("e2.json", "6.1", "y", 40, 500, "64", "ok"));
-	is_int(analyse(&c), -EINVAL, "one kernel only");
+	add(&c, result("e3.json", "6.1", "y", 40, 500, "64", "ok"));
+	one_release(&c, LB_CMP_BY_LABEL, "x:1 y:2", "label");
+	lb_cmp_free(&c);
+
+	/* else each file on its own, by its name */
+	c = (struct lb_cmp){ .o = { .metric = LB_CMP_P99, .tolerance = 0.2, .baseline = "f2.json" } };
+	add(&c, result("f1.json", "6.1", "x", 40, 500, "64", "ok"));
+	add(&c, result("f2.json", "6.1", "x", 80, 500, "64", "ok"));
+	one_release(&c, LB_CMP_BY_FILE, "f2.json:1 f1.json:1", "file");
+	{
+		struct strbuf t = STRBUF_INIT;
+
+		lb_cmp_text(&c, &t);
+		ok(starts_with(t.buf, "note: all results are of kernel 6.1: compared by file\n"
+				      "baseline: f2.json (1 run), compared with 1 other file\n"), "the text starts with the note");
+		ok(strstr(t.buf, "\nfile    runs "), "the table's first column is the file");
+		strbuf_release(&t);
+	}
+	lb_cmp_free(&c);
+
+	/* the same file name in two directories: the paths as given */
+	c = (struct lb_cmp){ .o = { .metric = LB_CMP_P99, .tolerance = 0.2 } };
+	{
+		char *p1, *p2, *d1, *d2, *g1 = result("g1.json", "6.1", "x", 40, 500, "64", "ok"),
+		     *g2 = result("g2.json", "6.1", "x", 40, 500, "64", "ok"), *want;
+
+		if (asprintf(&d1, "%s/run1", dir) < 0 || asprintf(&d2, "%s/run2", dir) < 0 ||
+		    asprintf(&p1, "%s/r.json", d1) < 0 || asprintf(&p2, "%s/r.json", d2) < 0 ||
+		    asprintf(&want, "%s:1 %s:1", p1, p2) < 0)
+			abort();
+		ok(!mkdir(d1, 0755) && !mkdir(d2, 0755) && !rename(g1, p1) && !rename(g2, p2), "r.json in two directories");
+		add(&c, p1);
+		add(&c, p2);
+		is_int(analyse(&c), 0, "one kernel, one label, one file name");
+		keys = group_keys(&c);
+		is_str(keys, want, "grouped by path");
+		free(keys);
+		free(want);
+		free(g1);
+		free(g2);
+		free(d1);
+		free(d2);
+	}
+	lb_cmp_free(&c);
+
+	/* --by release given: no fallback */
+	c = (struct lb_cmp){ .o = { .metric = LB_CMP_P99, .tolerance = 0.2, .by_given = 1 } };
+	add(&c, result("e1.json", "6.1", "x", 40, 500, "64", "ok"));
+	add(&c, result("e2.json", "6.1", "y", 40, 500, "64", "ok"));
+	is_int(analyse(&c), -EINVAL, "one kernel only, --by release given");
 	is_str(err.buf, "error: all 2 results are of one kernel release, '6.1': nothing to compare with "
-		    "(--by label groups by the results' labels)", "says why");
+		    "(--by label groups by the results' labels, --by file each file on its own)", "says why");
+	ok(!c.note, "no note");
 	lb_cmp_free(&c);
 }
 
