@@ -22,8 +22,11 @@
 
 #define QEMU "qemu-system-x86_64"
 /* the guest's lines on the console that the host watches for */
-#define MARK_INIT "kbuild-boot: init at "
-#define MARK_STATUS "kbuild-boot: exit status "
+#define MARK "kbuild-boot: "
+#define MARK_INIT_WORDS "init at "
+#define MARK_STATUS_WORDS "exit status "
+#define MARK_INIT MARK MARK_INIT_WORDS
+#define MARK_STATUS MARK MARK_STATUS_WORDS
 #define MARK_PANIC "Kernel panic - not syncing"
 /* a file in the results directory that says boot-test made it (and may empty it) */
 #define RESULTS_MARK ".kbuild-boot-test"
@@ -741,15 +744,26 @@ static char *init_script(const struct boot_ctx *c)
 		"mount -t tmpfs tmpfs /tmp\n"
 		"mount -t tmpfs tmpfs /dev/shm\n"
 		"export PATH=/usr/bin:/usr/sbin:/bin:/sbin HOME=/tmp TMPDIR=/tmp\n"
+		/*
+		 * The host reads these lines off the console, where a kernel message can land in the
+		 * middle of what echo writes to the terminal. Written to /dev/kmsg, each is a kernel
+		 * record, which the console prints whole; straight to the console when the kernel
+		 * would not show a notice there (quiet), or has no printk.
+		 */
+		"mark() {\n"
+		"\tread level rest </proc/sys/kernel/printk 2>/dev/null\n"
+		"\tif [ \"${level:-0}\" -gt 5 ] 2>/dev/null && echo \"<13>" MARK "$*\" 2>/dev/null >/dev/kmsg; then :\n"
+		"\telse echo \"" MARK "$*\"; fi\n"
+		"}\n"
 		"read up idle </proc/uptime\n"
-		"echo \"" MARK_INIT "$up s\"\n"
+		"mark \"" MARK_INIT_WORDS "$up s\"\n"
 		/* the emulated HDA card registers once its codec probe (a work item) is done: card 0 then */
 		"if [ -d /sys/bus/pci/drivers/snd_hda_intel ] && grep -q 0x0403 /sys/bus/pci/devices/*/class 2>/dev/null; then\n"
 		"\tfor i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30; do\n"
 		"\t\t[ -e /dev/snd/controlC0 ] && break; sleep 0.1\n"
 		"\tdone\n"
 		"fi\n"
-		"for m in %s; do modprobe $m || echo \"kbuild-boot: cannot load $m\"; done\n"
+		"for m in %s; do modprobe $m || mark \"cannot load $m\"; done\n"
 		"{\n"
 		"\techo \"uname -r: $(uname -r)\"\n"
 		"\techo \"uname -v: $(uname -v)\"\n"
@@ -760,13 +774,13 @@ static char *init_script(const struct boot_ctx *c)
 		"\tcat /proc/asound/cards 2>/dev/null || echo absent\n"
 		"} >/out/checks.txt 2>&1\n"
 		"cd /out\n"
-		"echo \"kbuild-boot: running the command\"\n"
+		"mark \"running the command\"\n"
 		/* stdin from /dev/null: nobody types on the console, a command reading it would wait forever */
 		"{ sh /etc/boot-test.sh </dev/null; echo $? >/run/boot-test/status; } 2>&1 | tee /run/boot-test/output.log\n"
 		"status=$(cat /run/boot-test/status)\n"
 		"cd /\n"
 		"read up idle </proc/uptime\n"
-		"echo \"" MARK_STATUS "$status at $up s\"\n"
+		"mark \"" MARK_STATUS_WORDS "$status at $up s\"\n"
 		/* what the command left running must not change /out while it is packed */
 		"kill -KILL -1 2>/dev/null\n"
 		"port=\n"
@@ -776,7 +790,7 @@ static char *init_script(const struct boot_ctx *c)
 		"if [ -n \"$port\" ]; then\n"
 		"\ttar -cf \"$port\" out run/boot-test\n"
 		"else\n"
-		"\techo \"kbuild-boot: no virtio port kbuild.results (CONFIG_VIRTIO_PCI, CONFIG_VIRTIO_CONSOLE): results lost\"\n"
+		"\tmark \"no virtio port kbuild.results (CONFIG_VIRTIO_PCI, CONFIG_VIRTIO_CONSOLE): results lost\"\n"
 		"fi\n"
 		/* tinyconfig has no ACPI power-off: reboot -f with QEMU's -no-reboot ends QEMU */
 		"reboot -f\n",
@@ -1075,7 +1089,7 @@ static void read_console(int fd, struct strbuf *console, int verbose)
 
 static char *qemu_cmdline(const struct boot_ctx *c)
 {
-	return xasprintf("console=ttyS0 panic=-1 oops=panic tsc=reliable%s%s", c->o->append ? " " : "",
+	return xasprintf("console=ttyS0 panic=-1 oops=panic tsc=reliable printk.devkmsg=on%s%s", c->o->append ? " " : "",
 			 c->o->append ? c->o->append : "");
 }
 
@@ -1314,7 +1328,7 @@ static int collect(struct boot_ctx *c, const struct attempt *a, int *status)
 
 	if (stat(data, &st) < 0 || st.st_size == 0) {
 		kb_error("the guest sent no results back (%s)",
-			 strstr(a->console.buf, "kbuild-boot: no virtio port") ? "it has no virtio serial port" :
+			 strstr(a->console.buf, MARK "no virtio port") ? "it has no virtio serial port" :
 			 strstr(a->console.buf, MARK_STATUS) ? "nothing arrived on the virtio serial port" :
 			 "the command did not finish");
 		goto out;
@@ -1371,7 +1385,7 @@ static int report_failure(const struct boot_ctx *c, const struct attempt *a)
 		kb_error("the guest did not finish within %g s (%s): QEMU stopped", c->o->timeout,
 			 !a->init_seen ? "the kernel did not reach /init" :
 			 strstr(a->console.buf, MARK_STATUS) ? "the results did not come back" :
-			 strstr(a->console.buf, "kbuild-boot: running the command") ? "the command was still running" :
+			 strstr(a->console.buf, MARK "running the command") ? "the command was still running" :
 			 "the checks were still running");
 	} else if (a->status != 0) {
 		kb_error("%s exited %d after %.1f s%s", QEMU, a->status, a->elapsed,

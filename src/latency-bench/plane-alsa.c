@@ -359,8 +359,11 @@ static int lost(struct alsa_state *st, struct stream *s, int err)
 		    s->name, snd_strerror(err));
 }
 
-/* An xrun: when the driver stopped the stream, and how long until it runs again. */
-static int recover(struct alsa_state *st, struct stream *s)
+/*
+ * An xrun: when the driver stopped the stream, and how long until it runs again. `sampled`
+ * says this wakeup's lateness is already a sample (the xrun came at its read or write).
+ */
+static int recover(struct alsa_state *st, struct stream *s, int sampled)
 {
 	snd_htimestamp_t trig;
 	uint64_t at, now, dry;
@@ -386,7 +389,7 @@ static int recover(struct alsa_state *st, struct stream *s)
 	 * served; it came only now. That lateness is a sample too, or a run full of xruns
 	 * would judge its own buffer size safe.
 	 */
-	if (dry) {
+	if (dry && !sampled) {
 		uint64_t due = dry - (uint64_t)(st->buffer - st->period) * LB_NSEC / st->rate;
 		record(st, now > due ? now - due : 0, 0);
 	}
@@ -452,7 +455,7 @@ static void *alsa_thread(void *p)
 				xrun = 1;
 		}
 		if (xrun) {
-			if ((st->err = recover(st, drv)) < 0)
+			if ((st->err = recover(st, drv, 0)) < 0)
 				return NULL;
 			prev = 0;
 			continue;
@@ -465,7 +468,7 @@ static void *alsa_thread(void *p)
 			return NULL;
 		}
 		if (snd_pcm_status_get_state(drv->status) == SND_PCM_STATE_XRUN) {
-			if ((st->err = recover(st, drv)) < 0)
+			if ((st->err = recover(st, drv, 0)) < 0)
 				return NULL;
 			prev = 0;
 			continue;
@@ -509,7 +512,7 @@ static void *alsa_thread(void *p)
 						st->err = lost(st, cp, (int)got);
 						return NULL;
 					}
-					if ((st->err = recover(st, drv)) < 0)
+					if ((st->err = recover(st, drv, 1)) < 0)
 						return NULL;
 					prev = 0;
 					break;
@@ -530,7 +533,7 @@ static void *alsa_thread(void *p)
 						st->err = lost(st, pb, (int)got);
 						return NULL;
 					}
-					if ((st->err = recover(st, drv)) < 0)
+					if ((st->err = recover(st, drv, 1)) < 0)
 						return NULL;
 					prev = 0;
 					break;

@@ -108,28 +108,35 @@ test_expect_success 'console.log: the kernel and init lines, no CR; boot-test.js
 
 test_expect_success 'a command of its own: its status is the exit status, its files and output come back, old results go' '
 	rc=0 && "$KBUILD" boot-test -O "$G" --accel tcg --latency-bench "$LB" --results "$R" -- sh -c \
-		"echo hello from \$(uname -r) >/out/greeting; mkdir /out/sub && echo x >/out/sub/file; echo to stdout; exit 5" >out 2>err || rc=$? &&
+		"echo hello from \$(uname -r) >/out/greeting; mkdir /out/sub && echo x >/out/sub/file; dmesg | grep kbuild-boot: >/out/kmsg; echo to stdout; exit 5" >out 2>err || rc=$? &&
 	cat err && test "$rc" -eq 5 &&
 	echo "hello from $REL" >expect && test_cmp expect "$R/greeting" &&
 	echo x >expect && test_cmp expect "$R/sub/file" &&
+	# init wrote its lines for the host as kernel records: whole on the console, in dmesg
+	sed "s/ at [0-9.]* s$/ at T s/" "$R/kmsg" >kmsg &&
+	printf "%s\n" "kbuild-boot: init at T s" "kbuild-boot: running the command" >expect && test_cmp expect kmsg &&
 	printf "%s\n" "to stdout" >expect && test_cmp expect "$R/output.log" &&
 	test "$(head -n 1 out)" = "to stdout" &&
-	test_grep "^kbuild: boot-test of $REL under TCG: command exited 5 after [0-9.]* s; results in $R: boot-test.json checks.txt console.log greeting output.log sub$" out &&
+	test_grep "^kbuild: boot-test of $REL under TCG: command exited 5 after [0-9.]* s; results in $R: boot-test.json checks.txt console.log greeting kmsg output.log sub$" out &&
 	test_grep "^  BOOT    $REL under TCG$" err &&
 	test_grep "^  GUEST   command exited 5$" err &&
 	test_grep "^  | kbuild-boot: exit status 5 at [0-9.]* s$" err &&
 	test ! -e "$R/timer.json" && test ! -e "$R/alsa.json"
 '
 
-test_expect_success 'the words after -- reach the guest command one by one; --with a script and a static program run there' '
+test_expect_success 'the words after -- reach the guest command one by one; --with a script and a static program run there; quiet' '
 	printf "#!/bin/sh\necho \"script: \$# words: \$*\" >/out/script\n" >s.sh && chmod +x s.sh &&
 	cp "$(command -v busybox)" busybox-copy &&
-	"$KBUILD" boot-test -O "$G" --accel tcg --latency-bench "$LB" --results "$R" --with ./s.sh --with ./busybox-copy -- \
+	"$KBUILD" boot-test -O "$G" --accel tcg --latency-bench "$LB" --results "$R" --with ./s.sh --with ./busybox-copy --append quiet -- \
 		sh -c "printf \"%s\\n\" \"\$@\" >/out/args; s.sh \"\$1\" two; busybox-copy echo static >/out/static" \
 		x "a b" "c;d" "\$e" "it${Q}s" "$(printf "l1\nl2")" "" >out 2>err || { cat err; exit 1; } &&
 	printf "%s\n" "a b" "c;d" "\$e" "it${Q}s" l1 l2 "" >expect && test_cmp expect "$R/args" &&
 	echo "script: 2 words: a b two" >expect && test_cmp expect "$R/script" &&
 	echo static >expect && test_cmp expect "$R/static" &&
+	# quiet hides notices on the console: init wrote its lines there itself, and the host saw them
+	! grep "^Linux version" "$R/console.log" &&
+	test_grep "^kbuild-boot: init at [0-9.]* s$" "$R/console.log" &&
+	test_grep "^  GUEST   /init at [0-9.]* s of guest time" err &&
 	test "$("$JGET" "$R/boot-test.json" "r[\"command\"]")" = "sh -c ${Q}printf \"%s\\n\" \"\$@\" >/out/args; s.sh \"\$1\" two; busybox-copy echo static >/out/static${Q} x ${Q}a b${Q} ${Q}c;d${Q} ${Q}\$e${Q} ${Q}it${Q}\\${Q}${Q}s${Q} ${Q}l1
 l2${Q} ${Q}${Q}"
 '
