@@ -992,7 +992,9 @@ static int copy_tree(const char *src, const char *dst)
 			continue;
 		s = xasprintf("%s/%s", src, e->d_name);
 		t = xasprintf("%s/%s", dst, e->d_name);
-		if (lstat(s, &st) == 0 && S_ISDIR(st.st_mode)) {
+		if (lstat(s, &st) < 0) {
+			err = -errno;
+		} else if (S_ISDIR(st.st_mode)) {
 			err = fs_mkdir_p(t, 0755);
 			if (!err)
 				err = copy_tree(s, t);
@@ -1089,7 +1091,9 @@ static void read_console(int fd, struct strbuf *console, int verbose)
 
 static char *qemu_cmdline(const struct boot_ctx *c)
 {
-	return xasprintf("console=ttyS0 panic=-1 oops=panic tsc=reliable printk.devkmsg=on%s%s", c->o->append ? " " : "",
+	/* no_timer_check: an emulated CPU on a busy host can miss the IO-APIC timer check and panic */
+	return xasprintf("console=ttyS0 panic=-1 oops=panic tsc=reliable no_timer_check printk.devkmsg=on%s%s",
+			 c->o->append ? " " : "",
 			 c->o->append ? c->o->append : "");
 }
 
@@ -1314,6 +1318,17 @@ static int save_console(const struct boot_ctx *c, const struct attempt *a, char 
 	return err < 0 ? err : 0;
 }
 
+/*
+ * What the guest sent is not trusted: a name in its tar that is a symlink would make the host
+ * read (and copy into the results) a file of its own. Only real directories and files count.
+ */
+static int guest_is(const char *path, mode_t type)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0 && (st.st_mode & S_IFMT) == type;
+}
+
 /* The tar the guest sent, unpacked into the results; the command's status in *status. */
 static int collect(struct boot_ctx *c, const struct attempt *a, int *status)
 {
@@ -1338,6 +1353,18 @@ static int collect(struct boot_ctx *c, const struct attempt *a, int *status)
 		goto out;
 	}
 	path = xasprintf("%s/status", run);
+	strbuf_addf(&sb, "%s/run", back);
+	err = guest_is(sb.buf, S_IFDIR) && guest_is(run, S_IFDIR) && guest_is(path, S_IFREG) &&
+			      (guest_is(out, S_IFDIR) || (lstat(out, &st) < 0 && errno == ENOENT))
+		      ? 0
+		      : -EINVAL;
+	strbuf_reset(&sb);
+	if (err) {
+		kb_error("the results the guest sent are not plain files and directories (a symlink where "
+			 "out, run/boot-test or its status should be): none taken");
+		free(path);
+		goto out;
+	}
 	err = fs_read_file(path, &sb);
 	free(path);
 	v = err ? -1 : strtol(sb.buf, &end, 10);
@@ -1348,7 +1375,7 @@ static int collect(struct boot_ctx *c, const struct attempt *a, int *status)
 	*status = (int)v;
 	strbuf_reset(&sb);
 	path = xasprintf("%s/output.log", run);
-	if (fs_read_file(path, &sb) == 0)
+	if (guest_is(path, S_IFREG) && fs_read_file(path, &sb) == 0)
 		fwrite(sb.buf, 1, sb.len, stdout);
 	fflush(stdout);
 	free(path);
@@ -1356,7 +1383,7 @@ static int collect(struct boot_ctx *c, const struct attempt *a, int *status)
 	err = fs_write_atomic(path, sb.buf, sb.len, NULL);
 	free(path);
 	if (err >= 0)
-		err = fs_is_dir(out) ? copy_tree(out, c->results) : 0;
+		err = guest_is(out, S_IFDIR) ? copy_tree(out, c->results) : 0;
 	if (err < 0) {
 		kb_error("cannot copy the results into '%s': %s", c->results, strerror(-err));
 		goto out;
