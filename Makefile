@@ -73,10 +73,11 @@ all: $(O)/kbuild $(O)/latency-bench
 .SECONDARY:
 .PHONY: FORCE all check check-fast check-unit check-cli check-kernel fuzz fuzz-build bench install clean
 
-# rebuild everything when the compiler flags change
+# rebuild everything when the compiler flags change: one record for both programs (see private below)
+CFLAGS_RECORD = $(CC) $(ALL_CFLAGS) $(LB_CFLAGS) $(NCURSES_CFLAGS) $(ALL_LDFLAGS)
 $(O)/.cflags: FORCE
 	@mkdir -p $(O)
-	@echo '$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS)' | cmp -s - $@ || echo '$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS)' >$@
+	@echo '$(CFLAGS_RECORD)' | cmp -s - $@ || echo '$(CFLAGS_RECORD)' >$@
 FORCE:
 
 $(O)/obj/%.o: %.c $(O)/.cflags
@@ -114,11 +115,13 @@ $(O)/tests/lb-%: $(O)/obj/tests/tools/lb-%.o
 	$(quiet) LD $@
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^
 
-$(O)/obj/src/kbuild/%.o: ALL_CFLAGS += -Isrc/kbuild
-$(O)/obj/src/latency-bench/%.o: ALL_CFLAGS += -Isrc/latency-bench $(LB_CFLAGS)
-$(O)/obj/src/latency-bench/live.o: ALL_CFLAGS += $(NCURSES_CFLAGS)
-$(O)/obj/tests/unit/%.o: ALL_CFLAGS += -Itests/unit -Isrc/kbuild
-$(O)/obj/tests/unit/test-lb-%.o: ALL_CFLAGS += -Isrc/latency-bench $(LB_CFLAGS)
+# private: $(O)/.cflags, a prerequisite of every object, must not inherit one program's additions,
+# or building kbuild and latency-bench in turn rewrites it and recompiles everything each time
+$(O)/obj/src/kbuild/%.o: private ALL_CFLAGS += -Isrc/kbuild
+$(O)/obj/src/latency-bench/%.o: private ALL_CFLAGS += -Isrc/latency-bench $(LB_CFLAGS)
+$(O)/obj/src/latency-bench/live.o: private ALL_CFLAGS += $(NCURSES_CFLAGS)
+$(O)/obj/tests/unit/%.o: private ALL_CFLAGS += -Itests/unit -Isrc/kbuild
+$(O)/obj/tests/unit/test-lb-%.o: private ALL_CFLAGS += -Isrc/latency-bench $(LB_CFLAGS)
 
 # ---- fuzzing: clang's libFuzzer under ASan and UBSan; objects in $(O)/fuzz, apart from the normal build ----
 FUZZ_CC ?= clang
