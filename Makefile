@@ -2,7 +2,8 @@
 #
 #   make                 build out/kbuild
 #   make check-fast      unit + CLI tests (the edit loop)
-#   make check           everything, real kernel trees included, each fuzzer for FUZZ_CHECK_TIME (12) s
+#   make check           everything, real kernel trees included, each fuzzer for FUZZ_CHECK_TIME (12) s;
+#                        first scripts/install-deps (check-deps): installs what is missing as root, else stops
 #   make fuzz            build the libFuzzer harnesses of tests/fuzz/ (clang) and run each for
 #                        FUZZ_TIME (60) s, keeping what they learn in $(O)/fuzz/corpus; FUZZ="kconfig ..."
 #                        picks some; a crash, hang, leak or OOM input lands in $(O)/fuzz/artifacts
@@ -71,11 +72,19 @@ TOOL_BIN = $(patsubst tests/tools/%.c,$(O)/tests/%,$(wildcard tests/tools/*.c))
 
 all: $(O)/kbuild $(O)/latency-bench
 .SECONDARY:
-.PHONY: FORCE all check check-fast check-unit check-cli check-kernel fuzz fuzz-build bench install clean
+.PHONY: FORCE all check check-deps check-fast check-unit check-cli check-kernel fuzz fuzz-build bench install clean
+
+# make check on a fresh Debian machine: install what the tests need (as root) or stop before the
+# first compile, naming the one command to run; every object waits for it (order-only, via .cflags)
+ifneq ($(filter check,$(MAKECMDGOALS)),)
+DEPS_GATE = check-deps
+endif
+check-deps:
+	$(Q)if command -v dpkg-query >/dev/null; then scripts/install-deps; fi
 
 # rebuild everything when the compiler flags change: one record for both programs (see private below)
 CFLAGS_RECORD = $(CC) $(ALL_CFLAGS) $(LB_CFLAGS) $(NCURSES_CFLAGS) $(ALL_LDFLAGS)
-$(O)/.cflags: FORCE
+$(O)/.cflags: FORCE | $(DEPS_GATE)
 	@mkdir -p $(O)
 	@echo '$(CFLAGS_RECORD)' | cmp -s - $@ || echo '$(CFLAGS_RECORD)' >$@
 FORCE:
@@ -135,7 +144,7 @@ FUZZ_CFLAGS = -std=gnu11 -O1 -g -Wall -Wextra -Ilib -Isrc/kbuild -Isrc/latency-b
 	-DKB_VERSION='"$(VERSION)"' -DKB_SRCDIR='"$(CURDIR)"' -DKB_DATADIR='"$(DATADIR)"'
 fuzz_obj = $(patsubst %.c,$(O)/fuzz/obj/%.o,$(1))
 
-$(O)/fuzz/.cflags: FORCE
+$(O)/fuzz/.cflags: FORCE | $(DEPS_GATE)
 	@mkdir -p $(O)/fuzz
 	@command -v $(FUZZ_CC) >/dev/null || { echo "error: '$(FUZZ_CC)' not found: the fuzzers need clang and" \
 		"its libFuzzer (libclang-rt-14-dev): run scripts/install-deps" >&2; exit 1; }
