@@ -1,6 +1,7 @@
 # launch.sh - sourced by the launchers ./kbuild and ./latency-bench (they set $root): before the
 # first build, check that what the Makefile compiles and links against is there, and when it is not,
 # name the Debian packages and the one command that installs them instead of a compiler error
+# shellcheck shell=sh disable=SC2154  # $root: set by the launcher that sources this
 
 # What each program's build needs, as the Makefile links it (LIBS, LB_LIBS): pkg-config module,
 # header, library (- when only compiled against: lib/sha256.c in libkb.a), Debian package.
@@ -32,7 +33,7 @@ launch_have() { # module header lib
 
 # Sets $missing (what, for the message) and $packages (Debian names); 0 when nothing is missing.
 launch_check() { # program
-	missing= packages=
+	missing='' packages=''
 	cc=${CC:-cc}
 	if ! command -v make >/dev/null 2>&1 || ! command -v "${cc%% *}" >/dev/null 2>&1; then
 		missing=" make and a C compiler '$cc'," packages=" build-essential"
