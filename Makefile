@@ -2,7 +2,8 @@
 #
 #   make                 build out/kbuild
 #   make check-fast      unit + CLI tests (the edit loop)
-#   make check           everything, real kernel trees included, each fuzzer for FUZZ_CHECK_TIME (12) s
+#   make check           everything, real kernel trees included, each fuzzer for FUZZ_CHECK_TIME (12) s;
+#                        first scripts/install-deps (check-deps): installs what is missing as root, else stops
 #   make fuzz            build the libFuzzer harnesses of tests/fuzz/ (clang) and run each for
 #                        FUZZ_TIME (60) s, keeping what they learn in $(O)/fuzz/corpus; FUZZ="kconfig ..."
 #                        picks some; a crash, hang, leak or OOM input lands in $(O)/fuzz/artifacts
@@ -71,12 +72,21 @@ TOOL_BIN = $(patsubst tests/tools/%.c,$(O)/tests/%,$(wildcard tests/tools/*.c))
 
 all: $(O)/kbuild $(O)/latency-bench
 .SECONDARY:
-.PHONY: FORCE all check check-fast check-unit check-cli check-kernel fuzz fuzz-build bench install clean
+.PHONY: FORCE all check check-deps check-fast check-unit check-cli check-kernel fuzz fuzz-build bench install clean
 
-# rebuild everything when the compiler flags change
-$(O)/.cflags: FORCE
+# make check on a fresh Debian machine: install what the tests need (as root) or stop before the
+# first compile, naming the one command to run; every object waits for it (order-only, via .cflags)
+ifneq ($(filter check,$(MAKECMDGOALS)),)
+DEPS_GATE = check-deps
+endif
+check-deps:
+	$(Q)if command -v dpkg-query >/dev/null; then scripts/install-deps; fi
+
+# rebuild everything when the compiler flags change: one record for both programs (see private below)
+CFLAGS_RECORD = $(CC) $(ALL_CFLAGS) $(LB_CFLAGS) $(NCURSES_CFLAGS) $(ALL_LDFLAGS)
+$(O)/.cflags: FORCE | $(DEPS_GATE)
 	@mkdir -p $(O)
-	@echo '$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS)' | cmp -s - $@ || echo '$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS)' >$@
+	@echo '$(CFLAGS_RECORD)' | cmp -s - $@ || echo '$(CFLAGS_RECORD)' >$@
 FORCE:
 
 $(O)/obj/%.o: %.c $(O)/.cflags
@@ -114,11 +124,13 @@ $(O)/tests/lb-%: $(O)/obj/tests/tools/lb-%.o
 	$(quiet) LD $@
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^
 
-$(O)/obj/src/kbuild/%.o: ALL_CFLAGS += -Isrc/kbuild
-$(O)/obj/src/latency-bench/%.o: ALL_CFLAGS += -Isrc/latency-bench $(LB_CFLAGS)
-$(O)/obj/src/latency-bench/live.o: ALL_CFLAGS += $(NCURSES_CFLAGS)
-$(O)/obj/tests/unit/%.o: ALL_CFLAGS += -Itests/unit -Isrc/kbuild
-$(O)/obj/tests/unit/test-lb-%.o: ALL_CFLAGS += -Isrc/latency-bench $(LB_CFLAGS)
+# private: $(O)/.cflags, a prerequisite of every object, must not inherit one program's additions,
+# or building kbuild and latency-bench in turn rewrites it and recompiles everything each time
+$(O)/obj/src/kbuild/%.o: private ALL_CFLAGS += -Isrc/kbuild
+$(O)/obj/src/latency-bench/%.o: private ALL_CFLAGS += -Isrc/latency-bench $(LB_CFLAGS)
+$(O)/obj/src/latency-bench/live.o: private ALL_CFLAGS += $(NCURSES_CFLAGS)
+$(O)/obj/tests/unit/%.o: private ALL_CFLAGS += -Itests/unit -Isrc/kbuild
+$(O)/obj/tests/unit/test-lb-%.o: private ALL_CFLAGS += -Isrc/latency-bench $(LB_CFLAGS)
 
 # ---- fuzzing: clang's libFuzzer under ASan and UBSan; objects in $(O)/fuzz, apart from the normal build ----
 FUZZ_CC ?= clang
@@ -132,7 +144,7 @@ FUZZ_CFLAGS = -std=gnu11 -O1 -g -Wall -Wextra -Ilib -Isrc/kbuild -Isrc/latency-b
 	-DKB_VERSION='"$(VERSION)"' -DKB_SRCDIR='"$(CURDIR)"' -DKB_DATADIR='"$(DATADIR)"'
 fuzz_obj = $(patsubst %.c,$(O)/fuzz/obj/%.o,$(1))
 
-$(O)/fuzz/.cflags: FORCE
+$(O)/fuzz/.cflags: FORCE | $(DEPS_GATE)
 	@mkdir -p $(O)/fuzz
 	@command -v $(FUZZ_CC) >/dev/null || { echo "error: '$(FUZZ_CC)' not found: the fuzzers need clang and" \
 		"its libFuzzer (libclang-rt-14-dev): run scripts/install-deps" >&2; exit 1; }

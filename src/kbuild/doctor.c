@@ -634,7 +634,7 @@ const char *os_release_family(const char *text)
 enum pkg {
 	P_GCC, P_MAKE, P_BASH, P_BINUTILS, P_FLEX, P_BISON, P_BC, P_PERL, P_OPENSSL, P_KMOD,
 	P_PAHOLE, P_CPIO, P_TAR, P_CLANG, P_RUSTC, P_BINDGEN, P_LIBELF, P_LIBSSL, P_NCURSES,
-	P_RPMBUILD, P_DPKG_DEV, P_DPKG, P_DEBHELPER, P_FAKEROOT, P_RSYNC, P_NR, P_NONE = -1
+	P_RPMBUILD, P_DPKG_DEV, P_DPKG, P_DEBHELPER, P_FAKEROOT, P_RSYNC, P_XZ, P_ZSTD, P_LZ4, P_NR, P_NONE = -1
 };
 
 /* Package names per family, in the order of enum family. */
@@ -664,6 +664,9 @@ static const char *const packages[P_NR][4] = {
 	[P_DEBHELPER] = { "debhelper", "debhelper", "debhelper", "debhelper" },
 	[P_FAKEROOT] = { "fakeroot", "fakeroot", "fakeroot", "fakeroot" },
 	[P_RSYNC] = { "rsync", "rsync", "rsync", "rsync" },
+	[P_XZ] = { "xz-utils", "xz", "xz", "xz" },
+	[P_ZSTD] = { "zstd", "zstd", "zstd", "zstd" },
+	[P_LZ4] = { "lz4", "lz4", "lz4", "lz4" },
 };
 
 static const char *const install_commands[] = {
@@ -671,7 +674,7 @@ static const char *const install_commands[] = {
 };
 
 /* When a tool or header is needed: any of the symbols =y or =m, or (without a .config) the default. */
-enum cond { C_ALWAYS, C_MODULES, C_SIGN, C_OBJTOOL, C_BTF, C_IKHEADERS, C_TAR, C_CLANG, C_RUST };
+enum cond { C_ALWAYS, C_MODULES, C_SIGN, C_OBJTOOL, C_BTF, C_IKHEADERS, C_TAR, C_CLANG, C_RUST, C_XZ, C_ZSTD, C_LZ4 };
 enum nocfg { NOCFG_NO, NOCFG_YES, NOCFG_X86 };
 
 static const struct {
@@ -690,6 +693,10 @@ static const struct {
 	[C_TAR] = { { "IKHEADERS" }, NOCFG_NO, 1 },
 	[C_CLANG] = { { "CC_IS_CLANG" }, NOCFG_NO, 0 },
 	[C_RUST] = { { "RUST" }, NOCFG_NO, 0 },
+	/* the image and module compressors the configuration picks (Debian's: KERNEL_XZ) */
+	[C_XZ] = { { "KERNEL_XZ", "KERNEL_LZMA", "MODULE_COMPRESS_XZ" }, NOCFG_NO, 0 },
+	[C_ZSTD] = { { "KERNEL_ZSTD", "MODULE_COMPRESS_ZSTD" }, NOCFG_NO, 0 },
+	[C_LZ4] = { { "KERNEL_LZ4" }, NOCFG_NO, 0 },
 };
 
 struct tool {
@@ -718,6 +725,9 @@ static const struct tool tools[] = {
 	{ "Clang/LLVM", "clang/llvm|clang", "clang --version", "11.0.0", C_CLANG, P_CLANG },
 	{ "Rust", "rust|rustc", "rustc --version", "any", C_RUST, P_RUSTC },
 	{ "bindgen", "bindgen", "bindgen --version", "any", C_RUST, P_BINDGEN },
+	{ "xz", "xz", "xz --version", "any", C_XZ, P_XZ },
+	{ "zstd", "zstd", "zstd -qV", "any", C_ZSTD, P_ZSTD },
+	{ "lz4", "lz4", "lz4 --version | sed 's/.*bits //'", "any", C_LZ4, P_LZ4 },
 };
 
 static const struct header {
