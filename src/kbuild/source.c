@@ -360,17 +360,38 @@ static int resolve_ll(const struct source_opts *o, struct series_source *out, st
 	return ret;
 }
 
+int source_check_spec(const struct source_opts *o, struct strbuf *err)
+{
+	if (o->override && !is_url(o->override) && access(o->override, F_OK) < 0) {
+		strbuf_addf(err, "kbuild: error: --source '%s': %s\n", o->override, strerror(errno));
+		return -ENOENT;
+	}
+	if (str_eq(o->spec, "ll")) {
+		char *file = xasprintf("%s/ll/sources", o->patchdir);
+		int ret = access(file, R_OK) < 0 ? -errno : 0;
+
+		if (ret < 0)
+			strbuf_addf(err, "%s: error: cannot read the ll profile: %s\n", file, strerror(-ret));
+		free(file);
+		return ret;
+	}
+	if (!is_url(o->spec) && !fs_is_file(o->spec) && !fs_is_dir(o->spec) && !o->override) {
+		strbuf_addf(err, "kbuild: error: --patch %s: no such series directory, patch or tarball "
+			    "(ll, a quilt series directory, a patch or an RT tarball)\n", o->spec);
+		return -ENOENT;
+	}
+	return 0;
+}
+
 int source_resolve(const struct source_opts *o, struct series_source *out, struct strbuf *err)
 {
-	int mismatch = 0;
+	int mismatch = 0, ret;
 
 	memset(out, 0, sizeof(*out));
 	if (str_eq(o->spec, "ll"))
 		return resolve_ll(o, out, err);
-	if (!is_url(o->spec) && !fs_is_file(o->spec) && !fs_is_dir(o->spec) && !o->override) {
-		strbuf_addf(err, "kbuild: error: --patch %s: no such series directory, patch or tarball\n", o->spec);
-		return -ENOENT;
-	}
+	if ((ret = source_check_spec(o, err)) < 0)
+		return ret;
 	out->spec = materialize(o, o->override ? o->override : o->spec, NULL, err, &mismatch);
 	out->name = xstrdup(o->spec);
 	return out->spec ? 0 : mismatch ? -EBADMSG : -EIO;
@@ -486,6 +507,35 @@ static int given_tree(const char *dir, struct kb_meta *m)
 	if (source_tree_version(m->tree, &v) == 0)
 		m->version = xasprintf("%d.%d.%d", v.version, v.patchlevel, v.sublevel);
 	m->origin = xasprintf("directory %s (--tree)", m->tree);
+	return KB_OK;
+}
+
+/* "6.12", "6.1.176": a version scripts/kernel-source looks up in the archive */
+static int is_version(const char *s)
+{
+	int n[3];
+	const char *end;
+
+	return parse_ver(s, n, &end) > 0 && !*end;
+}
+
+int source_stage_check(struct kb_job *job)
+{
+	const struct pipeline_opts *o = job->o;
+
+	if (o->tree && !fs_is_dir(o->tree)) {
+		kb_error("kernel tree '%s': %s", o->tree, access(o->tree, F_OK) ? strerror(errno) : strerror(ENOTDIR));
+		return KB_EENV;
+	}
+	if (o->kernel && !is_version(o->kernel) && !fs_is_file(o->kernel) && !fs_is_dir(o->kernel)) {
+		kb_error("--kernel '%s': not a version (6.12, 6.1.176), a kernel tarball or a tree: %s", o->kernel,
+			 strerror(ENOENT));
+		return KB_EUSAGE;
+	}
+	if (o->objdir && access(o->objdir, F_OK) == 0 && !fs_is_dir(o->objdir)) {
+		kb_error("-O '%s': %s", o->objdir, strerror(ENOTDIR));
+		return KB_EUSAGE;
+	}
 	return KB_OK;
 }
 

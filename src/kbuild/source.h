@@ -27,6 +27,8 @@ struct source_opts {
 	int verbose;
 };
 
+/* Can o->spec (and o->override) be found, without fetching anything? 0 or -errno (err filled). */
+int source_check_spec(const struct source_opts *o, struct strbuf *err);
 /* 0, -ENOENT/-EINVAL/-EIO with messages in err (errors already formatted). */
 int source_resolve(const struct source_opts *o, struct series_source *out, struct strbuf *err);
 void series_source_release(struct series_source *s);
@@ -40,5 +42,7 @@ struct kb_job;
  * build/<tree name>) and the build's make variables. KB_OK, KB_EUSAGE, KB_FAILED, KB_EENV.
  */
 int source_stage(struct kb_job *job);
+/* --tree, --kernel and -O, checked before anything is fetched: KB_OK, KB_EUSAGE, KB_EENV. */
+int source_stage_check(struct kb_job *job);
 
 #endif
