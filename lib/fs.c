@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 #include <pthread.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -318,6 +319,56 @@ int fs_check_writable(const char *path)
 		err = -errno;
 	free(dir);
 	return err;
+}
+
+int fs_lock(const char *path, int shared)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644), err;
+
+	/* a reader may lack write permission: a shared lock needs none */
+	if (fd < 0 && shared && (errno == EACCES || errno == EROFS))
+		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, (shared ? LOCK_SH : LOCK_EX) | LOCK_NB) < 0) {
+		err = errno == EAGAIN ? -EWOULDBLOCK : -errno;
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+static long long usage_at(int dir, const char *name)
+{
+	struct stat st;
+	struct dirent *de;
+	long long sum;
+	DIR *d;
+	int fd;
+
+	if (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return 0;
+	sum = (long long)st.st_blocks * 512;
+	if (!S_ISDIR(st.st_mode))
+		return sum;
+	fd = openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return sum;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return sum;
+	}
+	while ((de = readdir(d)))
+		if (!str_eq(de->d_name, ".") && !str_eq(de->d_name, ".."))
+			sum += usage_at(dirfd(d), de->d_name);
+	closedir(d);
+	return sum;
+}
+
+long long fs_disk_usage(const char *path)
+{
+	return usage_at(AT_FDCWD, path);
 }
 
 int fs_mkdir_p(const char *path, unsigned mode)

@@ -42,6 +42,15 @@ int fs_names_stdout(const char *path);
 /* Could fs_write_atomic write `path`? 0 or -errno; checked before long work. */
 int fs_check_writable(const char *path);
 
+/*
+ * flock `path` (created if missing, 0644), shared or exclusive, without waiting: the
+ * descriptor (close-on-exec; closing it releases the lock), -EWOULDBLOCK when another
+ * open file holds a conflicting lock, or -errno. A shared lock opens an existing file read-only
+ * when it may not be written.
+ */
+int fs_lock(const char *path, int shared);
+/* Disk use of a file or tree in bytes (allocated blocks, links not followed: du -s). */
+long long fs_disk_usage(const char *path);
 /* mkdir -p; 0 or -errno. */
 int fs_mkdir_p(const char *path, unsigned mode);
 /* rm -rf of a directory we created ourselves; 0 or -errno. */

@@ -8,6 +8,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -998,6 +999,99 @@ static char *common_ancestor(const char *a, const char *b)
 	return last ? xstrndup(a, last) : xstrdup("/");
 }
 
+/* ---- one command per build directory: its lock, and the stamp of a finished build ---- */
+
+#define LOCK_FILE ".kbuild/lock"
+#define BUILT_FILE ".kbuild/built"
+
+/* " (pid 123: kbuild ...)" from the lock file when its process is alive, else "" (caller frees). */
+static char *lock_holder(const char *path)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char *end, *ret = xstrdup("");
+	long pid;
+
+	if (fs_read_file_max(path, &sb, 4096) == 0) {
+		strbuf_setlen(&sb, strcspn(sb.buf, "\n"));
+		pid = strtol(sb.buf, &end, 10);
+		if (pid > 0 && end != sb.buf && *end == ' ' && (kill((pid_t)pid, 0) == 0 || errno == EPERM)) {
+			free(ret);
+			ret = xasprintf(" (pid %ld: %s)", pid, end + 1);
+		}
+	}
+	strbuf_release(&sb);
+	return ret;
+}
+
+int build_dir_lock(const char *objdir, int shared, int argc, char *const *argv)
+{
+	char *path = xasprintf("%s/" LOCK_FILE, objdir);
+	int fd = fs_lock(path, shared);
+
+	if (fd >= 0 && !shared) {
+		struct strbuf who = STRBUF_INIT;
+
+		/* who holds it, for the message of the command that finds it taken */
+		strbuf_addf(&who, "%ld kbuild", (long)getpid());
+		for (int i = 0; i < argc; i++)
+			strbuf_addf(&who, " %s", argv[i]);
+		strbuf_addch(&who, '\n');
+		if (ftruncate(fd, 0) < 0 || pwrite(fd, who.buf, who.len, 0) < 0)
+			kb_warning("cannot write '%s': %s", path, strerror(errno));
+		strbuf_release(&who);
+	} else if (fd == -EWOULDBLOCK) {
+		char *holder = lock_holder(path);
+
+		kb_error("build directory '%s' is in use by another kbuild command%s: let it finish, or use another "
+			 "build directory", objdir, holder);
+		free(holder);
+	} else if (fd == -ENOENT && shared) {
+		/* no lock file, and this user may not make one: no command holds it */
+		char *state = xasprintf("%s/.kbuild", objdir);
+
+		fd = open(state, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0)
+			kb_error("cannot open '%s': %s", state, strerror(errno));
+		free(state);
+	} else if (fd < 0) {
+		kb_error("cannot lock the build directory '%s': %s", path, strerror(-fd));
+	}
+	free(path);
+	return fd;
+}
+
+int build_dir_in_use(const char *objdir)
+{
+	char *path = xasprintf("%s/" LOCK_FILE, objdir);
+	int fd = fs_is_file(path) ? fs_lock(path, 0) : -ENOENT;
+
+	free(path);
+	if (fd >= 0)
+		close(fd);
+	return fd == -EWOULDBLOCK;
+}
+
+int build_use_finished(const char *objdir, int argc, char *const *argv)
+{
+	char *state = xasprintf("%s/.kbuild", objdir), *built = xasprintf("%s/" BUILT_FILE, objdir);
+	int fd = -1, ok;
+
+	/* the lock first: a build under way has removed its stamp and says so better */
+	if (fs_is_dir(state) && (fd = build_dir_lock(objdir, 1, argc, argv)) < 0)
+		goto out;
+	ok = fs_is_file(built);
+	if (!ok) {
+		kb_error("'%s' holds no finished build: build it first (kbuild -O %s ...)", objdir, objdir);
+		if (fd >= 0)
+			close(fd);
+		fd = -1;
+	}
+out:
+	free(state);
+	free(built);
+	return fd;
+}
+
 int build_stage_check(struct kb_job *job)
 {
 	const struct pipeline_opts *o = job->o;
@@ -1131,6 +1225,13 @@ int build_stage(struct kb_job *job)
 		kb_warning("cannot write '%s/.kbuild/make-vars': %s", job->objdir, strerror(errno));
 	m->status = "building";
 	meta_write(m);
+	/* from here until it succeeds, the directory holds no finished build */
+	{
+		char *built = xasprintf("%s/" BUILT_FILE, job->objdir);
+
+		unlink(built);
+		free(built);
+	}
 	t0 = kb_now();
 	st = build_run(b, &r);
 	t0 = kb_now() - t0;
@@ -1153,8 +1254,17 @@ int build_stage(struct kb_job *job)
 		st = modules_stage(&mo, &dir);
 		free(dir);
 	}
-	if (st == KB_OK)
+	if (st == KB_OK) {
+		char *built = xasprintf("%s/" BUILT_FILE, job->objdir), *text = xasprintf("%s\n", r.release ? r.release : "?");
+
+		int wr;
+
 		config_stamp_refresh(job);
+		if ((wr = fs_write_atomic(built, text, strlen(text), NULL)) < 0)
+			kb_warning("cannot write '%s': %s", built, strerror(-wr));
+		free(built);
+		free(text);
+	}
 	build_report(job, st, &r, t0);
 	build_result_release(&r);
 	return st;

@@ -100,6 +100,21 @@ char *build_timestamp_string(long long epoch);
 struct kb_job;
 /* Before anything runs: --ccache and --distcc can work (the tools are there, the host list parses). KB_OK, KB_EUSAGE, KB_EENV. */
 int build_stage_check(struct kb_job *job);
+
+/*
+ * The build directory's lock (objdir/.kbuild/lock, flock): exclusive for a command that writes
+ * the build (the main command, kbuild config), shared for one that uses a finished build. Never
+ * waits: the descriptor (close it to release), or <0 after saying who holds it (exit KB_EENV).
+ * argv: the command's words after "kbuild", recorded for that message.
+ */
+int build_dir_lock(const char *objdir, int shared, int argc, char *const *argv);
+/* Does a kbuild command hold the build directory's lock now? */
+int build_dir_in_use(const char *objdir);
+/*
+ * For install, modules and boot-test: the shared lock and a finished build (the build stage's
+ * stamp). The lock's descriptor, or -1 after saying why not ("build it first"; exit KB_EENV).
+ */
+int build_use_finished(const char *objdir, int argc, char *const *argv);
 /*
  * Once the tree and the build directory are known: the make variables of every later stage
  * (jobs, LOCALVERSION, the source's timestamp, the compiler string with ccache's and distcc's

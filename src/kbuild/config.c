@@ -192,6 +192,50 @@ static int is_named_base(const char *base)
 	return ends_with(base, "_defconfig") && !strchr(base, '/');
 }
 
+/* The running kernel's configuration file (caller frees), or NULL after saying that there is none. */
+static char *running_config(void)
+{
+	struct utsname u;
+	char *path;
+
+	uname(&u);
+	path = xasprintf("/boot/config-%s", u.release);
+	if (!fs_is_file(path)) {
+		free(path);
+		path = xstrdup("/proc/config.gz");
+	}
+	if (!fs_is_file(path)) {
+		kb_error("no configuration of the running kernel: neither /boot/config-%s nor "
+			 "/proc/config.gz exists (use --base defconfig or --base FILE)", u.release);
+		free(path);
+		return NULL;
+	}
+	return path;
+}
+
+char *config_base_file(const struct config_opts *o)
+{
+	if (!o->base || str_eq(o->base, "running"))
+		return running_config();
+	return is_named_base(o->base) ? NULL : xstrdup(o->base);
+}
+
+/* --base names the running kernel's configuration, a kconfig target or a file: KB_OK, KB_EUSAGE, KB_EENV. */
+static enum kb_status check_base(const struct config_opts *o)
+{
+	char *path;
+
+	if (o->base && !str_eq(o->base, "running") && !is_named_base(o->base) && !fs_is_file(o->base)) {
+		kb_error("base configuration '%s': no such file or kconfig target", o->base);
+		return KB_EUSAGE;
+	}
+	if (o->base && !str_eq(o->base, "running"))
+		return KB_OK;
+	path = running_config();
+	free(path);
+	return path ? KB_OK : KB_EENV;
+}
+
 /* Produce the base configuration as a parsed file. */
 static enum kb_status load_base(const struct config_opts *o, const char *statedir, struct cfg_file *base)
 {
@@ -201,20 +245,9 @@ static enum kb_status load_base(const struct config_opts *o, const char *statedi
 	char *path = NULL, *display = NULL;
 
 	if (str_eq(name, "running")) {
-		struct utsname u;
-
-		uname(&u);
-		path = xasprintf("/boot/config-%s", u.release);
-		if (!fs_is_file(path)) {
-			free(path);
-			path = xstrdup("/proc/config.gz");
-		}
-		if (!fs_is_file(path)) {
-			kb_error("no configuration of the running kernel: neither /boot/config-%s nor "
-				 "/proc/config.gz exists (use --base defconfig or --base FILE)", u.release);
-			free(path);
+		path = running_config();
+		if (!path)
 			return KB_EENV;
-		}
 		display = xstrdup(path);
 	} else if (is_named_base(name)) {
 		/*
@@ -640,11 +673,9 @@ enum kb_status config_run(const struct config_opts *o)
 		}
 		rs.nr_frags++;
 	}
-	if (o->base && !str_eq(o->base, "running") && !is_named_base(o->base) && !fs_is_file(o->base)) {
-		kb_error("base configuration '%s': no such file or kconfig target", o->base);
-		st = KB_EUSAGE;
+	st = check_base(o);
+	if (st != KB_OK)
 		goto out;
-	}
 	if (!run_have_program("make")) {
 		kb_error("cannot run 'make': not installed (apt-get install make)");
 		st = KB_EENV;
@@ -1034,6 +1065,9 @@ int config_stage_check(struct kb_job *job)
 			fputs(err.buf, stderr);
 			st = KB_EUSAGE;
 		}
+	/* the base is read only when fragments are merged into it */
+	if (st == KB_OK && c->nr_configs)
+		st = check_base(c);
 	strbuf_release(&err);
 	return st;
 }

@@ -62,6 +62,9 @@ enum kb_status config_check_tree(const char *tree, const char *arch, const char 
 struct kb_job;
 /* Before anything runs: ARCH, and every --config resolved to its files (job->frags). KB_OK or KB_EUSAGE. */
 int config_stage_check(struct kb_job *job);
+/* The file --base reads without a tree (caller frees): the running kernel's configuration or a file;
+ * NULL for a kconfig target (or, said on stderr, when the running kernel's configuration is missing). */
+char *config_base_file(const struct config_opts *o);
 /*
  * The config stage: the tree checked (SRCARCH into job->make), then config_run, unless the stamp
  * says its inputs (base, fragments, tree, options, toolchain) and the .config it made are as last

@@ -1110,10 +1110,10 @@ static void check_package_tools(struct doctor *d)
 	if (!pkg)
 		return;
 	for (size_t i = 0; i < ARRAY_SIZE(package_scripts); i++) {
-		char *p = xasprintf("%s/%s", d->o->tree, package_scripts[i]);
+		char *p = d->o->tree ? xasprintf("%s/%s", d->o->tree, package_scripts[i]) : NULL;
 
 		strbuf_init(&scripts[i], 0);
-		if (fs_read_file(p, &scripts[i]) == 0)
+		if (p && fs_read_file(p, &scripts[i]) == 0)
 			any_script = 1;
 		free(p);
 	}
@@ -1219,8 +1219,11 @@ static void collect(struct doctor *d)
 	for (size_t i = 0; i < ARRAY_SIZE(headers); i++)
 		check_header(d, &headers[i]);
 	check_package_tools(d);
-	check_disk(d);
-	check_memory(d);
+	/* before the tree is there, disk and memory are for the check after the config stage */
+	if (d->o->tree) {
+		check_disk(d);
+		check_memory(d);
+	}
 	/* the rest of the table: run-time tools and documentation, shown with -v */
 	for (size_t i = 0; d->have_table && i < d->table.nr; i++) {
 		const struct req_row *row = &d->table.rows[i];
@@ -1470,7 +1473,7 @@ enum kb_status doctor_run(const struct doctor_opts *o)
 
 	memset(&d, 0, sizeof(d));
 	d.o = o;
-	st = check_tree(o->tree);
+	st = o->tree || !o->before_tree ? check_tree(o->tree) : KB_OK;
 	if (st != KB_OK)
 		return st;
 	st = load_config(&d);
@@ -1479,12 +1482,14 @@ enum kb_status doctor_run(const struct doctor_opts *o)
 	if (!d.have_config)
 		d.options = DEFCONFIG_OPTIONS;
 	d.x86 = uname(&u) == 0 && (str_eq(u.machine, "x86_64") || (u.machine[0] == 'i' && ends_with(u.machine, "86")));
-	ret = load_table(&d.table, o->tree, &line, &msg);
+	ret = o->tree ? load_table(&d.table, o->tree, &line, &msg) : -ENODATA; /* no tree yet: built-in minimums */
 	if (ret == 0) {
 		d.have_table = 1;
 		for (size_t i = 0; i < ARRAY_SIZE(table_files); i++)
 			if (ends_with(d.table.path, table_files[i]))
 				d.table_name = table_files[i];
+	} else if (ret == -ENODATA) {
+		/* nothing to say */
 	} else if (ret == -ENOENT) {
 		kb_warning("'%s' has no %s or %s: checking against built-in minimums", o->tree,
 			   table_files[0], table_files[1]);
@@ -1525,4 +1530,86 @@ int prerequisites_stage(struct kb_job *job)
 				 .install = o->install_deps, .quiet = 1 };
 
 	return doctor_run(&d);
+}
+
+/*
+ * The configuration a run will build, as far as it is known before the tree is there: the base
+ * file (the running kernel's or --base FILE; a kconfig target is made from the tree later) with
+ * the fragments over it, or the build directory's .config without --config. Written to a
+ * temporary file for doctor_run (caller unlinks and frees), or NULL on a read error (said).
+ */
+static char *early_config(struct kb_job *job)
+{
+	const struct config_opts *c = &job->o->config;
+	struct cfg_file *files = xcalloc(job->frags.nr + 1, sizeof(*files));
+	struct cfg_merge m;
+	struct strbuf err = STRBUF_INIT, text = STRBUF_INIT;
+	char *base = c->nr_configs ? config_base_file(c) : NULL, *tmp = NULL;
+	const char *tmpdir = getenv("TMPDIR");
+	size_t nr = 0;
+	int fd, ok = 1;
+
+	if (!c->nr_configs && job->o->objdir) {
+		base = xasprintf("%s/.config", job->o->objdir);
+		if (!fs_is_file(base)) {
+			free(base);
+			base = NULL;
+		}
+	}
+	cfg_merge_init(&m);
+	m.quiet = 1; /* the config stage says what overrides what */
+	m.builtin_wins = c->builtin_wins;
+	if (base && (ok = cfg_read(&files[nr], base, base, &err) == 0))
+		cfg_merge_add(&m, &files[nr++]);
+	for (size_t i = 0; ok && i < job->frags.nr; i++)
+		if ((ok = cfg_read(&files[nr], job->frags.items[i].path, job->frags.items[i].display, &err) == 0))
+			cfg_merge_add(&m, &files[nr++]);
+	if (!ok)
+		fputs(err.buf, stderr);
+	cfg_merge_write(&m, &text);
+	tmp = xasprintf("%s/kbuild-prerequisites.XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
+	if (ok && ((fd = mkstemp(tmp)) < 0 || write(fd, text.buf, text.len) != (ssize_t)text.len || close(fd) < 0)) {
+		kb_error("cannot write '%s': %s", tmp, strerror(errno));
+		unlink(tmp);
+		ok = 0;
+	}
+	if (!ok) {
+		free(tmp);
+		tmp = NULL;
+	}
+	cfg_merge_release(&m);
+	for (size_t i = 0; i < nr; i++)
+		cfg_file_release(&files[i]);
+	free(files);
+	free(base);
+	strbuf_release(&err);
+	strbuf_release(&text);
+	return tmp;
+}
+
+int prerequisites_early(struct kb_job *job)
+{
+	const struct pipeline_opts *o = job->o;
+	struct doctor_opts d = { .package = o->package, .install = o->install_deps, .quiet = 1, .before_tree = 1 };
+	char *cfg, *mk = o->tree ? xasprintf("%s/Makefile", o->tree) : NULL;
+	int st;
+
+	/* the tree's own table when it is a tree already (the config stage says what is wrong with one that is not) */
+	if (mk && fs_is_file(mk))
+		d.tree = o->tree;
+	free(mk);
+
+	/* a run that stops before the build needs only what configuring needs, and says so itself */
+	if (o->stop_after && !str_eq(o->stop_after, "build") && !str_eq(o->stop_after, "package"))
+		return KB_OK;
+	cfg = early_config(job);
+	if (!cfg)
+		return KB_EUSAGE;
+	d.config = cfg;
+	st = doctor_run(&d);
+	if (st != KB_OK)
+		kb_error("nothing was fetched, copied or built: install what is missing first (or run with --install-deps)");
+	unlink(cfg);
+	free(cfg);
+	return st;
 }

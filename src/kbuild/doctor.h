@@ -67,6 +67,7 @@ struct doctor_opts {
 	int install;          /* --install-deps: run the install command, then check again */
 	int quiet;            /* the pipeline's first step: print only problems and the verdict */
 	int verbose;          /* also list rows that do not apply to this build */
+	int before_tree;      /* tree NULL allowed: not there yet; built-in minimums, no disk or memory */
 };
 
 /*
@@ -86,5 +87,12 @@ struct kb_job;
  * config stage, and also when a stage failed for want of a tool (job->missing_tool), to say which.
  */
 int prerequisites_stage(struct kb_job *job);
+/*
+ * The same check before anything is fetched, for a run that goes on to the build: against the
+ * configuration known then (the base file with the fragments over it; a kconfig target's base
+ * only from the fragments) and the tree's table with --tree, else built-in minimums; no disk or
+ * memory yet. KB_OK, KB_EENV (what is missing said), KB_EUSAGE (a configuration file unreadable).
+ */
+int prerequisites_early(struct kb_job *job);
 
 #endif

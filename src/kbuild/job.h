@@ -22,6 +22,8 @@ struct kb_job {
 	char *config_inputs;         /* digest of what fed the config stage (its stamp), or NULL: no --config */
 	int skipped;                 /* set by a stage that had nothing to do: its time is not recorded */
 	int missing_tool;            /* set by a stage that failed for want of a tool: the prerequisites stage says which */
+	int lockfd;                  /* the build directory's lock (exclusive), or -1 */
+	int treelockfd;              /* the cached tree's (shared), or -1 */
 };
 
 #endif

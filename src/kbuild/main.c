@@ -17,6 +17,7 @@
 #include "log.h"
 #include "opt.h"
 #include "series.h"
+#include "source.h"
 #include "status.h"
 
 #ifndef KB_VERSION
@@ -202,10 +203,17 @@ static int cmd_config(int argc, char **argv)
 		kb_error("no kernel tree given (use --tree DIR)");
 		ret = KB_EUSAGE;
 	} else {
+		char *objdir = o.objdir ? fs_absolute(o.objdir) : NULL, *state = objdir ? xasprintf("%s/.kbuild", objdir) : NULL;
+		int lockfd = state && fs_is_dir(state) ? build_dir_lock(objdir, 0, argc, argv) : -1;
+
 		o.configs = configs.v;
 		o.nr_configs = configs.nr;
 		o.datadir = datadir;
-		ret = config_run(&o);
+		ret = state && fs_is_dir(state) && lockfd < 0 ? KB_EENV : config_run(&o);
+		if (lockfd >= 0)
+			close(lockfd);
+		free(state);
+		free(objdir);
 	}
 out:
 	opt_list_release(&configs);
@@ -553,7 +561,7 @@ static int cmd_doctor(int argc, char **argv)
  * variables, into o->make; the strings are the caller's to free (objdir, tree). KB_OK or an exit code.
  */
 static int open_build(const char *objdir_arg, const char *tree_arg, const char *arch, struct install_opts *o,
-		      struct build_vars *vars, char **objdir, char **tree)
+		      struct build_vars *vars, char **objdir, char **tree, int *lockfd, int argc, char **argv)
 {
 	char *guess = NULL;
 	const char *srcarch;
@@ -569,6 +577,11 @@ static int open_build(const char *objdir_arg, const char *tree_arg, const char *
 	*objdir = fs_realpath(objdir_arg);
 	if (!*objdir) {
 		kb_error("build directory '%s': %s", objdir_arg, strerror(errno));
+		free(guess);
+		return KB_EENV;
+	}
+	*lockfd = build_use_finished(*objdir, argc, argv);
+	if (*lockfd < 0) {
 		free(guess);
 		return KB_EENV;
 	}
@@ -617,7 +630,7 @@ static int cmd_install(int argc, char **argv)
 	};
 	struct build_vars vars = { .text = STRBUF_INIT };
 	char *objdir = NULL, *tree = NULL, *destdir = NULL;
-	int ret = opt_parse_command(argc, argv, opts, "kbuild install [-O BUILD] [--destdir DIR]", 0, &first);
+	int lockfd = -1, ret = opt_parse_command(argc, argv, opts, "kbuild install [-O BUILD] [--destdir DIR]", 0, &first);
 
 	if (ret >= 0)
 		return ret;
@@ -625,7 +638,7 @@ static int cmd_install(int argc, char **argv)
 		kb_error("unexpected argument '%s'", argv[first]);
 		return KB_EUSAGE;
 	}
-	ret = open_build(objdir_arg, tree_arg, arch, &o, &vars, &objdir, &tree);
+	ret = open_build(objdir_arg, tree_arg, arch, &o, &vars, &objdir, &tree, &lockfd, argc, argv);
 	if (ret != KB_OK)
 		goto out;
 	if (o.destdir) {
@@ -638,6 +651,8 @@ static int cmd_install(int argc, char **argv)
 	}
 	ret = install_run(&o);
 out:
+	if (lockfd >= 0)
+		close(lockfd);
 	build_vars_release(&vars);
 	free(objdir);
 	free(tree);
@@ -689,7 +704,7 @@ static int cmd_modules(int argc, char **argv)
 	struct strbuf out = STRBUF_INIT;
 	char *objdir = NULL, *tree = NULL;
 	const char *sub = argc > 1 ? argv[1] : NULL;
-	int ret;
+	int ret, lockfd = -1;
 
 	if (!sub || str_eq(sub, "-h") || str_eq(sub, "--help")) {
 		opt_usage(sub ? stdout : stderr, "kbuild modules resolve|list|config|spy [-O BUILD] [OPTIONS] [REQUEST...]",
@@ -739,7 +754,7 @@ static int cmd_modules(int argc, char **argv)
 		kb_error("unexpected argument '%s'", argv[first]);
 		goto out;
 	}
-	ret = open_build(objdir_arg, tree_arg, arch, &o.inst, &vars, &objdir, &tree);
+	ret = open_build(objdir_arg, tree_arg, arch, &o.inst, &vars, &objdir, &tree, &lockfd, argc, argv);
 	if (ret != KB_OK)
 		goto out;
 	o.conf = conf.nr ? list_argv(&conf) : NULL;
@@ -751,6 +766,8 @@ static int cmd_modules(int argc, char **argv)
 		ret = modules_config(&o, profile ? profile : "audio", output, &out);
 	fwrite(out.buf, 1, out.len, stdout);
 out:
+	if (lockfd >= 0)
+		close(lockfd);
 	strbuf_release(&out);
 	build_vars_release(&vars);
 	free(objdir);
@@ -785,7 +802,7 @@ static int cmd_boot_test(int argc, char **argv)
 		OPT_END(),
 	};
 	char *guess = NULL, *objdir = NULL;
-	int status, ret = opt_parse_command(argc, argv, opts,
+	int lockfd = -1, status, ret = opt_parse_command(argc, argv, opts,
 				       "kbuild boot-test [-O BUILD] [--timeout SECS] [--accel auto|kvm|tcg] [--results DIR] "
 				       "[-- COMMAND...]", 0, &first);
 
@@ -816,14 +833,57 @@ static int cmd_boot_test(int argc, char **argv)
 	}
 	o.objdir = objdir;
 	o.with = list_argv(&with);
+	lockfd = build_use_finished(objdir, argc, argv);
+	if (lockfd < 0) {
+		ret = KB_EENV;
+		goto out;
+	}
 	ret = boot_run(&o, &status);
 	if (ret == KB_OK)
 		ret = status;
 out:
+	if (lockfd >= 0)
+		close(lockfd);
 	free(guess);
 	free(objdir);
 	opt_list_release(&with);
 	return ret;
+}
+
+/* kbuild cache [list] | kbuild cache remove NAME... | --all */
+static int cmd_cache(int argc, char **argv)
+{
+	int all = 0, first;
+	const struct kb_option opts[] = {
+		OPT_BOOL(0, "all", &all, "remove: every entry that no kbuild command is using"),
+		OPT_HELP(),
+		OPT_END(),
+	};
+	const char *sub = argc > 1 && argv[1][0] != '-' ? argv[1] : "list";
+	int shift = argc > 1 && argv[1][0] != '-' ? 1 : 0;
+	int ret = opt_parse_command(argc - shift, argv + shift, opts, "kbuild cache [list] | kbuild cache remove NAME...|--all",
+				    0, &first);
+
+	if (ret >= 0)
+		return ret;
+	first += shift;
+	if (str_eq(sub, "list")) {
+		if (all || first < argc) {
+			kb_error(all ? "--all is an option of 'kbuild cache remove'" : "unexpected argument '%s'",
+				 argv[first < argc ? first : 0]);
+			return KB_EUSAGE;
+		}
+		return source_cache_list();
+	}
+	if (!str_eq(sub, "remove")) {
+		kb_error("unknown cache command '%s' (list or remove)", sub);
+		return KB_EUSAGE;
+	}
+	if (all == (first < argc)) {
+		kb_error(all ? "--all and names exclude each other" : "nothing to remove: give NAME... as 'kbuild cache' lists them, or --all");
+		return KB_EUSAGE;
+	}
+	return source_cache_remove((const char *const *)argv + first, (size_t)(argc - first), all);
 }
 
 static const struct kb_command commands[] = {
@@ -835,6 +895,7 @@ static const struct kb_command commands[] = {
 	{ "doctor", cmd_doctor, "check the build prerequisites against the tree's own requirements table" },
 	{ "install", cmd_install, "install a built kernel (modules, depmod, image, initramfs, boot entry)" },
 	{ "boot-test", cmd_boot_test, "boot a built kernel in QEMU, run latency-bench inside, bring the results back" },
+	{ "cache", cmd_cache, "list the cached kernel trees and build directories with their sizes; remove them" },
 	{ "modules", cmd_modules,
 	  "a build's modules: what a request loads, modprobe -c, a modprobe.d for audio; spy on autoloads" },
 };

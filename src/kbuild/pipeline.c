@@ -2,6 +2,8 @@
 #define _GNU_SOURCE
 #include "pipeline.h"
 
+#include <unistd.h>
+
 #include "build.h"
 #include "config.h"
 #include "doctor.h"
@@ -20,8 +22,8 @@ struct stage {
 };
 
 static const struct stage stages[] = {
-	{ "source", source_stage, NULL, 1, 1 },
-	{ "patch", patch_stage, NULL, 1, 1 },
+	{ "source", source_stage, source_stage_check, 1, 1 },
+	{ "patch", patch_stage, patch_stage_check, 1, 1 },
 	{ "config", config_stage, config_stage_check, 1, 1 },
 	{ "prerequisites", prerequisites_stage, NULL, 0, 0 },
 	{ "build", build_stage, build_stage_check, 1, 1 },
@@ -68,17 +70,26 @@ static void job_release(struct kb_job *job)
 	free(job->dotconfig);
 	free(job->cc);
 	free(job->config_inputs);
+	if (job->lockfd >= 0)
+		close(job->lockfd);
+	if (job->treelockfd >= 0)
+		close(job->treelockfd);
 }
 
 int pipeline_run(struct pipeline_opts *o)
 {
-	struct kb_job job = { .o = o };
+	struct kb_job job = { .o = o, .lockfd = -1, .treelockfd = -1 };
 	int st = KB_OK;
 
 	/* everything the arguments say is checked before anything runs */
 	for (size_t i = 0; i < ARRAY_SIZE(stages) && st == KB_OK; i++)
 		if (stages[i].check)
 			st = stages[i].check(&job);
+	if (st == KB_OK)
+		st = source_stage_lock(&job);
+	/* and what the build will need, as far as the arguments tell it now */
+	if (st == KB_OK)
+		st = prerequisites_early(&job);
 	if (st != KB_OK)
 		goto out;
 	meta_start(&job.meta, o->argc, o->argv);

@@ -2253,6 +2253,26 @@ void applied_series_release(struct applied_series *a)
 
 /* ---- the patch stage of the pipeline ---- */
 
+int patch_stage_check(struct kb_job *job)
+{
+	const struct patch_opts *p = &job->o->patch;
+	struct source_opts so = { .spec = p->spec, .patchdir = p->patchdir, .override = p->source };
+	struct strbuf err = STRBUF_INIT;
+	int st = KB_OK;
+
+	if (!p->spec)
+		return KB_OK;
+	if (source_check_spec(&so, &err) < 0) {
+		fputs(err.buf, stderr);
+		st = KB_EUSAGE;
+	} else if (!run_have_program("patch")) {
+		kb_error("cannot run 'patch': not installed (apt-get install patch)");
+		st = KB_EENV;
+	}
+	strbuf_release(&err);
+	return st;
+}
+
 int patch_stage(struct kb_job *job)
 {
 	struct patch_opts *p = &job->o->patch;

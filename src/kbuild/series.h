@@ -100,5 +100,7 @@ void applied_series_release(struct applied_series *a);
 struct kb_job;
 /* The patch stage: --patch applied with patch_run (nothing to do without it); the ledger into the metadata. */
 int patch_stage(struct kb_job *job);
+/* --patch and --source found without fetching anything, and patch installed: KB_OK, KB_EUSAGE, KB_EENV. */
+int patch_stage_check(struct kb_job *job);
 
 #endif

@@ -3,9 +3,12 @@
 #include "source.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/file.h>
 #include <unistd.h>
 #include "fs.h"
 #include "job.h"
@@ -360,17 +363,38 @@ static int resolve_ll(const struct source_opts *o, struct series_source *out, st
 	return ret;
 }
 
+int source_check_spec(const struct source_opts *o, struct strbuf *err)
+{
+	if (o->override && !is_url(o->override) && access(o->override, F_OK) < 0) {
+		strbuf_addf(err, "kbuild: error: --source '%s': %s\n", o->override, strerror(errno));
+		return -ENOENT;
+	}
+	if (str_eq(o->spec, "ll")) {
+		char *file = xasprintf("%s/ll/sources", o->patchdir);
+		int ret = access(file, R_OK) < 0 ? -errno : 0;
+
+		if (ret < 0)
+			strbuf_addf(err, "%s: error: cannot read the ll profile: %s\n", file, strerror(-ret));
+		free(file);
+		return ret;
+	}
+	if (!is_url(o->spec) && !fs_is_file(o->spec) && !fs_is_dir(o->spec) && !o->override) {
+		strbuf_addf(err, "kbuild: error: --patch %s: no such series directory, patch or tarball "
+			    "(ll, a quilt series directory, a patch or an RT tarball)\n", o->spec);
+		return -ENOENT;
+	}
+	return 0;
+}
+
 int source_resolve(const struct source_opts *o, struct series_source *out, struct strbuf *err)
 {
-	int mismatch = 0;
+	int mismatch = 0, ret;
 
 	memset(out, 0, sizeof(*out));
 	if (str_eq(o->spec, "ll"))
 		return resolve_ll(o, out, err);
-	if (!is_url(o->spec) && !fs_is_file(o->spec) && !fs_is_dir(o->spec) && !o->override) {
-		strbuf_addf(err, "kbuild: error: --patch %s: no such series directory, patch or tarball\n", o->spec);
-		return -ENOENT;
-	}
+	if ((ret = source_check_spec(o, err)) < 0)
+		return ret;
 	out->spec = materialize(o, o->override ? o->override : o->spec, NULL, err, &mismatch);
 	out->name = xstrdup(o->spec);
 	return out->spec ? 0 : mismatch ? -EBADMSG : -EIO;
@@ -489,6 +513,54 @@ static int given_tree(const char *dir, struct kb_meta *m)
 	return KB_OK;
 }
 
+/* "6.12", "6.1.176": a version scripts/kernel-source looks up in the archive */
+static int is_version(const char *s)
+{
+	int n[3];
+	const char *end;
+
+	return parse_ver(s, n, &end) > 0 && !*end;
+}
+
+int source_stage_check(struct kb_job *job)
+{
+	const struct pipeline_opts *o = job->o;
+
+	if (o->tree && !fs_is_dir(o->tree)) {
+		kb_error("kernel tree '%s': %s", o->tree, access(o->tree, F_OK) ? strerror(errno) : strerror(ENOTDIR));
+		return KB_EENV;
+	}
+	if (o->kernel && !is_version(o->kernel) && !fs_is_file(o->kernel) && !fs_is_dir(o->kernel)) {
+		kb_error("--kernel '%s': not a version (6.12, 6.1.176), a kernel tarball or a tree: %s", o->kernel,
+			 strerror(ENOENT));
+		return KB_EUSAGE;
+	}
+	if (o->objdir && access(o->objdir, F_OK) == 0 && !fs_is_dir(o->objdir)) {
+		kb_error("-O '%s': %s", o->objdir, strerror(ENOTDIR));
+		return KB_EUSAGE;
+	}
+	return KB_OK;
+}
+
+/* The build directory is ours alone from before the tree is fetched (when it exists) to the end. */
+static int lock_build_dir(struct kb_job *job, const char *objdir)
+{
+	if (job->lockfd < 0)
+		job->lockfd = build_dir_lock(objdir, 0, job->o->argc - 1, job->o->argv + 1);
+	return job->lockfd < 0 ? KB_EENV : KB_OK;
+}
+
+int source_stage_lock(struct kb_job *job)
+{
+	char *objdir = job->o->objdir ? fs_absolute(job->o->objdir) : NULL;
+	char *state = objdir ? xasprintf("%s/.kbuild", objdir) : NULL;
+	int st = state && fs_is_dir(state) ? lock_build_dir(job, objdir) : KB_OK;
+
+	free(state);
+	free(objdir);
+	return st;
+}
+
 int source_stage(struct kb_job *job)
 {
 	const struct pipeline_opts *o = job->o;
@@ -513,7 +585,306 @@ int source_stage(struct kb_job *job)
 		kb_error("cannot create the build directory '%s': %s", job->objdir, strerror(-ret));
 		return KB_EENV;
 	}
+	if (lock_build_dir(job, job->objdir) != KB_OK)
+		return KB_EENV;
+	source_lock_cached_tree(job);
 	m->path = xasprintf("%s/metadata.json", job->objdir);
 	build_job_setup(job);
 	return KB_OK;
+}
+
+/* ---- kbuild cache: the cached trees and downloads, and the build directories under ./build ---- */
+
+struct cache_entry {
+	char *name;       /* as listed and as `kbuild cache remove` takes it: trees/X, build/X, X */
+	char *path;
+	char *parent;     /* the directory it is renamed in before it is removed */
+	int kind;         /* CACHE_TREE, CACHE_BUILD, CACHE_OTHER */
+	long long bytes;
+};
+
+enum { CACHE_TREE, CACHE_BUILD, CACHE_OTHER };
+
+struct cache_list {
+	struct cache_entry *v;
+	size_t nr, alloc;
+};
+
+static void cache_add(struct cache_list *l, const char *dir, const char *prefix, const char *name, int kind)
+{
+	struct cache_entry *e;
+
+	ALLOC_GROW(l->v, l->nr + 1, l->alloc);
+	e = &l->v[l->nr++];
+	e->name = xasprintf("%s%s", prefix, name);
+	e->path = xasprintf("%s/%s", dir, name);
+	e->parent = xstrdup(dir);
+	e->kind = kind;
+	e->bytes = -1;
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+	return strcmp(((const struct cache_entry *)a)->name, ((const struct cache_entry *)b)->name);
+}
+
+/* The entries of `dir` (dot names are kbuild's own locks and half-made or half-removed entries). */
+static void cache_scan(struct cache_list *l, const char *dir, const char *prefix, int kind, int dirs_only)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	while (d && (e = readdir(d))) {
+		char *path;
+
+		if (e->d_name[0] == '.')
+			continue;
+		path = xasprintf("%s/%s", dir, e->d_name);
+		if (kind == CACHE_OTHER && str_eq(e->d_name, "trees") && fs_is_dir(path))
+			cache_scan(l, path, "trees/", CACHE_TREE, 1);
+		else if (!dirs_only || fs_is_dir(path))
+			cache_add(l, dir, prefix, e->d_name, kind);
+		free(path);
+	}
+	if (d)
+		closedir(d);
+}
+
+static void cache_collect(struct cache_list *l, const char *cache)
+{
+	cache_scan(l, cache, "", CACHE_OTHER, 0);
+	cache_scan(l, "build", "build/", CACHE_BUILD, 1);
+	qsort(l->v, l->nr, sizeof(*l->v), cmp_entry);
+}
+
+static void cache_release(struct cache_list *l)
+{
+	for (size_t i = 0; i < l->nr; i++) {
+		free(l->v[i].name);
+		free(l->v[i].path);
+		free(l->v[i].parent);
+	}
+	free(l->v);
+}
+
+/* Try `path`'s lock without waiting; fd >= 0 (held now), -EWOULDBLOCK (in use), or another -errno. */
+static int try_lock(const char *path, int is_dir)
+{
+	int fd;
+
+	if (!is_dir)
+		return fs_is_file(path) ? fs_lock(path, 0) : -ENOENT;
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		close(fd);
+		return -EWOULDBLOCK;
+	}
+	return fd;
+}
+
+/*
+ * Lock the entry against every kbuild command that uses it: the fds to close afterwards in fds
+ * (at most 3), or -EWOULDBLOCK when one of them is at work. A cached tree is locked (shared) by the
+ * main command that builds it, and all of them by scripts/kernel-source while it fetches; a build
+ * directory by its .kbuild/lock; another entry by its .lock, its NAME.lock files and build
+ * directories (the test harness's builds).
+ */
+static int cache_lock(const struct cache_entry *e, int *fds, size_t *nr)
+{
+	char *p;
+	int fd = 0;
+
+	*nr = 0;
+	if (e->kind == CACHE_TREE) {
+		p = xasprintf("%s/.lock", e->parent);
+		fd = try_lock(p, 0);
+		free(p);
+		if (fd >= 0)
+			fds[(*nr)++] = fd;
+		if (fd != -EWOULDBLOCK && (fd = try_lock(e->path, 1)) >= 0)
+			fds[(*nr)++] = fd;
+	} else {
+		DIR *d = e->kind == CACHE_OTHER ? opendir(e->path) : NULL;
+		struct dirent *de;
+
+		p = xasprintf("%s/%s", e->path, e->kind == CACHE_BUILD ? ".kbuild/lock" : ".lock");
+		fd = try_lock(p, 0);
+		free(p);
+		if (fd >= 0)
+			fds[(*nr)++] = fd;
+		/* what is inside: checked now, not held (renamed away before anything is removed) */
+		while (d && fd != -EWOULDBLOCK && (de = readdir(d))) {
+			int sub;
+
+			if (de->d_name[0] == '.')
+				continue;
+			p = ends_with(de->d_name, ".lock") ? xasprintf("%s/%s", e->path, de->d_name)
+				    : xasprintf("%s/%s/.kbuild/lock", e->path, de->d_name);
+			sub = try_lock(p, 0);
+			free(p);
+			if (sub >= 0)
+				close(sub);
+			else if (sub == -EWOULDBLOCK)
+				fd = sub;
+		}
+		if (d)
+			closedir(d);
+	}
+	if (fd == -EWOULDBLOCK) {
+		while (*nr)
+			close(fds[--(*nr)]);
+		return fd;
+	}
+	return 0;
+}
+
+static char *bytes_text(long long b)
+{
+	if (b >= 1024LL * 1024 * 1024)
+		return xasprintf("%.1f GB", (double)b / (1024.0 * 1024 * 1024));
+	if (b >= 1024LL * 1024)
+		return xasprintf("%.1f MB", (double)b / (1024.0 * 1024));
+	return xasprintf("%lld KB", (b + 1023) / 1024);
+}
+
+static int cache_in_use(const struct cache_entry *e)
+{
+	int fds[3];
+	size_t nr;
+
+	if (cache_lock(e, fds, &nr) < 0)
+		return 1;
+	while (nr)
+		close(fds[--nr]);
+	return 0;
+}
+
+static char *cache_dir_absolute(void)
+{
+	char *rel = source_cache_dir(), *abs = fs_absolute(rel);
+
+	free(rel);
+	return abs;
+}
+
+int source_cache_list(void)
+{
+	char *cache = cache_dir_absolute(), *s;
+	struct cache_list l = { 0 };
+	long long total = 0;
+
+	cache_collect(&l, cache);
+	s = fs_absolute("build");
+	printf("cache: %s%s\nbuild directories: %s%s\n", cache, fs_is_dir(cache) ? "" : " (none yet)", s,
+	       fs_is_dir(s) ? "" : " (none)");
+	free(s);
+	for (size_t i = 0; i < l.nr; i++) {
+		struct cache_entry *e = &l.v[i];
+
+		e->bytes = fs_disk_usage(e->path);
+		total += e->bytes;
+		s = bytes_text(e->bytes);
+		printf("%10s  %s%s\n", s, e->name, cache_in_use(e) ? "  (in use)" : "");
+		free(s);
+	}
+	s = bytes_text(total);
+	printf("total: %s in %zu entr%s; remove with 'kbuild cache remove NAME...' or 'kbuild cache remove --all'\n", s,
+	       l.nr, l.nr == 1 ? "y" : "ies");
+	free(s);
+	cache_release(&l);
+	free(cache);
+	return KB_OK;
+}
+
+/* Rename it out of sight (a command that looks for it now finds nothing), then remove it. */
+static int cache_remove_one(const struct cache_entry *e, long long *freed)
+{
+	const char *base = strrchr(e->path, '/') + 1;
+	/* kernel-source clears the .tmp.* a removal left when it was interrupted */
+	char *gone = xasprintf("%s/.tmp.removing.%s.%ld", e->parent, base, (long)getpid());
+	long long bytes = fs_disk_usage(e->path);
+	int fds[3], ret;
+	size_t nr;
+	char *s;
+
+	if (cache_lock(e, fds, &nr) < 0) {
+		kb_error("'%s' is in use by a kbuild command: not removed", e->name);
+		free(gone);
+		return KB_EENV;
+	}
+	s = bytes_text(bytes);
+	kb_progress("REMOVE", "%s (%s)", e->name, s);
+	free(s);
+	ret = rename(e->path, gone) < 0 ? -errno : fs_remove_tree(gone);
+	while (nr)
+		close(fds[--nr]);
+	if (ret < 0) {
+		kb_error("cannot remove '%s': %s", e->path, strerror(-ret));
+		free(gone);
+		return KB_EENV;
+	}
+	*freed += bytes;
+	free(gone);
+	return KB_OK;
+}
+
+int source_cache_remove(const char *const *names, size_t n, int all)
+{
+	char *cache = cache_dir_absolute(), *s;
+	struct cache_list l = { 0 };
+	long long freed = 0;
+	int st = KB_OK;
+	size_t i, j;
+
+	cache_collect(&l, cache);
+	/* every name first: a typo removes nothing */
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < l.nr && !str_eq(names[i], l.v[j].name); j++)
+			;
+		if (j == l.nr) {
+			kb_error("'%s': no such entry in the cache (%s) or build/ (see 'kbuild cache')", names[i], cache);
+			st = KB_EUSAGE;
+		}
+	}
+	for (i = 0; i < n && st != KB_EUSAGE; i++)
+		for (j = 0; j < l.nr; j++)
+			if (str_eq(names[i], l.v[j].name) && l.v[j].bytes == -1) {
+				l.v[j].bytes = 0; /* once, even when named twice */
+				if (cache_remove_one(&l.v[j], &freed) != KB_OK)
+					st = KB_EENV;
+			}
+	for (j = 0; all && j < l.nr; j++)
+		if (cache_remove_one(&l.v[j], &freed) != KB_OK)
+			st = KB_EENV;
+	if (st != KB_EUSAGE) {
+		s = bytes_text(freed);
+		printf("kbuild: freed %s\n", s);
+		free(s);
+	}
+	cache_release(&l);
+	free(cache);
+	return st;
+}
+
+/* A cached tree stays while a run uses it: kbuild cache remove takes this lock exclusively. */
+void source_lock_cached_tree(struct kb_job *job)
+{
+	char *cache = source_cache_dir(), *trees = xasprintf("%s/trees", cache), *real = fs_realpath(trees);
+	char *entry = fs_dirname(job->meta.tree), *up = fs_dirname(entry), *real_up = fs_realpath(up);
+
+	if (real && real_up && str_eq(real, real_up) && job->treelockfd < 0) {
+		job->treelockfd = open(entry, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (job->treelockfd >= 0 && flock(job->treelockfd, LOCK_SH | LOCK_NB) < 0) {
+			close(job->treelockfd);
+			job->treelockfd = -1;
+		}
+	}
+	free(cache);
+	free(trees);
+	free(real);
+	free(entry);
+	free(up);
+	free(real_up);
 }

@@ -27,6 +27,8 @@ struct source_opts {
 	int verbose;
 };
 
+/* Can o->spec (and o->override) be found, without fetching anything? 0 or -errno (err filled). */
+int source_check_spec(const struct source_opts *o, struct strbuf *err);
 /* 0, -ENOENT/-EINVAL/-EIO with messages in err (errors already formatted). */
 int source_resolve(const struct source_opts *o, struct series_source *out, struct strbuf *err);
 void series_source_release(struct series_source *s);
@@ -40,5 +42,19 @@ struct kb_job;
  * build/<tree name>) and the build's make variables. KB_OK, KB_EUSAGE, KB_FAILED, KB_EENV.
  */
 int source_stage(struct kb_job *job);
+/* --tree, --kernel and -O, checked before anything is fetched: KB_OK, KB_EUSAGE, KB_EENV. */
+int source_stage_check(struct kb_job *job);
+/* After every check: the lock of an -O build directory that kbuild used before (KB_EENV when it is in use). */
+int source_stage_lock(struct kb_job *job);
+
+/* kbuild cache: the cache's entries and the build directories under ./build with their sizes (stdout). */
+int source_cache_list(void);
+/*
+ * kbuild cache remove: the named entries (as listed), or all of them; never one a kbuild command
+ * (or scripts/kernel-source) is using. KB_OK, KB_EUSAGE (an unknown name: nothing removed), KB_EENV.
+ */
+int source_cache_remove(const char *const *names, size_t n, int all);
+/* The main command's shared lock on the cache entry of the tree it builds (job->treelockfd). */
+void source_lock_cached_tree(struct kb_job *job);
 
 #endif

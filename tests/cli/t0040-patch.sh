@@ -323,7 +323,7 @@ test_expect_success 'the main run without a command: --stop-after patch is the p
 	echo "kbuild: applied series to tree: 4 patches, 3 files" >expect &&
 	test_cmp expect out &&
 	python3 -c "import json; m = json.load(open(\"b/metadata.json\")); assert m[\"series\"][\"name\"] and len(m[\"series\"][\"patches\"]) == 4, m" &&
-	test_must_fail --exit 3 "$KBUILD" --tree tree -O b --patch series --config audio 2>err &&
+	test_must_fail --exit 3 "$KBUILD" --tree tree -O b --patch series --config audio --stop-after config 2>err &&
 	echo "kbuild: error: '"'"'$PWD/tree'"'"' is not a kernel tree: no Kconfig and Makefile at its top" >expect &&
 	test_cmp expect err
 '

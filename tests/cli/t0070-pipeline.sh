@@ -16,7 +16,7 @@ make_built() {
 	echo 6.12.3-ll >b/include/config/kernel.release &&
 	echo image >b/arch/x86/boot/bzImage && echo map >b/System.map &&
 	echo "# CONFIG_MODULES is not set" >b/.config &&
-	printf "LOCALVERSION=-ll\n" >b/.kbuild/make-vars
+	printf "LOCALVERSION=-ll\n" >b/.kbuild/make-vars && echo 6.12.3-ll >b/.kbuild/built
 }
 
 test_expect_success 'a missing tree: exit 3, named, nothing created' '
@@ -92,7 +92,7 @@ test_expect_success 'the default build directory is build/<tree name> under the 
 test_expect_success 'kbuild install: a build directory that was never built is refused (exit 3)' '
 	make_tree && mkdir b &&
 	test_must_fail --exit 3 "$KBUILD" install -O b --tree tree --destdir d 2>err &&
-	echo "kbuild: error: '"'"'$PWD/b'"'"' holds no built kernel: build it first (kbuild --tree SRC -O $PWD/b ...)" >expect &&
+	echo "kbuild: error: '"'"'$PWD/b'"'"' holds no finished build: build it first (kbuild -O $PWD/b ...)" >expect &&
 	test_cmp expect err
 '
 

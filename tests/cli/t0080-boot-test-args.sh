@@ -48,14 +48,14 @@ test_expect_success 'a missing build directory, a build without bzImage: exit 3,
 	echo "kbuild: error: build directory ${Q}nowhere${Q}: No such file or directory" >expect && test_cmp expect err &&
 	mkdir b &&
 	test_must_fail --exit 3 "$KBUILD" boot-test -O b -- true 2>err &&
-	echo "kbuild: error: no kernel image ${Q}$PWD/b/arch/x86/boot/bzImage${Q}: build the kernel first" >expect &&
+	echo "kbuild: error: ${Q}$PWD/b${Q} holds no finished build: build it first (kbuild -O $PWD/b ...)" >expect &&
 	test_cmp expect err &&
 	test ! -e b/boot-test
 '
 
 # a build directory with the files boot-test looks for first (not bootable: the checks stop before QEMU)
 fake_build() {
-	mkdir -p "$1/arch/x86/boot" "$1/include/config" "$1/usr" &&
+	mkdir -p "$1/arch/x86/boot" "$1/include/config" "$1/usr" "$1/.kbuild" && echo 6.12.0-fake >"$1/.kbuild/built" &&
 	echo kernel >"$1/arch/x86/boot/bzImage" &&
 	echo 6.12.0-fake >"$1/include/config/kernel.release" &&
 	printf "#!/bin/sh\nexit 1\n" >"$1/usr/gen_init_cpio" && chmod +x "$1/usr/gen_init_cpio"

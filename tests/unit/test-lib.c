@@ -971,6 +971,39 @@ static void test_run(const char *top)
 	strbuf_release(&out);
 }
 
+/* fs_lock: exclusive against every other open file, shared with shared; fs_disk_usage: du -s */
+static void test_fs_lock_usage(const char *top)
+{
+	char *lock = xasprintf("%s/lockfile", top), *dir = xasprintf("%s/du", top), *f = xasprintf("%s/du/f", top);
+	char *buf = xcalloc(1, 65536);
+	int a, b;
+
+	a = fs_lock(lock, 0);
+	ok(a >= 0 && fs_is_file(lock), "fs_lock makes the file and holds it");
+	is_int(fs_lock(lock, 0), -EWOULDBLOCK, "a second exclusive lock is refused at once");
+	is_int(fs_lock(lock, 1), -EWOULDBLOCK, "a shared one too");
+	close(a);
+	a = fs_lock(lock, 1);
+	b = fs_lock(lock, 1);
+	ok(a >= 0 && b >= 0, "two shared locks are held together");
+	is_int(fs_lock(lock, 0), -EWOULDBLOCK, "an exclusive lock waits for neither");
+	close(a);
+	close(b);
+	a = fs_lock(lock, 0);
+	ok(a >= 0, "closing releases it");
+	close(a);
+	is_int(fs_lock("/nonexistent/dir/lock", 0), -ENOENT, "no directory for it: -ENOENT");
+	is_int(fs_mkdir_p(dir, 0755), 0, "du directory made");
+	is_int(fs_write_atomic(f, buf, 65536, NULL), 0, "a 64 KB file written");
+	ok(fs_disk_usage(f) >= 65536 && fs_disk_usage(f) < 65536 + 8192, "fs_disk_usage of a 64 KB file is its blocks");
+	ok(fs_disk_usage(dir) >= fs_disk_usage(f) + 512, "of its directory: the file and the directory");
+	is_int((int)fs_disk_usage("/nonexistent"), 0, "of nothing: 0");
+	free(lock);
+	free(dir);
+	free(f);
+	free(buf);
+}
+
 int main(void)
 {
 	char *top = tap_scratch_dir("lib");
@@ -985,6 +1018,7 @@ int main(void)
 	test_fs_read_file(top);
 	test_fs_read_bounded(top);
 	test_fs_write_streams(top);
+	test_fs_lock_usage(top);
 	test_opt();
 	test_opt_parse();
 	test_opt_commands();
