@@ -422,6 +422,28 @@ static int patched_copy(const struct pipeline_opts *o, struct kb_meta *m)
 	return ret;
 }
 
+/*
+ * --patch ll on a kernel whose PREEMPT_RT is mainline (6.12 and later): no copy to patch, the
+ * patch stage says there is nothing to apply. Errors are left to the patch stage.
+ */
+static int nothing_to_apply(const struct pipeline_opts *o, const char *tree)
+{
+	struct source_opts so = { .tree = tree, .spec = o->patch.spec, .patchdir = o->patch.patchdir,
+				  .scriptdir = o->patch.scriptdir, .override = o->patch.source };
+	struct series_source src;
+	struct strbuf err = STRBUF_INIT;
+	int none;
+
+	if (!str_eq(o->patch.spec, "ll") || o->patch.source)
+		return 0;
+	so.cachedir = source_cache_dir();
+	none = resolve_ll(&so, &src, &err) == 0 && !src.spec;
+	series_source_release(&src);
+	strbuf_release(&err);
+	free((char *)so.cachedir);
+	return none;
+}
+
 /* The distribution's newest kernel source (or --kernel's) through scripts/kernel-source: tree, version, origin. */
 static int fetch_tree(const struct pipeline_opts *o, struct kb_meta *m)
 {
@@ -468,7 +490,7 @@ static int fetch_tree(const struct pipeline_opts *o, struct kb_meta *m)
 		kb_error("kernel-source printed no tree");
 		return KB_EENV;
 	}
-	if (o->patch.spec)
+	if (o->patch.spec && !nothing_to_apply(o, m->tree))
 		return patched_copy(o, m);
 	return KB_OK;
 }
