@@ -430,7 +430,7 @@ static int nothing_to_apply(const struct pipeline_opts *o, const char *tree)
 {
 	struct source_opts so = { .tree = tree, .spec = o->patch.spec, .patchdir = o->patch.patchdir,
 				  .scriptdir = o->patch.scriptdir, .override = o->patch.source };
-	struct series_source src;
+	struct series_source src = { 0 };
 	struct strbuf err = STRBUF_INIT;
 	int none;
 
@@ -490,6 +490,8 @@ static int fetch_tree(const struct pipeline_opts *o, struct kb_meta *m)
 		kb_error("kernel-source printed no tree");
 		return KB_EENV;
 	}
+	if (m->origin)
+		kb_progress("SOURCE", "%s", m->origin);
 	if (o->patch.spec && !nothing_to_apply(o, m->tree))
 		return patched_copy(o, m);
 	return KB_OK;
