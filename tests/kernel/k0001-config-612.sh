@@ -22,7 +22,7 @@ test_expect_success '--config audio on tinyconfig: every option sticks, exit 0' 
 	n=$(wc -l <st) &&
 	echo "kbuild: $n requested: $((n - 5)) ok, 0 unmet, 0 invalid, 0 unknown, 5 historical" >expect &&
 	test_cmp expect out &&
-	# the old names: one line naming today'''s options, no warning
+	# the old names: one line naming the options of today, no warning
 	echo "  HISTORY old names in the shipped fragments, today: KMOD, KERNELD -> MODULES; IDE, BLK_DEV_IDE -> ATA; BLK_DEV_IDESCSI -> BLK_DEV_SR, CHR_DEV_SG (HOWTO.md, \"Old names\")" >expect &&
 	grep "^  HISTORY" err >actual && test_cmp expect actual &&
 	! grep -E "warning|hint:" err
