@@ -268,7 +268,8 @@ static char *debian_series(const struct source_opts *o, const char *pkg, const s
 	return path;
 }
 
-static int resolve_ll(const struct source_opts *o, struct series_source *out, struct strbuf *err)
+/* probe: only whether the rule has anything to apply (out->spec "-" for yes), nothing fetched */
+static int resolve_ll(const struct source_opts *o, struct series_source *out, struct strbuf *err, int probe)
 {
 	int mismatch = 0;
 	struct tree_version v;
@@ -310,7 +311,10 @@ static int resolve_ll(const struct source_opts *o, struct series_source *out, st
 		if (!m)
 			continue;
 		found = 1;
-		if (str_eq(f[1], "mainline")) {
+		if (probe) {
+			if (!str_eq(f[1], "mainline") || !str_eq(f[2], "-"))
+				out->spec = xstrdup("-");
+		} else if (str_eq(f[1], "mainline")) {
 			if (str_eq(f[2], "-") && !o->override) {
 				out->why_none = xasprintf("PREEMPT_RT is part of mainline since 6.12: the ll profile "
 							  "has nothing to apply to %d.%d.%d (%s:%d)",
@@ -366,7 +370,7 @@ int source_resolve(const struct source_opts *o, struct series_source *out, struc
 
 	memset(out, 0, sizeof(*out));
 	if (str_eq(o->spec, "ll"))
-		return resolve_ll(o, out, err);
+		return resolve_ll(o, out, err, 0);
 	if (!is_url(o->spec) && !fs_is_file(o->spec) && !fs_is_dir(o->spec) && !o->override) {
 		strbuf_addf(err, "kbuild: error: --patch %s: no such series directory, patch or tarball\n", o->spec);
 		return -ENOENT;
@@ -436,11 +440,9 @@ static int nothing_to_apply(const struct pipeline_opts *o, const char *tree)
 
 	if (!str_eq(o->patch.spec, "ll") || o->patch.source)
 		return 0;
-	so.cachedir = source_cache_dir();
-	none = resolve_ll(&so, &src, &err) == 0 && !src.spec;
+	none = resolve_ll(&so, &src, &err, 1) == 0 && !src.spec;
 	series_source_release(&src);
 	strbuf_release(&err);
-	free((char *)so.cachedir);
 	return none;
 }
 

@@ -6,6 +6,9 @@
 #include "kconfig.h"
 #include "strbuf.h"
 
+#define CURRENT "# Linux/x86 6.12.118 Kernel Configuration\n"
+#define NEWER "#\n# Automatically generated file; DO NOT EDIT.\n# Linux/x86 6.18.44 Kernel Configuration\n#\n"
+
 static void parse(struct cfg_file *f, const char *path, const char *text, int is_base)
 {
 	struct strbuf err = STRBUF_INIT;
@@ -69,6 +72,18 @@ static char *base_of(const char *header, int enabled, int sound)
 	return strbuf_detach(&sb, NULL);
 }
 
+/* How many notes a base of that header, size and sound gets on a tree of version v.p.s. */
+static int count_notes(const char *header, int enabled, int sound, int v, int p, int s)
+{
+	char *text = base_of(header, enabled, sound), *out;
+	int n;
+
+	out = notes_for(text, v, p, s, &n);
+	free(out);
+	free(text);
+	return n;
+}
+
 int main(void)
 {
 	struct strbuf notes = STRBUF_INIT;
@@ -95,8 +110,7 @@ int main(void)
 	ok(!dropped && !notes.len && !value, "a base without LOCALVERSION: nothing added");
 
 	/* a base from a newer kernel than the tree */
-	text = base_of("#\n# Automatically generated file; DO NOT EDIT.\n# Linux/x86 6.18.44 Kernel Configuration\n#\n",
-		       4000, 1);
+	text = base_of(NEWER, 4000, 1);
 	out = notes_for(text, 6, 12, 118, &n);
 	is_int(n, 1, "a 6.18 base on a 6.12 tree: one note");
 	is_str(out, "/proc/config.gz: note: the base is the configuration of Linux 6.18.44, newer than this tree "
@@ -104,31 +118,17 @@ int main(void)
 		    "the new kernel is 6.12's nearest match, not the same kernel\n",
 	       "saying what that means for the result");
 	free(out);
-	out = notes_for(text, 6, 18, 44, &n);
-	is_int(n, 0, "the same version: no note");
-	free(out);
-	out = notes_for(text, 6, 19, 0, &n);
-	is_int(n, 0, "an older base: no note (olddefconfig's new defaults are the usual case)");
-	free(out);
 	free(text);
-	text = base_of("# Linux/x86_64 6.12.0 Kernel Configuration\n", 4000, 1);
-	out = notes_for(text, 6, 12, 118, &n);
-	is_int(n, 0, "6.12.0 against 6.12.118: older");
-	free(out);
-	free(text);
-	text = base_of("", 4000, 1);
-	out = notes_for(text, 6, 12, 118, &n);
-	is_int(n, 0, "no header: no version to compare");
-	free(out);
-	free(text);
-	text = base_of("CONFIG_X=y\n# Linux/x86 6.18.44 Kernel Configuration\n", 4000, 1);
-	out = notes_for(text, 6, 12, 118, &n);
-	is_int(n, 0, "a header line after the first assignment is no header");
-	free(out);
-	free(text);
+	is_int(count_notes(NEWER, 4000, 1, 6, 18, 44), 0, "the same version: no note");
+	is_int(count_notes(NEWER, 4000, 1, 6, 19, 0), 0, "an older base: no note (olddefconfig's new defaults are the usual case)");
+	is_int(count_notes("# Linux/x86_64 6.12.0 Kernel Configuration\n", 4000, 1, 6, 12, 118), 0,
+	       "6.12.0 against 6.12.118: older");
+	is_int(count_notes("", 4000, 1, 6, 12, 118), 0, "no header: no version to compare");
+	is_int(count_notes("CONFIG_X=y\n# Linux/x86 6.18.44 Kernel Configuration\n", 4000, 1, 6, 12, 118), 0,
+	       "a header line after the first assignment is no header");
 
 	/* a base much smaller than a distribution's configuration */
-	text = base_of("# Linux/x86 6.12.118 Kernel Configuration\n", 1630, 0);
+	text = base_of(CURRENT, 1630, 0);
 	out = notes_for(text, 6, 12, 118, &n);
 	is_int(n, 1, "1630 options, no sound: one note");
 	is_str(out, "/proc/config.gz: note: the base enables 1630 options where a distribution's configuration "
@@ -138,21 +138,14 @@ int main(void)
 	       "saying what that means for the result");
 	free(out);
 	free(text);
-	text = base_of("# Linux/x86 6.12.118 Kernel Configuration\n", 1629, 1);
+	text = base_of(CURRENT, 1629, 1);
 	out = notes_for(text, 6, 12, 118, &n);
 	ok(n == 1 && strstr(out, "(a virtual machine's or cloud kernel's): "), "with sound: the note leaves sound out");
 	free(out);
 	free(text);
-	text = base_of("# Linux/x86 6.12.118 Kernel Configuration\n", CONFIG_SMALL_BASE - 1, 1);
-	out = notes_for(text, 6, 12, 118, &n);
-	is_int(n, 0, "CONFIG_SMALL_BASE options: no note");
-	free(out);
-	free(text);
-	text = base_of("# Linux/x86 6.18.44 Kernel Configuration\n", 100, 0);
-	out = notes_for(text, 6, 12, 118, &n);
-	is_int(n, 2, "small and newer: both notes");
-	free(out);
-	free(text);
+	is_int(count_notes(CURRENT, CONFIG_SMALL_BASE - 1, 1, 6, 12, 118), 0, "CONFIG_SMALL_BASE options: no note");
+	is_int(count_notes("# Linux/x86 6.18.44 Kernel Configuration\n", 100, 0, 6, 12, 118), 2,
+	       "small and newer: both notes");
 
 	strbuf_release(&notes);
 	return done_testing();
