@@ -529,6 +529,8 @@ static void write_json(struct run_state *rs, struct strbuf *out)
 		json_kv_string(&w, "actual", v->actual);
 		json_kv_string(&w, "status", req_status_name(v->status));
 		json_kv_string(&w, "reason", v->status == RS_OK ? NULL : v->reason.buf);
+		if (v->today)
+			json_kv_string(&w, "today", v->today);
 		if (v->detail.len) {
 			struct strbuf d = STRBUF_INIT;
 			/* detail lines without their indentation */
@@ -595,13 +597,65 @@ static int base_changes(struct run_state *rs)
 	return n;
 }
 
-static void report(struct run_state *rs, int counts[4])
+/*
+ * The shipped fragments also ask for the old kernels' names of what they want (KMOD, IDE SCSI
+ * emulation), which a new tree does not have: not a warning on every run, but one line saying
+ * which options do their work today (HOWTO.md tells the story). A user's fragment still warns.
+ */
+static void mark_history(struct run_state *rs, const struct fragment_list *list)
 {
-	memset(counts, 0, 4 * sizeof(int));
+	size_t dl = strlen(rs->o->datadir ? rs->o->datadir : "");
+
+	for (size_t i = 0; i < rs->nr_verdicts; i++) {
+		struct verdict *v = &rs->verdicts[i];
+
+		if (v->status != RS_UNKNOWN || !dl)
+			continue;
+		for (size_t f = 0; f < rs->nr_frags && f < list->nr; f++) {
+			const char *path = list->items[f].path;
+
+			if (rs->frags[f].path != v->req->file || strncmp(path, rs->o->datadir, dl) || path[dl] != '/')
+				continue;
+			if ((v->today = explain_today(&rs->kc, v->req->name)))
+				v->status = RS_HISTORY;
+		}
+	}
+}
+
+/* "  HISTORY KMOD, KERNELD -> MODULES; IDE, BLK_DEV_IDE -> ATA; ..." */
+static void report_history(const struct run_state *rs)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char *group = NULL;
+
+	for (size_t i = 0; i < rs->nr_verdicts; i++) {
+		const struct verdict *v = &rs->verdicts[i];
+
+		if (v->status != RS_HISTORY)
+			continue;
+		if (group && !str_eq(group, v->today))
+			strbuf_addf(&sb, " -> %s; ", group);
+		else if (group)
+			strbuf_addstr(&sb, ", ");
+		strbuf_addstr(&sb, v->req->name);
+		group = v->today;
+	}
+	if (group)
+		kb_progress("HISTORY", "old names in the shipped fragments, today: %s -> %s (HOWTO.md, \"Old names\")",
+			    sb.buf, group);
+	strbuf_release(&sb);
+}
+
+static void report(struct run_state *rs, int counts[RS_NR])
+{
+	memset(counts, 0, RS_NR * sizeof(int));
+	report_history(rs);
 	for (size_t i = 0; i < rs->nr_verdicts; i++) {
 		const struct verdict *v = &rs->verdicts[i];
 
 		counts[v->status]++;
+		if (v->status == RS_HISTORY)
+			continue;
 		if (v->status == RS_OK) {
 			if (rs->o->verbose)
 				kb_diag(KB_NOTE, v->req->file, v->req->line, "%s=%s: ok", v->req->name, v->req->value);
@@ -641,7 +695,8 @@ enum kb_status config_run(const struct config_opts *o)
 	struct fragment_list list = { 0 };
 	struct strbuf err = STRBUF_INIT;
 	enum kb_status st;
-	int counts[4], ret;
+	int counts[RS_NR], ret;
+	char history[32] = "";
 
 	memset(&rs, 0, sizeof(rs));
 	rs.o = o;
@@ -702,6 +757,16 @@ enum kb_status config_run(const struct config_opts *o)
 		kb_progress("MERGE", "%s", rs.frags[i].path);
 		cfg_merge_add(&rs.merge, &rs.frags[i]);
 	}
+	{
+		struct strbuf notes = STRBUF_INIT;
+
+		/* the tree's own targets (tinyconfig, defconfig) are small and of this tree by design */
+		if (!o->base || !is_named_base(o->base))
+			config_base_notes(&rs.base, &rs.kc, &notes);
+		config_drop_base_localversion(&rs.merge, &notes);
+		fputs(notes.buf, stderr);
+		strbuf_release(&notes);
+	}
 	resolve_choices(&rs);
 	for (size_t i = 0; i < rs.nr_changes; i++)
 		kb_progress("CHOICE", "\"%s\": %s -> %s (%s:%d)", choice_text(rs.changes[i].choice),
@@ -716,6 +781,7 @@ enum kb_status config_run(const struct config_opts *o)
 			goto out;
 	}
 	verify(&rs);
+	mark_history(&rs, &list);
 	report(&rs, counts);
 	{
 		int changed = base_changes(&rs);
@@ -725,10 +791,12 @@ enum kb_status config_run(const struct config_opts *o)
 				"%d values of the base did not survive olddefconfig (not requested; -v lists them)",
 				changed);
 	}
+	if (counts[RS_HISTORY])
+		snprintf(history, sizeof(history), ", %d historical", counts[RS_HISTORY]);
 	/* --json -: standard output holds the JSON alone */
 	fprintf(fs_names_stdout(o->json) ? stderr : stdout,
-		"kbuild: %zu requested: %d ok, %d unmet, %d invalid, %d unknown\n", rs.nr_verdicts,
-	       counts[RS_OK], counts[RS_UNMET], counts[RS_INVALID], counts[RS_UNKNOWN]);
+		"kbuild: %zu requested: %d ok, %d unmet, %d invalid, %d unknown%s\n", rs.nr_verdicts,
+	       counts[RS_OK], counts[RS_UNMET], counts[RS_INVALID], counts[RS_UNKNOWN], history);
 	if (o->json) {
 		struct strbuf js = STRBUF_INIT;
 
@@ -1149,4 +1217,79 @@ void config_stamp_refresh(const struct kb_job *job)
 	if (job->config_inputs && fs_is_file(stamp))
 		config_stamp(stamp, job->config_inputs, job->dotconfig);
 	free(stamp);
+}
+
+/* ---- a base from another kernel ---- */
+
+/* "# Linux/x86 6.18.44 Kernel Configuration" among the lines before the first assignment. */
+static int base_kernel_version(const struct cfg_file *base, int v[3])
+{
+	const char *line = base->data;
+
+	for (int n = 1; base->nr && n < base->items[0].line && n <= 10; n++, line += strlen(line) + 1) {
+		const char *p = line;
+		int got;
+
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!starts_with(p, "# Linux/") || !strstr(p, " Kernel Configuration"))
+			continue;
+		p = strchr(p, ' ');
+		p = p ? strchr(p + 1, ' ') : NULL;
+		v[2] = 0;
+		got = p ? sscanf(p + 1, "%d.%d.%d", &v[0], &v[1], &v[2]) : 0;
+		return got >= 2 ? 0 : -1;
+	}
+	return -1;
+}
+
+static int base_enables(const struct cfg_file *base, const char *name)
+{
+	for (size_t i = 0; i < base->nr; i++)
+		if (str_eq(base->items[i].name, name))
+			return str_eq(base->items[i].value, "y") || str_eq(base->items[i].value, "m");
+	return 0;
+}
+
+int config_base_notes(const struct cfg_file *base, const struct kconfig *kc, struct strbuf *out)
+{
+	int v[3], n = 0;
+	size_t enabled = 0;
+
+	if (base_kernel_version(base, v) == 0 &&
+	    v[0] * 1000000L + v[1] * 1000L + v[2] > kc->version * 1000000L + kc->patchlevel * 1000L + kc->sublevel) {
+		strbuf_addf(out, "%s: note: the base is the configuration of Linux %d.%d.%d, newer than this tree "
+			    "(%d.%d.%d): options added or renamed since %d.%d are dropped or take this tree's "
+			    "defaults, so the new kernel is %d.%d's nearest match, not the same kernel\n",
+			    base->path, v[0], v[1], v[2], kc->version, kc->patchlevel, kc->sublevel, kc->version,
+			    kc->patchlevel, kc->version, kc->patchlevel);
+		n++;
+	}
+	for (size_t i = 0; i < base->nr; i++)
+		enabled += str_eq(base->items[i].value, "y") || str_eq(base->items[i].value, "m");
+	if (base->nr && enabled < CONFIG_SMALL_BASE) {
+		strbuf_addf(out, "%s: note: the base enables %zu options where a distribution's configuration "
+			    "enables over 5000 (%s): the new kernel drives only the hardware that kernel drives, plus "
+			    "what the fragments add; for other hardware start from a distribution's configuration "
+			    "(--base FILE)\n",
+			    base->path, enabled,
+			    base_enables(base, "SND") ? "a virtual machine's or cloud kernel's"
+						      : "a virtual machine's or cloud kernel's, without sound drivers");
+		n++;
+	}
+	return n;
+}
+
+const char *config_drop_base_localversion(struct cfg_merge *m, struct strbuf *out)
+{
+	struct cfg_entry *e = cfg_merge_get(m, "LOCALVERSION");
+	const char *old;
+
+	if (!e || e->request || !e->base || str_eq(e->cur.value, "\"\"") || e->cur.not_set)
+		return NULL;
+	old = e->cur.value;
+	strbuf_addf(out, "%s:%d: note: CONFIG_LOCALVERSION=%s names the base's kernel: not carried into this one "
+		    "(a fragment line CONFIG_LOCALVERSION=\"...\" sets one)\n", e->base->file, e->base->line, old);
+	cfg_merge_set_derived(m, "LOCALVERSION", "\"\"");
+	return old;
 }

@@ -59,6 +59,26 @@ enum kb_status config_check_tree_dir(const char *tree);
 /* Check that `tree` is a kernel source tree; fills SRCARCH. Returns KB_OK or KB_EENV (message printed). */
 enum kb_status config_check_tree(const char *tree, const char *arch, const char **srcarch);
 
+/* ---- a base from another kernel ---- */
+struct cfg_file;
+struct cfg_merge;
+struct kconfig;
+struct strbuf;
+/* Fewer options set to y or m than this: a VM's or cloud kernel's configuration, not a distribution's. */
+#define CONFIG_SMALL_BASE 3000
+/*
+ * Notes on a base from another kind of kernel, "PATH: note: ...\n" lines appended to out: a base
+ * whose header names a newer kernel than the tree, a base much smaller than a distribution's
+ * configuration. Returns how many.
+ */
+int config_base_notes(const struct cfg_file *base, const struct kconfig *kc, struct strbuf *out);
+/*
+ * The base's CONFIG_LOCALVERSION names the kernel it came from ("-fc-v1300"): unless a fragment
+ * sets LOCALVERSION, the merge empties it and a note goes to out. Returns the value dropped
+ * (as written, quoted; it points into the base) or NULL.
+ */
+const char *config_drop_base_localversion(struct cfg_merge *m, struct strbuf *out);
+
 struct kb_job;
 /* Before anything runs: ARCH, and every --config resolved to its files (job->frags). KB_OK or KB_EUSAGE. */
 int config_stage_check(struct kb_job *job);

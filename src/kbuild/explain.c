@@ -9,7 +9,7 @@
 
 const char *req_status_name(enum req_status s)
 {
-	static const char *const names[] = { "ok", "unmet", "unknown", "invalid" };
+	static const char *const names[] = { "ok", "unmet", "unknown", "invalid", "historical" };
 	return names[s];
 }
 
@@ -34,28 +34,29 @@ struct hint {
 	const char *name;
 	int before_version; /* applies to trees older than this (major*100+minor); 0: always */
 	const char *text;
+	const char *today;  /* a removed name: the options that do its work today, else NULL */
 };
 
 static const struct hint hints[] = {
 	{ "ARCH_SUPPORTS_RT", 612,
-	  "before 6.12 the PREEMPT_RT patch series provides it: run 'kbuild patch --tree SRC --patch ll'" },
+	  "before 6.12 the PREEMPT_RT patch series provides it: run 'kbuild patch --tree SRC --patch ll'", NULL },
 	{ "PREEMPT_RT", 612,
-	  "before 6.12 PREEMPT_RT comes with the PREEMPT_RT patch series: run 'kbuild patch --tree SRC --patch ll'" },
+	  "before 6.12 PREEMPT_RT comes with the PREEMPT_RT patch series: run 'kbuild patch --tree SRC --patch ll'", NULL },
 	{ "BLK_DEV_IDESCSI", 0,
 	  "IDE SCSI emulation was removed in 2.6.29: libata (ATA, ATA_PIIX, SATA_AHCI) drives CD writers "
-	  "directly through SCSI CD-ROM (BLK_DEV_SR) and SCSI generic (CHR_DEV_SG)" },
-	{ "IDE", 0, "the old IDE layer was removed in 5.14: libata (ATA) replaces it" },
-	{ "BLK_DEV_IDE", 0, "the old IDE layer was removed in 5.14: libata (ATA) replaces it" },
+	  "directly through SCSI CD-ROM (BLK_DEV_SR) and SCSI generic (CHR_DEV_SG)", "BLK_DEV_SR, CHR_DEV_SG" },
+	{ "IDE", 0, "the old IDE layer was removed in 5.14: libata (ATA) replaces it", "ATA" },
+	{ "BLK_DEV_IDE", 0, "the old IDE layer was removed in 5.14: libata (ATA) replaces it", "ATA" },
 	{ "BLK_DEV_IDECD", 0,
-	  "the IDE CD-ROM driver was removed in 5.14: use BLK_DEV_SR with libata" },
-	{ "IDE_GENERIC", 0, "the old IDE layer was removed in 5.14: libata (ATA_GENERIC) replaces it" },
+	  "the IDE CD-ROM driver was removed in 5.14: use BLK_DEV_SR with libata", "BLK_DEV_SR" },
+	{ "IDE_GENERIC", 0, "the old IDE layer was removed in 5.14: libata (ATA_GENERIC) replaces it", "ATA_GENERIC" },
 	{ "KMOD", 0,
-	  "removed in 2.6.27: with MODULES=y the kernel always runs modprobe for module requests" },
-	{ "KERNELD", 0, "kerneld was replaced by kmod in 2.2, and kmod became part of MODULES in 2.6.27" },
-	{ "SND_RTCTIMER", 0, "the RTC timer backend is gone: SND_HRTIMER is the high-resolution timer" },
+	  "removed in 2.6.27: with MODULES=y the kernel always runs modprobe for module requests", "MODULES" },
+	{ "KERNELD", 0, "kerneld was replaced by kmod in 2.2, and kmod became part of MODULES in 2.6.27", "MODULES" },
+	{ "SND_RTCTIMER", 0, "the RTC timer backend is gone: SND_HRTIMER is the high-resolution timer", "SND_HRTIMER" },
 };
 
-const char *explain_hint(const struct kconfig *kc, const char *name)
+static const struct hint *find_hint(const struct kconfig *kc, const char *name)
 {
 	int ver = kc->version * 100 + kc->patchlevel;
 
@@ -64,9 +65,24 @@ const char *explain_hint(const struct kconfig *kc, const char *name)
 			continue;
 		if (hints[i].before_version && kc->version && ver >= hints[i].before_version)
 			continue;
-		return hints[i].text;
+		return &hints[i];
 	}
 	return NULL;
+}
+
+const char *explain_hint(const struct kconfig *kc, const char *name)
+{
+	const struct hint *h = find_hint(kc, name);
+
+	return h ? h->text : NULL;
+}
+
+const char *explain_today(const struct kconfig *kc, const char *name)
+{
+	const struct hint *h = find_hint(kc, name);
+	const struct ksym *s = kconfig_find(kc, name);
+
+	return h && (!s || !s->defs) ? h->today : NULL;
 }
 
 /* ---- suggestions for unknown symbols ---- */

@@ -6,7 +6,8 @@
 #include "kconfig.h"
 #include "strbuf.h"
 
-enum req_status { RS_OK, RS_UNMET, RS_UNKNOWN, RS_INVALID };
+/* RS_HISTORY: an unknown symbol of a shipped fragment that names an option of old kernels (KMOD, IDE) */
+enum req_status { RS_OK, RS_UNMET, RS_UNKNOWN, RS_INVALID, RS_HISTORY, RS_NR };
 
 struct verdict {
 	const struct cfg_assign *req;
@@ -14,6 +15,7 @@ struct verdict {
 	enum req_status status;
 	struct strbuf reason;      /* one line, without the "SYM: requested x, got y: " head */
 	struct strbuf detail;      /* extra lines, each "    ...\n" */
+	const char *today;         /* RS_HISTORY: the options that do its work today (static) */
 };
 
 /* Where a merged value came from, for "set at ..." wording. */
@@ -35,6 +37,9 @@ int explain_symbol(const struct explain_ctx *ctx, const char *name, struct strbu
 int explain_check_config(const struct explain_ctx *ctx, struct strbuf *out);
 /* A hint we know for a symbol in this tree, or NULL. */
 const char *explain_hint(const struct kconfig *kc, const char *name);
+/* A name this tree no longer has that the hints know: the options that do its work today
+ * ("BLK_DEV_SR, CHR_DEV_SG"), else NULL. */
+const char *explain_today(const struct kconfig *kc, const char *name);
 /* Closest defined symbol names (edit distance <= 2) for an unknown one, into out ("A, B"). */
 void explain_suggest(const struct kconfig *kc, const char *name, struct strbuf *out);
 

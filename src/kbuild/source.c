@@ -271,7 +271,8 @@ static char *debian_series(const struct source_opts *o, const char *pkg, const s
 	return path;
 }
 
-static int resolve_ll(const struct source_opts *o, struct series_source *out, struct strbuf *err)
+/* probe: only whether the rule has anything to apply (out->spec "-" for yes), nothing fetched */
+static int resolve_ll(const struct source_opts *o, struct series_source *out, struct strbuf *err, int probe)
 {
 	int mismatch = 0;
 	struct tree_version v;
@@ -313,7 +314,10 @@ static int resolve_ll(const struct source_opts *o, struct series_source *out, st
 		if (!m)
 			continue;
 		found = 1;
-		if (str_eq(f[1], "mainline")) {
+		if (probe) {
+			if (!str_eq(f[1], "mainline") || !str_eq(f[2], "-"))
+				out->spec = xstrdup("-");
+		} else if (str_eq(f[1], "mainline")) {
 			if (str_eq(f[2], "-") && !o->override) {
 				out->why_none = xasprintf("PREEMPT_RT is part of mainline since 6.12: the ll profile "
 							  "has nothing to apply to %d.%d.%d (%s:%d)",
@@ -392,7 +396,7 @@ int source_resolve(const struct source_opts *o, struct series_source *out, struc
 
 	memset(out, 0, sizeof(*out));
 	if (str_eq(o->spec, "ll"))
-		return resolve_ll(o, out, err);
+		return resolve_ll(o, out, err, 0);
 	if ((ret = source_check_spec(o, err)) < 0)
 		return ret;
 	out->spec = materialize(o, o->override ? o->override : o->spec, NULL, err, &mismatch);
@@ -446,6 +450,26 @@ static int patched_copy(const struct pipeline_opts *o, struct kb_meta *m)
 	return ret;
 }
 
+/*
+ * --patch ll on a kernel whose PREEMPT_RT is mainline (6.12 and later): no copy to patch, the
+ * patch stage says there is nothing to apply. Errors are left to the patch stage.
+ */
+static int nothing_to_apply(const struct pipeline_opts *o, const char *tree)
+{
+	struct source_opts so = { .tree = tree, .spec = o->patch.spec, .patchdir = o->patch.patchdir,
+				  .scriptdir = o->patch.scriptdir, .override = o->patch.source };
+	struct series_source src = { 0 };
+	struct strbuf err = STRBUF_INIT;
+	int none;
+
+	if (!str_eq(o->patch.spec, "ll") || o->patch.source)
+		return 0;
+	none = resolve_ll(&so, &src, &err, 1) == 0 && !src.spec;
+	series_source_release(&src);
+	strbuf_release(&err);
+	return none;
+}
+
 /* The distribution's newest kernel source (or --kernel's) through scripts/kernel-source: tree, version, origin. */
 static int fetch_tree(const struct pipeline_opts *o, struct kb_meta *m)
 {
@@ -492,7 +516,9 @@ static int fetch_tree(const struct pipeline_opts *o, struct kb_meta *m)
 		kb_error("kernel-source printed no tree");
 		return KB_EENV;
 	}
-	if (o->patch.spec)
+	if (m->origin)
+		kb_progress("SOURCE", "%s", m->origin);
+	if (o->patch.spec && !nothing_to_apply(o, m->tree))
 		return patched_copy(o, m);
 	return KB_OK;
 }

@@ -16,19 +16,29 @@ test_expect_success '--config audio on tinyconfig: every option sticks, exit 0' 
 	test_grep "^CONFIG_SND_ALOOP=m$" b/.config &&
 	test_grep "^CONFIG_CPU_FREQ_DEFAULT_GOV_PERFORMANCE=y$" b/.config &&
 	"$SRCDIR/tests/kernel/status.py" r.json >st &&
-	! grep -v " ok " st | grep -v " unknown " &&
-	grep " unknown " st | cut -d" " -f1 | tr "\n" " " >unknown && echo >>unknown &&
-	echo "$OLD_IDE " >expect && test_cmp expect unknown &&
+	! grep -v " ok " st | grep -v " historical " &&
+	grep " historical " st | cut -d" " -f1 | tr "\n" " " >old && echo >>old &&
+	echo "$OLD_IDE " >expect && test_cmp expect old &&
 	n=$(wc -l <st) &&
-	echo "kbuild: $n requested: $((n - 5)) ok, 0 unmet, 0 invalid, 5 unknown" >expect &&
-	test_cmp expect out
+	echo "kbuild: $n requested: $((n - 5)) ok, 0 unmet, 0 invalid, 0 unknown, 5 historical" >expect &&
+	test_cmp expect out &&
+	# the old names: one line naming the options of today, no warning
+	echo "  HISTORY old names in the shipped fragments, today: KMOD, KERNELD -> MODULES; IDE, BLK_DEV_IDE -> ATA; BLK_DEV_IDESCSI -> BLK_DEV_SR, CHR_DEV_SG (HOWTO.md, \"Old names\")" >expect &&
+	grep "^  HISTORY" err >actual && test_cmp expect actual &&
+	! grep -E "warning|hint:" err
 '
 
-test_expect_success 'the old IDE SCSI option is reported as unknown, naming the fragment line' '
+test_expect_success 'the old IDE SCSI names of the shipped fragment: one HISTORY line; in a copy of its own: warnings naming the line' '
 	objdir_for "$T" b &&
 	"$KBUILD" config --tree "$T" -O b --base tinyconfig --config ide-scsi 2>err &&
-	test_grep "^kconfig-fragments/ide-scsi.config:8: warning: BLK_DEV_IDESCSI: unknown symbol: not defined anywhere in this tree$" err &&
-	test_grep "^    hint: IDE SCSI emulation was removed in 2.6.29" err &&
+	test_grep "^  HISTORY old names in the shipped fragments, today: IDE, BLK_DEV_IDE -> ATA; BLK_DEV_IDESCSI -> BLK_DEV_SR, CHR_DEV_SG (HOWTO.md, \"Old names\")$" err &&
+	! grep -E "warning|hint:" err &&
+	cp "$SRCDIR/kconfig-fragments/ide-scsi.config" mine.config &&
+	"$KBUILD" config --tree "$T" -O b --base tinyconfig --config ./mine.config >out 2>err2 &&
+	test_grep "^./mine.config:8: warning: BLK_DEV_IDESCSI: unknown symbol: not defined anywhere in this tree$" err2 &&
+	test_grep "^    hint: IDE SCSI emulation was removed in 2.6.29" err2 &&
+	test_grep "requested: .* 3 unknown$" out &&
+	! grep HISTORY err2 &&
 	test_grep "^CONFIG_BLK_DEV_SR=y$" b/.config &&
 	test_grep "^CONFIG_ATA_PIIX=y$" b/.config &&
 	test_grep "^CONFIG_JOLIET=y$" b/.config

@@ -1,6 +1,6 @@
 #!/bin/bash
 # k0040-kernel-source: scripts/kernel-source on Debian's real linux-source packages: 6.12 and the
-# default at apt's candidate versions, --need-rt falling back to a version whose PREEMPT_RT series
+# default (the newest the archive serves) at apt's candidate versions, --need-rt 6.1 falling back to a version whose PREEMPT_RT series
 # the archive serves (expectation probed here version by version), answers from the cache. Uses the
 # persistent cache (a tree is a 140 MB download and ~20 s to unpack): correct both cold and warm.
 . "$(dirname "$0")/lib.sh"
@@ -62,12 +62,21 @@ test_expect_success '6.12 again: from the cache in under 2 s, no download, the t
 	cached_again 6.12
 '
 
-test_expect_success 'no SPEC: the linux-source-X.Y that linux-source depends on, at its candidate' '
-	pkg=$(apt-cache depends linux-source 2>/dev/null | awk "\$1 == \"Depends:\" && \$2 ~ /^linux-source-/ { print \$2; exit }") &&
+# newest_package: the newest linux-source-X.Y apt would install (any suite, security included)
+newest_package() {
+	local p
+	for p in $(apt-cache pkgnames linux-source- | grep -E "^linux-source-[0-9]+\.[0-9]+$" | sort -rV); do
+		[ -z "$(candidate "$p" | grep -v "^(none)$")" ] || { echo "$p"; return; }
+	done
+}
+
+test_expect_success 'no SPEC: the newest linux-source-X.Y the archive serves (security updates included), at its candidate' '
+	pkg=$(newest_package) &&
 	v=$(candidate "$pkg") && test -n "$v" &&
 	. /etc/os-release &&
 	if [ "$VERSION_CODENAME" = bookworm ]; then
-		test "$pkg" = linux-source-6.1 && case $v in 6.1.*) ;; *) false ;; esac
+		# the metapackage linux-source still depends on linux-source-6.1; bookworm-security serves 6.12
+		test "$pkg" = linux-source-6.12 && case $v in 6.12.*) ;; *) false ;; esac
 	fi &&
 	expect_debian "$pkg" "$v" >expect &&
 	"$KS" >out 2>err &&
@@ -82,8 +91,19 @@ test_expect_success 'no SPEC again: from the cache' '
 	cached_again
 '
 
-test_expect_success '--need-rt: the newest version whose PREEMPT_RT series the archive serves, the skipped named' '
+test_expect_success 'no SPEC, --need-rt: a default whose PREEMPT_RT is mainline (6.12-) is taken at its candidate, no series probed' '
 	pkg=$(cat "$STATE/default-pkg") &&
+	case $pkg in
+	linux-source-6.1[2-9]|linux-source-[7-9].*)
+		cp "$STATE/default" out &&
+		cached_again --need-rt &&
+		! grep -E "skipping|SOURCE|FETCH" err2 ;;
+	*) say "default $pkg is older than 6.12: nothing to check here" ;;
+	esac
+'
+
+test_expect_success '--need-rt 6.1: the newest version whose PREEMPT_RT series the archive serves, the skipped named' '
+	pkg=linux-source-6.1 &&
 	cand=$(candidate "$pkg") &&
 	# the versions from the candidate down, and each one'\''s source package
 	apt-cache madison "$pkg" | awk -F"|" "{ gsub(/ /, \"\", \$2); print \$2 }" | awk "!seen[\$0]++" |
@@ -106,7 +126,7 @@ test_expect_success '--need-rt: the newest version whose PREEMPT_RT series the a
 	say "--need-rt: candidate $cand, expect $chosen, skipped:${skipped:- none}" &&
 	test -n "$chosen" &&
 	expect_debian "$pkg" "$chosen" >expect &&
-	"$KS" --need-rt >out 2>err &&
+	"$KS" --need-rt 6.1 >out 2>err &&
 	test_cmp expect out &&
 	unpacked_right "$pkg" &&
 	# what the pipeline runs next succeeds on this tree version
@@ -123,9 +143,9 @@ test_expect_success '--need-rt: the newest version whose PREEMPT_RT series the a
 	cp out "$STATE/need-rt" && echo "$chosen" >"$STATE/need-rt-version"
 '
 
-test_expect_success '--need-rt again: from the cache, the same answer' '
+test_expect_success '--need-rt 6.1 again: from the cache, the same answer' '
 	cp "$STATE/need-rt" out &&
-	cached_again --need-rt
+	cached_again --need-rt 6.1
 '
 
 test_expect_success 'X.Y.Z: the newest Debian version of that upstream version (no new download here)' '

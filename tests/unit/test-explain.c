@@ -226,6 +226,12 @@ int main(void)
 		strbuf_release(&out);
 	}
 
+	/* the old names the shipped fragments still ask for, and what does their work today */
+	is_str(explain_today(&kc, "BLK_DEV_IDESCSI"), "BLK_DEV_SR, CHR_DEV_SG", "IDE SCSI emulation: SCSI CD-ROM and generic today");
+	is_str(explain_today(&kc, "KERNELD"), "MODULES", "kerneld: MODULES today");
+	is_str(explain_today(&kc, "PREEMPT_RT"), NULL, "PREEMPT_RT has a hint but is no old name");
+	is_str(explain_today(&kc, "NO_SUCH_THING"), NULL, "an unknown name without a hint has no translation");
+
 	strbuf_release(&sb);
 	strbuf_release(&err);
 	cfg_map_release(&resolved);
