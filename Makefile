@@ -198,7 +198,7 @@ check-kernel: $(O)/kbuild $(O)/latency-bench
 	$(Q)$(TEST_ENV) TEST_TIMEOUT=$${TEST_TIMEOUT:-2400} tests/run-tests tests/kernel/k[0-9]*.sh
 
 bench: $(O)/kbuild $(O)/latency-bench
-	$(Q)$(TEST_ENV) bench/run && $(TEST_ENV) bench/latency && $(TEST_ENV) bench/boot-test && $(TEST_ENV) bench/compare
+	$(Q)$(TEST_ENV) bench/run && $(TEST_ENV) bench/config && $(TEST_ENV) bench/latency && $(TEST_ENV) bench/boot-test && $(TEST_ENV) bench/compare
 
 install: $(O)/kbuild $(O)/latency-bench
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/kconfig-fragments $(DESTDIR)$(MANDIR)/man1

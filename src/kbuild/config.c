@@ -10,6 +10,7 @@
 #include <time.h>
 #include <sys/utsname.h>
 #include <unistd.h>
+#include "confcache.h"
 #include "explain.h"
 #include "fragment.h"
 #include "fs.h"
@@ -19,6 +20,7 @@
 #include "log.h"
 #include "run.h"
 #include "sha256.h"
+#include "source.h"
 
 static const char *const named_bases[] = {
 	"defconfig", "tinyconfig", "allnoconfig", "allyesconfig", "allmodconfig",
@@ -121,11 +123,14 @@ static enum kb_status run_kconfig_target(const struct config_opts *o, const char
 	const char *arch = config_arch(o->arch);
 	char *archarg = arch ? xasprintf("ARCH=%s", arch) : NULL;
 	char *ccarg = o->cc ? xasprintf("CC=%s", o->cc) : NULL;
+	char *noauto = confcache_no_autoconf(objdir), *cachedir = source_cache_dir();
+	struct confcache cc = CONFCACHE_INIT;
 	const char *argv[12];
 	const char *env[16] = { "MAKEFLAGS=", "MAKELEVEL=", "MFLAGS=", "MAKEOVERRIDES=", NULL };
 	struct strbuf out = STRBUF_INIT;
 	struct run_cmd cmd = { .argv = argv, .env = env, .out = &out, .merge_err = 1 };
 	enum kb_status st = KB_OK;
+	size_t e = 4;
 	int n = 0, ret;
 
 	argv[n++] = "make";
@@ -141,14 +146,22 @@ static enum kb_status run_kconfig_target(const struct config_opts *o, const char
 		argv[n++] = ccarg;
 	argv[n++] = target;
 	argv[n] = NULL;
-	for (size_t i = 0, e = 4; o->env && o->env[i] && e < ARRAY_SIZE(env) - 1; i++)
+	if (noauto)
+		env[e++] = noauto;
+	for (size_t i = 0; o->env && o->env[i] && e < ARRAY_SIZE(env) - 1; i++)
 		env[e++] = o->env[i];
 	if (o->verbose) {
 		char *line = run_format(&cmd);
 		fprintf(stderr, "%s\n", line);
 		free(line);
 	}
+	/* a new build directory gets the tree's fixdep and conf from the cache instead of building them */
+	confcache_seed(&cc, cachedir, o->tree, objdir);
 	ret = run_command(&cmd);
+	if (ret == 0)
+		confcache_store(&cc, objdir);
+	confcache_release(&cc);
+	free(cachedir);
 	if (ret == -ENOENT) {
 		kb_error("cannot run 'make': not installed (apt-get install make)");
 		st = KB_EENV;
@@ -167,6 +180,7 @@ static enum kb_status run_kconfig_target(const struct config_opts *o, const char
 	free(kc);
 	free(archarg);
 	free(ccarg);
+	free(noauto);
 	return st;
 }
 
