@@ -109,7 +109,7 @@ int pipeline_run(struct pipeline_opts *o)
 	if (st != KB_OK)
 		goto out;
 	meta_start(&job.meta, o->argc, o->argv);
-	job.make.guard = &guard;
+	job.make.guard = o->guard = &guard;
 	guard.stop = 0;
 	sigemptyset(&sa.sa_mask);
 	for (size_t i = 0; i < ARRAY_SIZE(handled); i++) {
