@@ -32,8 +32,12 @@ int run_have_program(const char *prog)
 static void child(const struct run_cmd *cmd, int outfd, int errpipe) KB_NORETURN;
 static void child(const struct run_cmd *cmd, int outfd, int errpipe)
 {
-	int err;
+	int err, null = open("/dev/null", O_RDONLY);
 
+	if (null < 0 || dup2(null, 0) < 0)
+		goto fail;
+	if (null > 0)
+		close(null);
 	if (cmd->dir && chdir(cmd->dir) < 0)
 		goto fail;
 	if (outfd >= 0) {
@@ -42,10 +46,10 @@ static void child(const struct run_cmd *cmd, int outfd, int errpipe)
 		if (cmd->merge_err && dup2(outfd, 2) < 0)
 			goto fail;
 	} else if (cmd->quiet) {
-		int null = open("/dev/null", O_WRONLY);
-		if (null >= 0) {
-			dup2(null, 1);
-			dup2(null, 2);
+		int sink = open("/dev/null", O_WRONLY);
+		if (sink >= 0) {
+			dup2(sink, 1);
+			dup2(sink, 2);
 		}
 	}
 	if (cmd->env)
@@ -70,6 +74,8 @@ int run_start(const struct run_cmd *cmd, pid_t *pidp, int *outfd)
 	*pidp = -1;
 	if (outfd)
 		*outfd = -1;
+	if (cmd->guard && cmd->guard->stop)
+		return -EINTR;
 	/* a missing directory must not look like a missing program */
 	if (cmd->dir && access(cmd->dir, X_OK) < 0)
 		return errno == ENOENT ? -ENOTDIR : -errno;
@@ -100,6 +106,12 @@ int run_start(const struct run_cmd *cmd, pid_t *pidp, int *outfd)
 	}
 	if (cmd->new_pgroup)
 		setpgid(pid, pid); /* also here: no window in which a signal to the group misses it */
+	if (cmd->guard) {
+		cmd->guard->child = cmd->new_pgroup ? -pid : pid;
+		/* a signal that came before the child was published */
+		if (cmd->guard->stop)
+			run_guard_stop(cmd->guard, SIGTERM);
+	}
 	close(errpipe[1]);
 	errpipe[1] = -1;
 	/* the child closes errpipe by exec (O_CLOEXEC) or writes why exec failed */
@@ -110,6 +122,8 @@ int run_start(const struct run_cmd *cmd, pid_t *pidp, int *outfd)
 	if (n == (ssize_t)sizeof(err)) {
 		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 			;
+		if (cmd->guard)
+			cmd->guard->child = 0;
 		err = -err;
 		errpipe[0] = -1;
 		goto fail;
@@ -165,7 +179,36 @@ int run_command(const struct run_cmd *cmd)
 		}
 		close(fd);
 	}
-	return run_wait(pid);
+	err = run_wait(pid);
+	if (cmd->guard)
+		run_guard_done(cmd->guard);
+	return err;
+}
+
+void run_guard_stop(struct run_guard *g, int sig)
+{
+	pid_t p = g->child;
+
+	if (p) {
+		kill(p, SIGCONT);
+		kill(p, sig);
+	}
+}
+
+void run_guard_kill(struct run_guard *g)
+{
+	pid_t p = g->child;
+
+	if (p)
+		kill(p, SIGKILL);
+}
+
+void run_guard_done(struct run_guard *g)
+{
+	/* what is left of a stopped group (compilers under a make that is gone) goes too */
+	if (g->stop)
+		run_guard_kill(g);
+	g->child = 0;
 }
 
 void run_sh_quote(struct strbuf *sb, const char *s)

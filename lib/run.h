@@ -2,6 +2,7 @@
 #ifndef KB_RUN_H
 #define KB_RUN_H
 
+#include <signal.h>
 #include <sys/types.h>
 #include "strbuf.h"
 
@@ -13,7 +14,30 @@ struct run_cmd {
 	int merge_err;             /* send stderr to the same capture */
 	int quiet;                 /* discard output that is not captured */
 	int new_pgroup;            /* run in a process group of its own (signal it and its children as one) */
+	struct run_guard *guard;   /* a signal handler stops the child through it, or NULL */
 };
+
+/*
+ * Standard input is always /dev/null: no child can wait for input that cannot
+ * come (a Kconfig question, a pager), nor be stopped reading a terminal from a
+ * background process group.
+ *
+ * A guard lets the program's signal handler end the running child whatever
+ * its state: run_start publishes the child there (-pgid with new_pgroup), and
+ * starts nothing once `stop` is set; the handler calls run_guard_stop(), and
+ * run_guard_kill() when the grace period is over.
+ */
+struct run_guard {
+	volatile pid_t child;      /* pid, -pgid, or 0 when nothing runs */
+	volatile sig_atomic_t stop; /* the signal that asked to stop, or 0 */
+};
+
+/* Async-signal-safe: SIGCONT (a stopped group cannot act on a signal), then `sig`. */
+void run_guard_stop(struct run_guard *g, int sig);
+/* Async-signal-safe: SIGKILL to what still runs. */
+void run_guard_kill(struct run_guard *g);
+/* After run_wait of a guarded child: the rest of a stopped group killed, nothing published. */
+void run_guard_done(struct run_guard *g);
 
 /*
  * Run and wait. Returns the exit status (0-255), 128+signal when killed,
@@ -22,7 +46,7 @@ struct run_cmd {
  */
 int run_command(const struct run_cmd *cmd);
 /*
- * Start without waiting: with `outfd` non-NULL, stdout (and stderr when
+ * Start without waiting (-EINTR when the guard says stop): with `outfd` non-NULL, stdout (and stderr when
  * merge_err) come through a pipe whose read end is returned there. 0 with
  * the child's pid, or -errno as run_command (nothing left running).
  */

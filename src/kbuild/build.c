@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "build.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -27,6 +28,7 @@ void build_result_release(struct build_result *r)
 	free(r->command);
 	free(r->image);
 	free(r->first_error);
+	free(r->question);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -477,15 +479,29 @@ long build_estimate_objects(const char *tree, const char *srcarch, const struct 
 
 /* ---- running make ---- */
 
-static volatile sig_atomic_t interrupted;
-static volatile pid_t make_pid;
-
-/* make runs in a process group of its own: one signal reaches every sub-make and compiler */
-static void on_signal(int sig)
+char *build_kconfig_question(const char *line)
 {
-	interrupted = sig;
-	if (make_pid > 0)
-		kill(-make_pid, sig);
+	const char *p = strstr(line, ") (NEW)"), *q = strstr(line, "] (NEW)"), *end, *start;
+
+	/* "(SYM) [Y/n/?] (NEW)": step back over the answers in brackets */
+	if (q && (!p || q < p)) {
+		const char *open = q;
+
+		while (open > line && *open != '[')
+			open--;
+		if (*open != '[' || open - line < 3 || open[-1] != ' ' || open[-2] != ')')
+			return NULL;
+		p = open - 2;
+	}
+	if (!p)
+		return NULL;
+	end = p;
+	start = end;
+	while (start > line && (isalnum((unsigned char)start[-1]) || start[-1] == '_'))
+		start--;
+	if (start == end || start == line || start[-1] != '(')
+		return NULL;
+	return xstrndup(start, (size_t)(end - start));
 }
 
 static void fmt_duration(char *buf, size_t n, double s)
@@ -703,8 +719,8 @@ int build_run(const struct build_opts *o, struct build_result *r)
 	char **argv;
 	char *cfgpath = xasprintf("%s/.config", o->objdir), *logpath = xasprintf("%s/build.log", o->objdir);
 	const char *image = image_for(o->srcarch);
-	struct run_cmd cmd = { .env = o->env, .merge_err = 1, .new_pgroup = 1 };
-	struct sigaction sa = { .sa_handler = on_signal }, old_int, old_term;
+	struct run_guard own = { 0 }, *guard = o->guard ? o->guard : &own;
+	struct run_cmd cmd = { .env = o->env, .merge_err = 1, .new_pgroup = 1, .guard = guard };
 	struct progress p = { .tty = o->progress, .width = 80, .last_decile = 0 };
 	int fd = -1, logfd, ret;
 	pid_t pid;
@@ -746,20 +762,19 @@ int build_run(const struct build_opts *o, struct build_result *r)
 				    logpath);
 		free(line);
 	}
-	interrupted = 0;
-	sigaction(SIGINT, &sa, &old_int);
-	sigaction(SIGTERM, &sa, &old_term);
 	p.start = kb_now();
 	ret = run_start(&cmd, &pid, &fd);
+	if (ret == -EINTR) {
+		close(logfd);
+		ret = KB_INTERRUPTED;
+		goto out;
+	}
 	if (ret < 0) {
-		sigaction(SIGINT, &old_int, NULL);
-		sigaction(SIGTERM, &old_term, NULL);
 		kb_error("cannot run 'make': %s", ret == -ENOENT ? "not installed (apt-get install make)" : strerror(-ret));
 		close(logfd);
 		ret = KB_EENV;
 		goto out;
 	}
-	make_pid = pid;
 	for (;;) {
 		char buf[65536];
 		ssize_t n = read(fd, buf, sizeof(buf));
@@ -777,6 +792,10 @@ int build_run(const struct build_opts *o, struct build_result *r)
 			size_t len = (size_t)(nl - pending.buf);
 
 			*nl = '\0';
+			if (!r->question && (r->question = build_kconfig_question(pending.buf))) {
+				/* nobody can answer it (stdin is /dev/null): stop make now, not after a build with a guess */
+				kill(-pid, SIGTERM);
+			}
 			if (build_line_is_object(pending.buf)) {
 				p.done++;
 				progress_update(&p, pending.buf);
@@ -789,12 +808,10 @@ int build_run(const struct build_opts *o, struct build_result *r)
 	}
 	close(fd);
 	r->make_status = run_wait(pid);
-	make_pid = 0;
 	/* nothing of an interrupted build may go on writing after we return */
-	if (interrupted)
+	run_guard_done(guard);
+	if (r->question)
 		kill(-pid, SIGKILL);
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGTERM, &old_term, NULL);
 	progress_end(&p);
 	if (fsync(logfd) < 0 && errno == ENOSPC)
 		r->no_space = 1;
@@ -802,8 +819,10 @@ int build_run(const struct build_opts *o, struct build_result *r)
 	r->objects = p.done;
 	if (build_log_no_space(log.buf))
 		r->no_space = 1;
-	if (interrupted) {
+	if (guard->stop) {
 		ret = KB_INTERRUPTED;
+	} else if (r->question) {
+		ret = KB_FAILED;
 	} else if (r->make_status != 0) {
 		r->first_error = build_first_error(log.buf, 6);
 		if (r->first_error)
@@ -1186,8 +1205,13 @@ static void build_report(struct kb_job *job, int st, const struct build_result *
 			       m->cc_hits + m->cc_misses ? 100.0 * (double)m->cc_hits / (double)(m->cc_hits + m->cc_misses)
 							 : 0.0);
 	} else if (st == KB_INTERRUPTED) {
-		m->status = "interrupted";
-		kb_error("interrupted: run the same command again to resume the build (make keeps what is done)");
+		/* the pipeline says so, for every stage */
+	} else if (r->question) {
+		m->error = xasprintf("make asked the Kconfig question CONFIG_%s", r->question);
+		kb_error("the kernel's syncconfig asked for CONFIG_%s, which '%s' has no value for (edited by hand, "
+			 "or made with another toolchain); nobody can answer it here, so make was stopped: give "
+			 "--config so that the config stage answers it, or run 'make O=%s olddefconfig' in the tree",
+			 r->question, job->dotconfig, job->objdir);
 	} else if (r->no_space) {
 		m->error = r->first_error ? xstrdup(r->first_error) : NULL;
 		kb_error("the disk is full in '%s': free some space and run the same command again (the build resumes)",

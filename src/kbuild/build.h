@@ -20,6 +20,7 @@ struct build_opts {
 	const char *const *targets; /* make goals; NULL: the image and, with CONFIG_MODULES, modules */
 	int verbose;               /* V=1: every command */
 	int progress;              /* 1: a live line on a terminal; 0: plain progress lines */
+	struct run_guard *guard;   /* the pipeline's signal handler stops make through it, or NULL */
 };
 
 struct build_result {
@@ -32,6 +33,7 @@ struct build_result {
 	int make_status;           /* make's exit status */
 	char *first_error;         /* the first compiler or linker error with its context, or NULL */
 	int no_space;              /* the disk filled up */
+	char *question;            /* the Kconfig symbol make's syncconfig asked for (make stopped), or NULL */
 };
 
 void build_result_release(struct build_result *r);
@@ -46,10 +48,17 @@ void free_argv(char **argv);
 /*
  * Run make for the image and modules, with progress on stderr and the full
  * output in objdir/build.log. KB_OK; KB_FAILED when make failed (first
- * error in r->first_error); KB_EENV when make cannot run or the disk is
- * full; KB_INTERRUPTED on SIGINT/SIGTERM.
+ * error in r->first_error, or r->question when syncconfig asked one and
+ * make was stopped); KB_EENV when make cannot run or the disk is full;
+ * KB_INTERRUPTED when o->guard was told to stop.
  */
 int build_run(const struct build_opts *o, struct build_result *r);
+
+/*
+ * The symbol of a Kconfig question in make's output ("Prompt (SYM) [Y/n/?]
+ * (NEW) ", a choice member "1. Name (SYM) (NEW)"), or NULL (caller frees).
+ */
+char *build_kconfig_question(const char *line);
 
 /*
  * Estimate how many objects a configuration compiles by walking the tree's

@@ -128,7 +128,8 @@ static enum kb_status run_kconfig_target(const struct config_opts *o, const char
 	const char *argv[12];
 	const char *env[16] = { "MAKEFLAGS=", "MAKELEVEL=", "MFLAGS=", "MAKEOVERRIDES=", NULL };
 	struct strbuf out = STRBUF_INIT;
-	struct run_cmd cmd = { .argv = argv, .env = env, .out = &out, .merge_err = 1 };
+	struct run_cmd cmd = { .argv = argv, .env = env, .out = &out, .merge_err = 1, .new_pgroup = 1,
+			       .guard = o->guard };
 	enum kb_status st = KB_OK;
 	size_t e = 4;
 	int n = 0, ret;
@@ -162,7 +163,9 @@ static enum kb_status run_kconfig_target(const struct config_opts *o, const char
 		confcache_store(&cc, objdir);
 	confcache_release(&cc);
 	free(cachedir);
-	if (ret == -ENOENT) {
+	if (o->guard && o->guard->stop) {
+		st = KB_INTERRUPTED; /* the pipeline says so */
+	} else if (ret == -ENOENT) {
 		kb_error("cannot run 'make': not installed (apt-get install make)");
 		st = KB_EENV;
 	} else if (ret < 0) {
@@ -1066,9 +1069,51 @@ static void digest_file(struct strbuf *in, const char *label, const char *path)
 	strbuf_addf(in, "%s %s %s\n", label, path, hex);
 }
 
+/*
+ * The tools whose answers Kconfig reads (scripts/Kconfig.include, init/Kconfig:
+ * CC_VERSION_TEXT and cc-version, ld-version, PAHOLE_VERSION, RUSTC_VERSION,
+ * BINDGEN_VERSION_TEXT), each as the first line of its --version: a new one
+ * changes the answers, as installing dwarves does DEBUG_INFO_BTF's.
+ */
+void config_toolchain(const char *cc, struct strbuf *out)
+{
+	const char *cross = getenv("CROSS_COMPILE"), *llvm = getenv("LLVM");
+	int use_llvm = llvm && str_eq(llvm, "1");
+	const char *ccword = NULL;
+	char *ccname, *ldname;
+
+	/* "ccache gcc": the compiler is the last word */
+	if (cc && *cc) {
+		ccword = strrchr(cc, ' ');
+		ccword = ccword ? ccword + 1 : cc;
+	}
+	ccname = ccword ? xstrdup(ccword) : xasprintf("%s%s", cross ? cross : "", use_llvm ? "clang" : "gcc");
+	ldname = xasprintf("%s%s", cross ? cross : "", use_llvm ? "ld.lld" : "ld");
+	{
+		const char *tools[][2] = {
+			{ "cc", ccname }, { "ld", ldname }, { "pahole", "pahole" },
+			{ "rustc", "rustc" }, { "bindgen", "bindgen" },
+		};
+
+		for (size_t i = 0; i < ARRAY_SIZE(tools); i++) {
+			const char *argv[] = { tools[i][1], "--version", NULL };
+			struct strbuf ver = STRBUF_INIT;
+			struct run_cmd cmd = { .argv = argv, .out = &ver, .merge_err = 1 };
+			int ret = run_have_program(tools[i][1]) ? run_command(&cmd) : -ENOENT;
+
+			strbuf_setlen(&ver, strcspn(ver.buf, "\n"));
+			strbuf_addf(out, "tool %s %s\n", tools[i][0], ret == 0 && ver.len ? ver.buf : "-");
+			strbuf_release(&ver);
+		}
+	}
+	free(ccname);
+	free(ldname);
+}
+
+/* The stamp's text without its config line: the inputs' digest, then the toolchain (caller frees). */
 static char *config_inputs(const struct config_opts *c, const struct fragment_list *frags)
 {
-	struct strbuf in = STRBUF_INIT;
+	struct strbuf in = STRBUF_INIT, tools = STRBUF_INIT;
 	char hex[SHA256_HEX];
 	char *p;
 	const char *base = c->base ? c->base : "running";
@@ -1101,26 +1146,63 @@ static char *config_inputs(const struct config_opts *c, const struct fragment_li
 	if (c->json && !fs_is_file(c->json))
 		strbuf_addstr(&in, "json missing\n");
 	sha256_hex(in.buf, in.len, hex);
+	strbuf_addf(&tools, "inputs %s\n", hex);
+	config_toolchain(c->cc, &tools);
 	strbuf_release(&in);
-	return xstrdup(hex);
+	return strbuf_detach(&tools, NULL);
 }
 
-/* The stamp holds the inputs' digest and the .config it produced: both must match to skip. */
-static int config_unchanged(const char *stamp, const char *inputs, const char *dotconfig)
+const char *config_stamp_changed(const char *stamp, const char *want, struct strbuf *what)
+{
+	const char *reason = NULL;
+
+	strbuf_reset(what);
+	if (!stamp || !starts_with(stamp, "inputs "))
+		return "no stamp";
+	if (strncmp(stamp, want, strcspn(want, "\n") + 1))
+		return "inputs";
+	/* the toolchain: name each tool whose version is not the one the configuration was made with */
+	for (const char *w = want + strcspn(want, "\n") + 1; *w; w += strcspn(w, "\n") + (w[strcspn(w, "\n")] ? 1 : 0)) {
+		size_t len = strcspn(w, "\n");
+		const char *name = w + 5, *found = NULL;
+		size_t nlen = strcspn(name, " ");
+
+		for (const char *s = stamp; *s; s += strcspn(s, "\n") + (s[strcspn(s, "\n")] ? 1 : 0))
+			if (!strncmp(s, w, 5 + nlen + 1)) {
+				found = s;
+				break;
+			}
+		if (found && strcspn(found, "\n") == len && !strncmp(found, w, len))
+			continue;
+		strbuf_addf(what, "%s%.*s", what->len ? ", " : "", (int)nlen, name);
+		reason = "toolchain";
+	}
+	/* a stamp from before kbuild recorded the toolchain says nothing about it */
+	if (reason && !strstr(stamp, "\ntool "))
+		return "no stamp";
+	return reason;
+}
+
+/* The stamp holds the inputs, the toolchain and the .config they produced: all must match to skip. */
+static const char *config_unchanged(const char *stamp, const char *inputs, const char *dotconfig, struct strbuf *what)
 {
 	struct strbuf sb = STRBUF_INIT;
 	char hex[SHA256_HEX], *want;
-	int same = 0;
+	const char *reason;
 
-	if (fs_read_file(stamp, &sb) < 0 || sha256_file(dotconfig, hex) < 0) {
+	if (fs_read_file(stamp, &sb) < 0) {
 		strbuf_release(&sb);
-		return 0;
+		return "no stamp";
 	}
-	want = xasprintf("inputs %s\nconfig %s\n", inputs, hex);
-	same = str_eq(sb.buf, want);
-	free(want);
+	reason = config_stamp_changed(sb.buf, inputs, what);
+	if (!reason) {
+		want = xasprintf("%sconfig %s\n", inputs, sha256_file(dotconfig, hex) < 0 ? "-" : hex);
+		if (!str_eq(sb.buf, want))
+			reason = "config";
+		free(want);
+	}
 	strbuf_release(&sb);
-	return same;
+	return reason;
 }
 
 static void config_stamp(const char *stamp, const char *inputs, const char *dotconfig)
@@ -1130,7 +1212,7 @@ static void config_stamp(const char *stamp, const char *inputs, const char *dotc
 
 	if (sha256_file(dotconfig, hex) < 0)
 		return;
-	text = xasprintf("inputs %s\nconfig %s\n", inputs, hex);
+	text = xasprintf("%sconfig %s\n", inputs, hex);
 	fs_write_atomic(stamp, text, strlen(text), NULL);
 	free(text);
 }
@@ -1196,13 +1278,24 @@ int config_stage(struct kb_job *job)
 	c->objdir = job->objdir;
 	c->cc = job->cc;
 	c->env = job->env;
+	c->guard = job->make.guard;
 	job->meta.base = xstrdup(c->base ? c->base : "running");
 	stamp = xasprintf("%s/config.stamp", job->statedir);
 	if (c->nr_configs) {
+		struct strbuf what = STRBUF_INIT;
+		const char *why;
+
 		job->config_inputs = config_inputs(c, &job->frags);
-		if (config_unchanged(stamp, job->config_inputs, job->dotconfig)) {
+		why = config_unchanged(stamp, job->config_inputs, job->dotconfig, &what);
+		if (!why) {
 			kb_progress("CONFIG", "%s unchanged: base, fragments and tree as last time", job->dotconfig);
 		} else {
+			/* Kconfig's answers may differ now: configured again, so the build's syncconfig asks nothing */
+			if (str_eq(why, "toolchain"))
+				kb_progress("CONFIG", "the toolchain Kconfig reads changed (%s): configuring again", what.buf);
+			else if (str_eq(why, "config"))
+				kb_progress("CONFIG", "%s changed since the last run (edited by hand?): configuring again",
+					    job->dotconfig);
 			unlink(stamp);
 			st = config_run(c);
 			if (st == KB_OK)
@@ -1210,6 +1303,7 @@ int config_stage(struct kb_job *job)
 			else if (st == KB_EENV)
 				job->missing_tool = 1; /* make could not configure: a prerequisite may be missing */
 		}
+		strbuf_release(&what);
 	} else if (!fs_is_file(job->dotconfig)) {
 		kb_error("'%s' has no .config: give --config NAME (and --base) to make one", job->objdir);
 		job->skipped = 1;

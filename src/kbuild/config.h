@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include "status.h"
+#include "strbuf.h"
 
 struct config_opts {
 	const char *tree;         /* kernel source tree */
@@ -19,6 +20,7 @@ struct config_opts {
 	int allow_unmet;
 	int builtin_wins;
 	int verbose;
+	struct run_guard *guard;  /* the pipeline's signal handler stops make through it, or NULL */
 };
 
 enum kb_status config_run(const struct config_opts *o);
@@ -93,6 +95,18 @@ char *config_base_file(const struct config_opts *o);
  * (job->missing_tool when make could not configure).
  */
 int config_stage(struct kb_job *job);
+/*
+ * The toolchain whose answers Kconfig reads, one "tool NAME first line of
+ * --version" line each (cc, ld, pahole, rustc, bindgen; "-" when missing),
+ * appended to `out`. `cc` is the build's compiler string or NULL.
+ */
+void config_toolchain(const char *cc, struct strbuf *out);
+/*
+ * Why the config stamp `stamp` (its text, or NULL) does not match `want`
+ * (the inputs line and the tool lines): "no stamp", "inputs", "toolchain"
+ * (the tools that differ named in `what`), or NULL when they match.
+ */
+const char *config_stamp_changed(const char *stamp, const char *want, struct strbuf *what);
 /* After a build: the stamp follows the .config the build's own syncconfig may have rewritten. */
 void config_stamp_refresh(const struct kb_job *job);
 

@@ -58,7 +58,8 @@ static enum kb_status run_make(const struct install_opts *o, const char *goal, c
 	const char *goals[8];
 	char **argv;
 	struct strbuf out = STRBUF_INIT;
-	struct run_cmd cmd = { .env = o->make.env, .out = &out, .merge_err = 1 };
+	struct run_cmd cmd = { .env = o->make.env, .out = &out, .merge_err = 1, .new_pgroup = 1,
+			       .guard = o->make.guard };
 	int n = 0, ret;
 	enum kb_status st = KB_OK;
 

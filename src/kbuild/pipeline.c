@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "pipeline.h"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include "build.h"
@@ -10,8 +11,32 @@
 #include "install.h"
 #include "job.h"
 #include "log.h"
+#include "run.h"
 #include "series.h"
 #include "source.h"
+
+/*
+ * Ctrl-C, SIGTERM and a closed terminal end every stage within 2 s: the child
+ * at work (make's whole process group) gets SIGCONT and the signal, and
+ * SIGKILL a second later whatever state it is in; no new child starts.
+ */
+static struct run_guard guard;
+
+static void on_signal(int sig)
+{
+	if (!guard.stop)
+		guard.stop = sig;
+	run_guard_stop(&guard, sig);
+	alarm(1);
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	run_guard_kill(&guard);
+}
+
+static const int handled[] = { SIGINT, SIGTERM, SIGHUP, SIGALRM };
 
 struct stage {
 	const char *name;
@@ -79,6 +104,7 @@ static void job_release(struct kb_job *job)
 int pipeline_run(struct pipeline_opts *o)
 {
 	struct kb_job job = { .o = o, .lockfd = -1, .treelockfd = -1 };
+	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESTART }, old[ARRAY_SIZE(handled)];
 	int st = KB_OK;
 
 	/* everything the arguments say is checked before anything runs */
@@ -93,10 +119,25 @@ int pipeline_run(struct pipeline_opts *o)
 	if (st != KB_OK)
 		goto out;
 	meta_start(&job.meta, o->argc, o->argv);
+	job.make.guard = o->guard = &guard;
+	guard.stop = 0;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < ARRAY_SIZE(handled); i++) {
+		sa.sa_handler = handled[i] == SIGALRM ? on_alarm : on_signal;
+		sigaction(handled[i], &sa, &old[i]);
+	}
 	for (size_t i = 0; i < ARRAY_SIZE(stages); i++) {
 		const struct stage *s = &stages[i];
 
 		st = run_stage(&job, s);
+		if (guard.stop) {
+			st = KB_INTERRUPTED;
+			job.meta.status = "interrupted";
+			kb_error("interrupted: run the same command again to resume %s",
+				 str_eq(s->name, "build") ? "the build (make keeps what is done)" : "where it stopped");
+			meta_write(&job.meta);
+			break;
+		}
 		if (st == KB_EENV && job.missing_tool) {
 			/* a tool is missing: the prerequisites stage says which, and with --install-deps installs it */
 			job.missing_tool = 0;
@@ -110,6 +151,9 @@ int pipeline_run(struct pipeline_opts *o)
 	if (str_eq(job.meta.status, "running") || str_eq(job.meta.status, "building"))
 		job.meta.status = st == KB_OK ? "ok" : "failed";
 	meta_write(&job.meta);
+	alarm(0);
+	for (size_t i = 0; i < ARRAY_SIZE(handled); i++)
+		sigaction(handled[i], &old[i], NULL);
 out:
 	job_release(&job);
 	return st;

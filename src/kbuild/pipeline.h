@@ -12,6 +12,7 @@ struct pipeline_opts {
 	struct patch_opts patch;   /* patch.spec NULL: no series */
 	struct config_opts config; /* config.nr_configs 0: keep the build directory's .config */
 	int jobs;                  /* 0: the CPU count (or the distcc slots) */
+	struct run_guard *guard;   /* set by pipeline_run: its signal handler stops the stages' commands */
 	const char *localversion;  /* NULL: "-ll" */
 	int ccache;
 	const char *distcc;        /* DISTCC_HOSTS, or NULL */

@@ -423,7 +423,7 @@ static int patched_copy(const struct pipeline_opts *o, struct kb_meta *m)
 	copy = xasprintf("%s+%s", m->tree, name);
 	if (!fs_is_dir(copy)) {
 		const char *argv[] = { "cp", "-a", "--reflink=auto", m->tree, NULL, NULL };
-		struct run_cmd cmd = { .argv = argv };
+		struct run_cmd cmd = { .argv = argv, .new_pgroup = 1, .guard = o->guard };
 		int rc;
 
 		tmp = xasprintf("%s.tmp.%ld", copy, (long)getpid());
@@ -476,7 +476,7 @@ static int fetch_tree(const struct pipeline_opts *o, struct kb_meta *m)
 	char *script = xasprintf("%s/kernel-source", o->scriptdir);
 	const char *argv[6];
 	struct strbuf out = STRBUF_INIT;
-	struct run_cmd cmd = { .argv = argv, .out = &out };
+	struct run_cmd cmd = { .argv = argv, .out = &out, .new_pgroup = 1, .guard = o->guard };
 	int n = 0, ret;
 
 	argv[n++] = script;

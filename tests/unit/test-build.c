@@ -140,8 +140,31 @@ static void test_progress(void)
 	is_str(buf, "37 objects, 12s", "no estimate: counts only");
 }
 
+static void test_kconfig_question(void)
+{
+	const char *lines[][2] = {
+		{ "  Generate BTF type information for kernel modules (DEBUG_INFO_BTF_MODULES) [Y/n/?] (NEW) ",
+		  "DEBUG_INFO_BTF_MODULES" },
+		{ "Maximum number of CPUs (NR_CPUS) [64] (NEW) ", "NR_CPUS" },
+		{ "  > 2. Voluntary Kernel Preemption (Desktop) (PREEMPT_VOLUNTARY) (NEW)", "PREEMPT_VOLUNTARY" },
+		{ "  CC      kernel/fork.o", NULL },
+		{ "Support for (NEW) hardware", NULL },
+		{ "  Prompt (lower_case_sym) [N/y/?] (NEW) ", "lower_case_sym" },
+		{ "[Y/n/?] (NEW)", NULL },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(lines); i++) {
+		char *sym = build_kconfig_question(lines[i][0]);
+
+		is_str(sym ? sym : "(none)", lines[i][1] ? lines[i][1] : "(none)", "Kconfig question in \"%s\"",
+		       lines[i][0]);
+		free(sym);
+	}
+}
+
 int main(void)
 {
+	test_kconfig_question();
 	test_progress();
 	test_object_lines();
 	test_first_error();

@@ -883,6 +883,97 @@ static void test_opt_commands(void)
 
 /* ---- run ---- */
 
+/* How many processes of group `pgid` are alive (zombies are dead). */
+static int live_in_group(pid_t pgid)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	int n = 0;
+
+	while (d && (de = readdir(d))) {
+		struct strbuf sb = STRBUF_INIT;
+		char *path = xasprintf("/proc/%s/stat", de->d_name), *rp;
+		char state;
+		int ppid, pgrp;
+
+		if (de->d_name[0] >= '1' && de->d_name[0] <= '9' && fs_read_file(path, &sb) == 0 &&
+		    (rp = strrchr(sb.buf, ')')) && sscanf(rp + 2, "%c %d %d", &state, &ppid, &pgrp) == 3 &&
+		    pgrp == (int)pgid && state != 'Z')
+			n++;
+		free(path);
+		strbuf_release(&sb);
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
+/* No child reads the terminal; a guard ends a stopped process group, and starts nothing once told to stop. */
+static void test_run_stdin_and_guard(void)
+{
+	const char *stdin_of[] = { "readlink", "/proc/self/fd/0", NULL };
+	const char *reader[] = { "sh", "-c", "read x; echo \"read $?\"", NULL };
+	const char *stopped[] = { "sh", "-c", "sleep 30 & kill -STOP $$; wait", NULL };
+	struct strbuf out = STRBUF_INIT;
+	struct run_guard g = { 0 };
+	pid_t pid = -1;
+	double t0;
+	int st;
+
+	{
+		struct run_cmd cmd = { .argv = stdin_of, .out = &out };
+
+		is_int(run_command(&cmd), 0, "run_command: readlink of the child's stdin runs");
+		is_str(out.buf, "/dev/null\n", "run_command: the child's stdin is /dev/null, never the terminal");
+	}
+	{
+		struct run_cmd cmd = { .argv = reader, .out = &out };
+
+		strbuf_reset(&out);
+		is_int(run_command(&cmd), 0, "run_command: a child that reads stdin ends");
+		is_str(out.buf, "read 1\n", "run_command: its read meets end of file at once");
+	}
+	{
+		struct run_cmd cmd = { .argv = stopped, .new_pgroup = 1, .guard = &g };
+		char stat[64];
+
+		is_int(run_start(&cmd, &pid, NULL), 0, "guarded run_start of a child that stops itself");
+		is_int(g.child, -pid, "the guard holds the child's process group");
+		for (int i = 0; i < 200; i++) {
+			struct strbuf sb = STRBUF_INIT;
+			char *path = xasprintf("/proc/%d/stat", (int)pid);
+
+			stat[0] = '\0';
+			if (fs_read_file(path, &sb) == 0 && strrchr(sb.buf, ')'))
+				snprintf(stat, sizeof(stat), "%c", strrchr(sb.buf, ')')[2]);
+			free(path);
+			strbuf_release(&sb);
+			if (stat[0] == 'T')
+				break;
+			usleep(10000);
+		}
+		is_str(stat, "T", "the child is stopped");
+		t0 = kb_now();
+		g.stop = SIGTERM;
+		run_guard_stop(&g, SIGTERM);
+		st = run_wait(pid);
+		run_guard_done(&g);
+		is_int(st, 128 + SIGTERM, "run_guard_stop ends a stopped group: SIGCONT, then SIGTERM");
+		ok(kb_now() - t0 < 1.0, "at once (%.3f s)", kb_now() - t0);
+		is_int(g.child, 0, "nothing published once it is done");
+		/* the orphaned sleep may stay a zombie until init reaps it: dead is enough */
+		for (int i = 0; i < 100 && live_in_group(pid); i++)
+			usleep(10000);
+		is_int(live_in_group(pid), 0, "the rest of the group (the sleep) is dead");
+	}
+	{
+		struct run_cmd cmd = { .argv = stdin_of, .guard = &g };
+
+		is_int(run_start(&cmd, &pid, NULL), -EINTR, "a guard told to stop starts nothing");
+	}
+	strbuf_release(&out);
+}
+
 static void test_run(const char *top)
 {
 	const char *exit7[] = { "sh", "-c", "exit 7", NULL };
@@ -969,6 +1060,7 @@ static void test_run(const char *top)
 	ok(run_have_program("sh"), "run_have_program finds sh");
 	ok(!run_have_program("kb-test-no-such-program-x"), "run_have_program: missing program");
 	strbuf_release(&out);
+	test_run_stdin_and_guard();
 }
 
 /* fs_lock: exclusive against every other open file, shared with shared; fs_disk_usage: du -s */
