@@ -625,13 +625,14 @@ static void queue_names(char ***q, size_t *nr, size_t *alloc, const char *list)
 /* The stem of a module file's name ("snd-dummy" of ".../snd-dummy.ko.xz"), as a key; NULL when it is not a module. */
 static char *module_file_key(const char *path, size_t len)
 {
-	const char *base = memrchr(path, '/', len), *ko;
+	const char *base = memrchr(path, '/', len), *end = path + len, *ko;
 
 	base = base ? base + 1 : path;
-	ko = memmem(base, len - (size_t)(base - path), ".ko", 3);
-	if (!ko || (ko + 3 != path + len && ko[3] != '.'))
-		return NULL;
-	return module_key(base, (size_t)(ko - base));
+	/* ".ko" at the end or before the compression's suffix (".ko.xz"), not in the name (".kobj") */
+	for (ko = base; (ko = memmem(ko, (size_t)(end - ko), ".ko", 3)); ko++)
+		if (ko + 3 == end || ko[3] == '.')
+			return module_key(base, (size_t)(ko - base));
+	return NULL;
 }
 
 /* The line of modules.dep ("kernel/.../snd-dummy.ko.xz: kernel/... ...") for a module name, or NULL. */
