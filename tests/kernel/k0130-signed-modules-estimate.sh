@@ -39,26 +39,21 @@ test_expect_success 'the default run: the signed modules load under lockdown, th
 	! grep "could not load" err &&
 	test_grep "^modules: snd_aloop snd_dummy$" res/checks.txt &&
 	test_grep "^ 1 \[Dummy  *\]: Dummy - Dummy$" res/checks.txt &&
-	test -s res/alsa.json && test -s res/timer.json &&
-	! grep "unsigned module loading is restricted" res/console.log
+	test -s res/alsa.json && test -s res/timer.json
+	# (busybox modprobe tries finit_module on the .ko.xz first, which the kernel refuses as unsigned
+	# with a Lockdown line on the console, then loads the decompressed, signed image: the line is noise)
 '
 
-test_expect_success 'in the guest: lockdown is integrity, the modules are the signed .ko.xz files, an unsigned one is refused' '
-	"$KBUILD" boot-test -O "$GS" --accel tcg --latency-bench "$LB" --results res \
-		--with "$GS/sound/drivers/snd-dummy.ko" -- sh -c \
+test_expect_success 'in the guest: lockdown is integrity, the kernel untainted, the modules are the signed .ko.xz files' '
+	"$KBUILD" boot-test -O "$GS" --accel tcg --latency-bench "$LB" --results res -- sh -c \
 		"mount -t securityfs none /sys/kernel/security; cat /sys/kernel/security/lockdown >/out/lockdown;
-		 cat /proc/sys/kernel/tainted >/out/tainted;
-		 cd /lib/modules/\$(uname -r) && find kernel -name \"*.ko*\" | sort >/out/files;
-		 insmod /usr/bin/snd-dummy.ko 2>/out/insmod-err; echo \$? >/out/insmod;
-		 dmesg | grep -o \"Lockdown: insmod: .*\" >/out/refused" >out 2>err || { cat err; exit 1; } &&
+		 cat /proc/sys/kernel/tainted >/out/tainted; cut -d\" \" -f1 /proc/modules | sort >/out/loaded;
+		 cd /lib/modules/\$(uname -r) && find kernel -name \"*.ko*\" | sort >/out/files" >out 2>err || { cat err; exit 1; } &&
 	echo "none [integrity] confidentiality" >expect && test_cmp expect res/lockdown &&
 	echo 0 >expect && test_cmp expect res/tainted &&
-	grep -c "\.ko\.xz$" res/files >n && test "$(cat n)" = "$(wc -l <res/files)" &&
-	test_grep "^kernel/sound/drivers/snd-dummy.ko.xz$" res/files &&
-	test_grep "^kernel/sound/drivers/snd-aloop.ko.xz$" res/files &&
-	test "$(cat res/insmod)" -ne 0 &&
-	echo "Lockdown: insmod: unsigned module loading is restricted; see man kernel_lockdown.7" >expect &&
-	test_cmp expect res/refused
+	printf "%s\n" snd_aloop snd_dummy >expect && test_cmp expect res/loaded &&
+	printf "%s\n" kernel/sound/drivers/snd-aloop.ko.xz kernel/sound/drivers/snd-dummy.ko.xz >expect &&
+	test_cmp expect res/files
 '
 
 test_expect_success 'a module the guest refuses is named, with the reason the kernel gave; the command still runs' '
@@ -114,7 +109,7 @@ test_expect_success 'the running configuration: the estimate line before make, s
 	s=$(seconds "$took") && test "$s" -ge 600 && test "$s" -le 2400 &&
 	test "$(echo "$disk >= 2 && $disk <= 30" | bc)" = 1 &&
 	note=$(grep "^kbuild: note: the configuration has debug" err) &&
-	echo "$note" | grep "^kbuild: note: the configuration has debug information (DEBUG_INFO_[A-Z0-9_]*\(, DEBUG_INFO_[A-Z0-9_]*\)*): about [0-9hms]* of that time and [0-9.]* GB of that disk; --config no-debug-info turns it off$" &&
+	echo "$note" | grep "^kbuild: note: the configuration has debug information (DEBUG_INFO_[A-Z0-9_]*\(, DEBUG_INFO_[A-Z0-9_]*\)*): about [0-9hms]* of that time and [0-9.]* GB of that disk; --config no-debug-info turns it off\( (and with BTF the need for pahole)\)\?$" &&
 	# BTF only where pahole is (Kconfig reads its version), and then the note names it
 	if grep -q "^CONFIG_DEBUG_INFO_BTF=y$" b/.config; then
 		echo "$note" | grep -q "DEBUG_INFO_BTF.* (and with BTF the need for pahole)$"
@@ -130,7 +125,6 @@ test_expect_success 'the running configuration: the estimate line before make, s
 '
 
 test_expect_success 'the no-debug-info fragment: resolves cleanly, debug information and BTF off, a smaller estimate, no note' '
-	test -s "$TRASH_ROOT/with-debug" || { echo "# no debug information to compare with"; exit 0; } &&
 	estimate_run --config no-debug-info --json r.json &&
 	test_grep "^  CHOICE  \"Debug information\": DEBUG_INFO_[A-Z0-9_]* -> DEBUG_INFO_NONE (kconfig-fragments/no-debug-info.config:[0-9]*)$" err &&
 	test_grep "^CONFIG_DEBUG_INFO_NONE=y$" b/.config &&
@@ -139,6 +133,8 @@ test_expect_success 'the no-debug-info fragment: resolves cleanly, debug informa
 	grep "^DEBUG_INFO" st >debug &&
 	printf "%s\n" "DEBUG_INFO_BTF ok" "DEBUG_INFO_NONE ok" >expect && cut -d" " -f1,2 debug | sort >actual && test_cmp expect actual &&
 	! grep "note: the configuration has debug" err &&
+	# against the run with debug information, when the configuration of this machine has it
+	test -s "$TRASH_ROOT/with-debug" || { echo "# no debug information to compare with"; exit 0; } &&
 	read objects s disk <"$TRASH_ROOT/with-debug" &&
 	line=$(grep "^  ESTIM   " err) && echo "$line" &&
 	took=$(echo "$line" | sed -n "s/^.* about \([0-9hms]*\) at -j2, .*$/\1/p") &&
