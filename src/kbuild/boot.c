@@ -17,6 +17,7 @@
 #include "fs.h"
 #include "json.h"
 #include "log.h"
+#include "modules.h"
 #include "run.h"
 #include "strmap.h"
 
@@ -621,18 +622,84 @@ static void queue_names(char ***q, size_t *nr, size_t *alloc, const char *list)
 	}
 }
 
+/* The stem of a module file's name ("snd-dummy" of ".../snd-dummy.ko.xz"), as a key; NULL when it is not a module. */
+static char *module_file_key(const char *path, size_t len)
+{
+	const char *base = memrchr(path, '/', len), *end = path + len, *ko;
+
+	base = base ? base + 1 : path;
+	/* ".ko" at the end or before the compression's suffix (".ko.xz"), not in the name (".kobj") */
+	for (ko = base; (ko = memmem(ko, (size_t)(end - ko), ".ko", 3)); ko++)
+		if (ko + 3 == end || ko[3] == '.')
+			return module_key(base, (size_t)(ko - base));
+	return NULL;
+}
+
+/* The line of modules.dep ("kernel/.../snd-dummy.ko.xz: kernel/... ...") for a module name, or NULL. */
+static const char *dep_line(const char *dep, const char *name, size_t *len)
+{
+	char *want = module_key(name, strlen(name));
+	const char *found = NULL;
+
+	for (const char *line = dep; *line && !found;) {
+		size_t n = strcspn(line, "\n"), colon = strcspn(line, ":\n");
+		char *k = colon < n ? module_file_key(line, colon) : NULL;
+
+		if (k && str_eq(k, want)) {
+			found = line;
+			*len = n;
+		}
+		free(k);
+		line += n + (line[n] == '\n');
+	}
+	free(want);
+	return found;
+}
+
 /*
- * The sound test modules and what they depend on (modinfo's depends), staged under
- * tmp/mod/lib/modules/RELEASE/kernel/ with depmod's index, then listed.
+ * The build's modules as modules_install lays them out for the kernel to load them: signed
+ * (MODULE_SIG_ALL) and compressed (MODULE_COMPRESS_*) as its configuration says, under
+ * BUILD/.kbuild/modules (modules_stage, with the build's own make variables). *dir gets
+ * .../lib/modules/RELEASE (caller frees). 0 or KB_EENV.
+ */
+static int staged_modules(const struct boot_ctx *c, char **dir)
+{
+	struct modules_opts mo = { .verbose = c->o->verbose };
+	struct build_vars vars = { .text = STRBUF_INIT };
+	char *link = xasprintf("%s/source", c->o->objdir), *tree = fs_realpath(link);
+	int ret;
+
+	*dir = NULL;
+	if (!tree) {
+		kb_error("cannot tell the source tree of '%s' ('%s': %s): its modules are staged with the tree's "
+			 "modules_install", c->o->objdir, link, strerror(errno));
+		free(link);
+		return KB_EENV;
+	}
+	mo.inst.make = (struct build_opts){ .tree = tree, .objdir = c->o->objdir, .arch = "x86_64", .srcarch = "x86",
+					    .jobs = 1, .verbose = c->o->verbose };
+	/* a build kbuild did not make has no make variables: make's defaults then */
+	build_vars_load(&mo.inst.make, &vars);
+	ret = modules_stage(&mo, dir);
+	build_vars_release(&vars);
+	free(link);
+	free(tree);
+	return ret == KB_OK ? 0 : KB_EENV;
+}
+
+/*
+ * The sound test modules and what they depend on (modules.dep of the staged modules), copied
+ * as they are, signatures and compression kept, to tmp/mod/lib/modules/RELEASE/ with depmod's
+ * index for that set, then listed.
  */
 static int list_modules(struct boot_ctx *c)
 {
-	struct strbuf order = STRBUF_INIT, builtin = STRBUF_INIT, done = STRBUF_INIT;
+	struct strbuf order = STRBUF_INIT, builtin = STRBUF_INIT, dep = STRBUF_INIT;
 	char *path = xasprintf("%s/modules.order", c->o->objdir), *stage = xasprintf("%s/mod", c->tmp);
-	char *moddir = xasprintf("%s/lib/modules/%s", stage, c->release);
+	char *moddir = xasprintf("%s/lib/modules/%s", stage, c->release), *staged = NULL;
 	char **queue = NULL;
 	size_t nr_queue = 0, alloc_queue = 0;
-	int ret = 0, nr = 0;
+	int ret = 0, nr = 0, any = 0;
 
 	fs_read_file(path, &order);
 	free(path);
@@ -640,56 +707,63 @@ static int list_modules(struct boot_ctx *c)
 	fs_read_file(path, &builtin);
 	free(path);
 	queue_names(&queue, &nr_queue, &alloc_queue, BOOT_MODULES);
-	for (size_t i = 0; !ret && i < nr_queue; i++) {
-		const char *name = queue[i];
-		char *key = module_key(name, strlen(name)), *mark = xasprintf(" %s ", key), *rel, *ko, *dst, *dir;
-		const char *argv[] = { "modinfo", "-F", "depends", NULL, NULL };
-		struct strbuf deps = STRBUF_INIT;
+	for (size_t i = 0; i < nr_queue && !any; i++) {
+		char *rel = module_path(order.buf, queue[i]);
 
-		if (strstr(done.buf, mark))
-			goto next;
-		strbuf_addstr(&done, mark);
-		rel = module_path(order.buf, name);
-		if (!rel) {
+		any = rel != NULL;
+		free(rel);
+	}
+	if (any) {
+		ret = staged_modules(c, &staged);
+		path = staged ? xasprintf("%s/modules.dep", staged) : NULL;
+		if (!ret && (ret = fs_read_file(path, &dep)) < 0) {
+			kb_error("cannot read '%s': %s", path, strerror(-ret));
+			ret = KB_EENV;
+		}
+		free(path);
+	}
+	for (size_t i = 0; any && !ret && i < nr_queue; i++) {
+		const char *name = queue[i], *line;
+		size_t len = 0;
+
+		line = dep_line(dep.buf, name, &len);
+		if (!line) {
 			if (!module_builtin(builtin.buf, name))
 				strbuf_addf(&c->notes, "%s%s not built", c->notes.len ? ", " : "", name);
-			goto next;
+			continue;
 		}
-		ko = xasprintf("%s/%s", c->o->objdir, rel);
-		dst = xasprintf("%s/kernel/%s", moddir, rel);
-		dir = fs_dirname(dst);
-		ret = fs_mkdir_p(dir, 0755);
-		if (!ret)
-			ret = copy_file(ko, dst);
-		if (ret) {
-			kb_error("cannot copy module '%s': %s", ko, strerror(-ret));
-			ret = KB_EENV;
-		} else {
-			argv[3] = ko;
-			ret = run_tool(c, argv, &deps);
-			queue_names(&queue, &nr_queue, &alloc_queue, deps.buf);
-			strbuf_addf(&c->modules, "%s%s", c->modules.len ? " " : "", name);
-			nr++;
+		strbuf_addf(&c->modules, "%s%s", c->modules.len ? " " : "", name);
+		nr++;
+		/* the module and every one it needs (modules.dep lists them all): copied unless already there */
+		for (const char *p = line, *end = line + len; !ret && p < end;) {
+			size_t n = strcspn(p, ": \n");
+			char *src = xasprintf("%s/%.*s", staged, (int)n, p), *dst = xasprintf("%s/%.*s", moddir, (int)n, p);
+			char *dir = fs_dirname(dst);
+
+			if (n && !fs_is_file(dst)) {
+				if ((ret = fs_mkdir_p(dir, 0755)) == 0)
+					ret = copy_file(src, dst);
+				if (ret) {
+					kb_error("cannot copy module '%s': %s", src, strerror(-ret));
+					ret = KB_EENV;
+				}
+			}
+			free(src);
+			free(dst);
+			free(dir);
+			p += n;
+			p += strspn(p, ": ");
 		}
-		free(ko);
-		free(dst);
-		free(dir);
-		free(rel);
-next:
-		strbuf_release(&deps);
-		free(mark);
-		free(key);
 	}
 	if (!ret && nr) {
 		const char *argv[] = { "depmod", "-b", stage, c->release, NULL };
-		char *src, *dst;
 
 		/* modprobe knows what is built in from these, and says so instead of failing */
 		for (int i = 0; i < 2 && !ret; i++) {
+			char *src = xasprintf("%s/modules.builtin%s", staged, i ? ".modinfo" : "");
+			char *dst = xasprintf("%s/modules.builtin%s", moddir, i ? ".modinfo" : "");
 			int err = 0;
 
-			src = xasprintf("%s/modules.builtin%s", c->o->objdir, i ? ".modinfo" : "");
-			dst = xasprintf("%s/modules.builtin%s", moddir, i ? ".modinfo" : "");
 			if (fs_is_file(src) && (err = copy_file(src, dst)) < 0) {
 				kb_error("cannot copy '%s': %s", src, strerror(-err));
 				ret = KB_EENV;
@@ -711,9 +785,10 @@ next:
 	free(queue);
 	strbuf_release(&order);
 	strbuf_release(&builtin);
-	strbuf_release(&done);
+	strbuf_release(&dep);
 	free(stage);
 	free(moddir);
+	free(staged);
 	return ret;
 }
 
@@ -1329,6 +1404,28 @@ static int guest_is(const char *path, mode_t type)
 	return lstat(path, &st) == 0 && (st.st_mode & S_IFMT) == type;
 }
 
+/* The modules the guest's modprobe could not load, each with the kernel's reason when the console has one (lockdown, signature). */
+static void report_module_failures(const struct attempt *a)
+{
+	const char *console = a->console.buf, *why = strstr(console, "Lockdown: ");
+	size_t why_len = 0;
+
+	if (!why)
+		why = strstr(console, "module verification failed");
+	if (!why)
+		why = strstr(console, "Loading of unsigned module");
+	if (why)
+		why_len = strcspn(why, "\r\n");
+	for (const char *p = console; (p = strstr(p, MARK "cannot load "));) {
+		size_t len;
+
+		p += strlen(MARK "cannot load ");
+		len = strcspn(p, "\r\n");
+		kb_warning("the guest could not load module '%.*s'%s%.*s", (int)len, p, why ? ": " : "", (int)why_len,
+			   why ? why : "");
+	}
+}
+
 /* The tar the guest sent, unpacked into the results; the command's status in *status. */
 static int collect(struct boot_ctx *c, const struct attempt *a, int *status)
 {
@@ -1488,8 +1585,8 @@ static char *default_latency_bench(void)
 
 static int check_tools(struct boot_ctx *c, char **busybox, char **lb_abs)
 {
-	static const char *const tools[] = { QEMU, "ldd", "depmod", "modinfo", "tar" };
-	static const char *const pkgs[] = { "qemu-system-x86", "libc-bin", "kmod", "kmod", "tar" };
+	static const char *const tools[] = { QEMU, "ldd", "depmod", "tar" };
+	static const char *const pkgs[] = { "qemu-system-x86", "libc-bin", "kmod", "tar" };
 	char *gen = xasprintf("%s/usr/gen_init_cpio", c->o->objdir), *rel = xasprintf("%s/include/config/kernel.release", c->o->objdir);
 	struct strbuf sb = STRBUF_INIT;
 	int ret = KB_EENV, dyn;
@@ -1658,6 +1755,7 @@ int boot_run(const struct boot_opts *o, int *status)
 		show_tail(log, &a);
 		goto out;
 	}
+	report_module_failures(&a);
 	checks_path = xasprintf("%s/checks.txt", c.results);
 	if (fs_read_file(checks_path, &checks) == 0)
 		show_checks(checks.buf);

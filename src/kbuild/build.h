@@ -77,6 +77,21 @@ char *build_first_error(const char *log, int context);
 /* Did the log run out of disk space? */
 int build_log_no_space(const char *log);
 
+/*
+ * What a build of `objects` objects (of `total` in the whole build) will cost on this machine
+ * kind at -j`jobs`: seconds and MB of disk, and the part of each that debug information takes
+ * (debug_info: 0 none, 1 DEBUG_INFO, 2 reduced or split DWARF; `options`: those set to y or m,
+ * for the disk formula of doctor.c). Calibration in build.c.
+ */
+struct build_cost {
+	double seconds, debug_seconds;
+	long disk_mb, debug_disk_mb;
+};
+void build_estimate_cost(long objects, long total, long options, int debug_info, int jobs, struct build_cost *c);
+
+/* "1h02m", "5m27s", "42s": a duration as the progress lines show it. */
+void build_format_duration(char *buf, size_t n, double s);
+
 /* "42% 420/1000 objects, 1m05s, ETA 1m30s": the progress text for `done` of `total` after `elapsed` seconds. */
 void build_progress_format(char *buf, size_t n, long done, long total, double elapsed);
 
@@ -124,6 +139,12 @@ int build_dir_in_use(const char *objdir);
  * stamp). The lock's descriptor, or -1 after saying why not ("build it first"; exit KB_EENV).
  */
 int build_use_finished(const char *objdir, int argc, char *const *argv);
+/*
+ * After the config stage, before the prerequisites and the build: the objects to compile, the
+ * time and disk they will take, and what debug information costs of both (report_estimate).
+ * Always KB_OK.
+ */
+int build_estimate_stage(struct kb_job *job);
 /*
  * Once the tree and the build directory are known: the make variables of every later stage
  * (jobs, LOCALVERSION, the source's timestamp, the compiler string with ccache's and distcc's

@@ -50,6 +50,7 @@ static const struct stage stages[] = {
 	{ "source", source_stage, source_stage_check, 1, 1 },
 	{ "patch", patch_stage, patch_stage_check, 1, 1 },
 	{ "config", config_stage, config_stage_check, 1, 1 },
+	{ "estimate", build_estimate_stage, NULL, 0, 0 },
 	{ "prerequisites", prerequisites_stage, NULL, 0, 0 },
 	{ "build", build_stage, build_stage_check, 1, 1 },
 	{ "package", package_stage, NULL, 1, 1 },

@@ -162,10 +162,39 @@ static void test_kconfig_question(void)
 	}
 }
 
+static void test_cost(void)
+{
+	struct build_cost c;
+	char buf[32];
+
+	/* the calibration point: 2,739 objects of a configuration with debug information, -j2: 15 min 11 s */
+	build_estimate_cost(2739, 2739, 3000, 1, 2, &c);
+	build_format_duration(buf, sizeof(buf), c.seconds);
+	is_str(buf, "15m11s", "the measured build: 2,739 objects with DEBUG_INFO at -j2");
+	build_format_duration(buf, sizeof(buf), c.debug_seconds);
+	is_str(buf, "2m51s", "debug information's share: 19%% of it");
+	is_int(c.disk_mb, 50 + 3000 * 0.35 * 8, "disk: doctor's formula with DEBUG_INFO");
+	is_int(c.debug_disk_mb, 3000 * 0.35 * 7, "of which the debug information");
+	build_estimate_cost(2739, 2739, 3000, 0, 2, &c);
+	is_int(c.debug_seconds * 1000, 0, "no debug information: no share");
+	is_int(c.debug_disk_mb, 0, "no debug disk");
+	is_int(c.disk_mb, 50 + 3000 * 0.35, "disk without DEBUG_INFO");
+	build_format_duration(buf, sizeof(buf), c.seconds);
+	is_str(buf, "12m20s", "without debug information");
+	/* a resumed build: a tenth of the objects left, a tenth of the disk still to fill */
+	build_estimate_cost(100, 1000, 3000, 0, 1, &c);
+	is_int(c.disk_mb, 110, "disk in proportion to what is left");
+	build_format_duration(buf, sizeof(buf), c.seconds);
+	is_str(buf, "54s", "-j1");
+	build_format_duration(buf, sizeof(buf), 3725);
+	is_str(buf, "1h02m", "hours and minutes");
+}
+
 int main(void)
 {
 	test_kconfig_question();
 	test_progress();
+	test_cost();
 	test_object_lines();
 	test_first_error();
 	test_estimate();
