@@ -2096,7 +2096,8 @@ static enum kb_status do_status(struct txn *t)
 enum kb_status patch_run(const struct patch_opts *o)
 {
 	struct source_opts so = { .tree = o->tree, .spec = o->spec, .patchdir = o->patchdir,
-				  .scriptdir = o->scriptdir, .override = o->source, .verbose = o->verbose };
+				  .scriptdir = o->scriptdir, .override = o->source, .verbose = o->verbose,
+				  .guard = o->guard };
 	struct series_source src = { 0 };
 	struct strbuf err = STRBUF_INIT;
 	struct series s = { 0 };
@@ -2280,6 +2281,7 @@ int patch_stage(struct kb_job *job)
 
 	if (p->spec) {
 		p->tree = job->o->tree ? job->o->tree : job->meta.tree;
+		p->guard = job->o->guard;
 		st = patch_run(p);
 	} else {
 		job->skipped = 1;

@@ -7,6 +7,8 @@
 #include "status.h"
 #include "strbuf.h"
 
+struct run_guard;
+
 /* What a patch says it does to one file, from git's headers or ---/+++ and /dev/null. */
 enum patch_op {
 	PATCH_MODIFY,           /* hunks and/or a mode change */
@@ -77,6 +79,7 @@ struct patch_opts {
 	int strict;
 	int force;               /* --unpatch even over edits made since */
 	int verbose;
+	struct run_guard *guard; /* the pipeline's: Ctrl-C ends the fetch and unpack of a series */
 };
 
 enum kb_status patch_run(const struct patch_opts *o);

@@ -132,11 +132,11 @@ static char *fetch_url(const struct source_opts *o, const char *url, struct strb
 	kb_progress("FETCH", "%s", url);
 	if (run_have_program("curl")) {
 		const char *argv[] = { "curl", "-fsSL", "-o", tmp, "--", url, NULL };
-		struct run_cmd cmd = { .argv = argv };
+		struct run_cmd cmd = { .argv = argv, .new_pgroup = 1, .guard = o->guard };
 		ret = run_command(&cmd);
 	} else if (run_have_program("wget")) {
 		const char *argv[] = { "wget", "-q", "-O", tmp, "--", url, NULL };
-		struct run_cmd cmd = { .argv = argv };
+		struct run_cmd cmd = { .argv = argv, .new_pgroup = 1, .guard = o->guard };
 		ret = run_command(&cmd);
 	} else {
 		strbuf_addf(err, "kbuild: error: cannot download '%s': neither curl nor wget is installed\n", url);
@@ -190,7 +190,7 @@ static char *unpack_tarball(const struct source_opts *o, const char *path, const
 	{
 		const char *argv[] = { "tar", "-xaf", path, "-C", tmp, NULL };
 		struct strbuf out = STRBUF_INIT;
-		struct run_cmd cmd = { .argv = argv, .out = &out, .merge_err = 1 };
+		struct run_cmd cmd = { .argv = argv, .out = &out, .merge_err = 1, .new_pgroup = 1, .guard = o->guard };
 
 		ret = run_command(&cmd);
 		if (ret != 0) {
@@ -252,7 +252,7 @@ static char *debian_series(const struct source_opts *o, const char *pkg, const s
 	char *ver = xasprintf("%d.%d.%d", v->version, v->patchlevel, v->sublevel);
 	const char *argv[] = { script, "--package", pkg, ver, NULL };
 	struct strbuf out = STRBUF_INIT;
-	struct run_cmd cmd = { .argv = argv, .out = &out };
+	struct run_cmd cmd = { .argv = argv, .out = &out, .new_pgroup = 1, .guard = o->guard };
 	char *path = NULL;
 	int ret;
 

@@ -4,6 +4,8 @@
 
 #include "strbuf.h"
 
+struct run_guard;
+
 struct tree_version {
 	int version, patchlevel, sublevel;
 };
@@ -25,6 +27,7 @@ struct source_opts {
 	const char *override;  /* --source: a local path or a mirror URL */
 	const char *cachedir;  /* where tarballs are unpacked */
 	int verbose;
+	struct run_guard *guard; /* or NULL: a signal to kbuild ends the download or unpack at work */
 };
 
 /* Can o->spec (and o->override) be found, without fetching anything? 0 or -errno (err filled). */

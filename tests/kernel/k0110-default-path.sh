@@ -86,4 +86,11 @@ test_expect_success 'the old names of the shipped fragments: one HISTORY line, n
 	test_grep "^kbuild: [0-9]* requested: [0-9]* ok, 0 unmet, 0 invalid, 0 unknown, 5 historical$" "$TRASH_ROOT/out"
 '
 
+test_expect_success 'the prerequisites of that configuration are all there after scripts/install-deps' '
+	B=$TRASH_ROOT/b && tree=$(meta "$B/metadata.json" "m[\"source\"][\"tree\"]") &&
+	rc=0 && "$KBUILD" doctor --tree "$tree" -O "$B" >out 2>err || rc=$? &&
+	cat out err && test "$rc" = 0 &&
+	! grep -Ei "missing|too old" out err
+'
+
 test_done
