@@ -140,6 +140,7 @@ test_expect_success 'a build without loadable modules: exit 3, said why' '
 	ln -s "$KT_612" nomod/source &&
 	cp "$G/include/config/kernel.release" nomod/include/config/ &&
 	cp "$G/.kbuild/make-vars" nomod/.kbuild/ &&
+	cp "$G/include/config/kernel.release" nomod/.kbuild/built &&
 	grep -v "^CONFIG_MODULES=" "$G/.config" >nomod/.config &&
 	test_must_fail --exit 3 "$KBUILD" modules list -O nomod 2>err &&
 	echo "kbuild: error: ${Q}$PWD/nomod${Q} was built without loadable modules (CONFIG_MODULES is not set): every driver is built in, nothing is loaded on request (add the modules fragment)" >expect &&

@@ -57,6 +57,8 @@ test_expect_success 'the release carries no LOCALVERSION of the base'\''s kernel
 	else
 		say "the running kernel has no LOCALVERSION of its own" && ! grep "CONFIG_LOCALVERSION=" "$TRASH_ROOT/err"
 	fi &&
+	# the config stage leaves include/config/ to the build (its syncconfig), as make itself would
+	make -s -C "$tree" O="$B" LOCALVERSION=-ll syncconfig </dev/null &&
 	release=$(make -s -C "$tree" O="$B" LOCALVERSION=-ll kernelrelease) &&
 	test "$release" = "$(meta "$B/metadata.json" "m[\"source\"][\"version\"]")-ll"
 '
