@@ -23,6 +23,7 @@
 #include "modules.h"
 #include "opt.h"
 #include "run.h"
+#include "source.h"
 
 void build_result_release(struct build_result *r)
 {
@@ -482,26 +483,41 @@ long build_estimate_objects(const char *tree, const char *srcarch, const struct 
 /* ---- what the build will cost ---- */
 
 /*
- * Seconds one make job spends on an object, on this machine kind (2 cores, 24 GB): the running
- * kernel's own configuration (DEBUG_INFO and BTF) on 6.1, 2,739 objects in 15 min 11 s at -j2,
- * is 0.665. A sample of ten objects of 6.12 (kernel/fork.c, mm/memory.c, fs/namei.c,
- * kernel/sched/core.c, ...) compiled 23% faster without -g: 0.54. A tinyconfig guest build
+ * Seconds one make job spends on an object, on this machine kind (2 cores, 24 GB), measured on
+ * the running kernel's own configuration (DEBUG_INFO and BTF) at -j2 from an empty build
+ * directory. 6.1: 2,739 objects in 15 min 11 s, 0.665; a sample of ten objects (kernel/fork.c,
+ * mm/memory.c, fs/namei.c, kernel/sched/core.c, ...) compiled 23% faster without -g: 0.54.
+ * 6.12, whose objects include much more (the default path): 2,832 objects in 21 min 14 s of
+ * make on an idle machine, 0.90; without debug information 0.82 of that in CPU time
+ * (bench/default-path, both sides in one run: 39.4 against 48.1 min), 0.74. From 6.6 on the
+ * 6.12 figures apply. A tinyconfig guest build
  * (about 1,150 objects) took 160 s on an idle machine and 7 min on a busy one: averages, no more.
  */
-#define JOB_SECONDS_PER_OBJECT 0.54
-#define JOB_SECONDS_PER_OBJECT_DEBUG 0.665
+struct job_seconds {
+	int from;            /* VERSION * 100 + PATCHLEVEL */
+	double plain, debug; /* per object and job */
+};
+static const struct job_seconds job_seconds[] = {
+	{ 606, 0.74, 0.90 },
+	{ 0, 0.54, 0.665 },
+};
 
-void build_estimate_cost(long objects, long total, long options, int debug_info, int jobs, struct build_cost *c)
+void build_estimate_cost(long objects, long total, long options, int debug_info, int jobs, int version,
+			 struct build_cost *c)
 {
+	const struct job_seconds *k = job_seconds;
 	double share = total > 0 ? (double)(objects < total ? objects : total) / (double)total : 1.0;
-	double plain = (double)objects * JOB_SECONDS_PER_OBJECT / (jobs > 0 ? jobs : 1);
+	double plain, per_job = (double)objects / (jobs > 0 ? jobs : 1);
 	long plain_mb = (long)((double)doctor_disk_need_mb(options, 0, 0) * share + 0.5);
 
+	while (version < k->from)
+		k++;
+	plain = per_job * k->plain;
 	memset(c, 0, sizeof(*c));
 	c->seconds = plain;
 	c->disk_mb = plain_mb;
 	if (debug_info) {
-		c->seconds = (double)objects * JOB_SECONDS_PER_OBJECT_DEBUG / (jobs > 0 ? jobs : 1);
+		c->seconds = per_job * k->debug;
 		c->debug_seconds = c->seconds - plain;
 		c->disk_mb = (long)((double)doctor_disk_need_mb(options, debug_info, 0) * share + 0.5);
 		c->debug_disk_mb = c->disk_mb - plain_mb;
@@ -531,7 +547,9 @@ static void report_estimate(const struct build_opts *o, const struct strmap *cfg
 	char *disk, *free_text = NULL, took[32];
 	struct statvfs sv;
 	struct build_cost c;
+	struct tree_version v;
 	long options = 0, free_mb = -1;
+	int version = 0;
 
 	if (objects <= 0)
 		return;
@@ -549,7 +567,9 @@ static void report_estimate(const struct build_opts *o, const struct strmap *cfg
 	/* more jobs than CPUs only help when others compile (distcc) */
 	if (jobs > cpus && !(o->cc && strstr(o->cc, "distcc")))
 		jobs = cpus;
-	build_estimate_cost(objects, total, options, debug_info, jobs, &c);
+	if (source_tree_version(o->tree, &v) == 0)
+		version = v.version * 100 + v.patchlevel;
+	build_estimate_cost(objects, total, options, debug_info, jobs, version, &c);
 	build_format_duration(took, sizeof(took), c.seconds);
 	disk = mb_text(c.disk_mb);
 	if (statvfs(o->objdir, &sv) == 0) {

@@ -81,13 +81,15 @@ int build_log_no_space(const char *log);
  * What a build of `objects` objects (of `total` in the whole build) will cost on this machine
  * kind at -j`jobs`: seconds and MB of disk, and the part of each that debug information takes
  * (debug_info: 0 none, 1 DEBUG_INFO, 2 reduced or split DWARF; `options`: those set to y or m,
- * for the disk formula of doctor.c). Calibration in build.c.
+ * for the disk formula of doctor.c; `version`: the tree's VERSION * 100 + PATCHLEVEL, 0 when
+ * unknown). Calibration in build.c.
  */
 struct build_cost {
 	double seconds, debug_seconds;
 	long disk_mb, debug_disk_mb;
 };
-void build_estimate_cost(long objects, long total, long options, int debug_info, int jobs, struct build_cost *c);
+void build_estimate_cost(long objects, long total, long options, int debug_info, int jobs, int version,
+			 struct build_cost *c);
 
 /* "1h02m", "5m27s", "42s": a duration as the progress lines show it. */
 void build_format_duration(char *buf, size_t n, double s);

@@ -1,6 +1,6 @@
 #!/bin/bash
-# k0130-signed-modules-estimate: boot-test of a kernel that signs its modules (xz-compressed) and
-# forces lockdown loads them in the guest, because the initramfs gets them as modules_install made
+# k0130-signed-modules-estimate: boot-test of a kernel that signs its modules (xz-compressed, or
+# not compressed with SHA-512) and forces lockdown loads them in the guest, because the initramfs gets them as modules_install made
 # them, and an unsigned one is refused there with a warning that says why; before the build starts,
 # the main command says how long it will take and how much disk it needs, and what the debug
 # information of the running kernel's configuration costs; the no-debug-info fragment turns it off
@@ -65,6 +65,28 @@ test_expect_success 'a module the guest refuses is named, with the reason the ke
 	echo "kbuild: warning: the guest could not load module ${Q}snd-aloop${Q}: Lockdown: modprobe: unsigned module loading is restricted; see man kernel_lockdown.7" >expect &&
 	grep "could not load" err >actual && test_cmp expect actual &&
 	test_grep "^modules: snd_dummy$" res/checks.txt
+'
+
+test_expect_success 'signed with SHA-512 and not compressed (as this machine kind has it): the plain signed .ko files load under lockdown' '
+	GP=$(kt_guest_kernel signed-plain) &&
+	for s in MODULE_SIG MODULE_SIG_ALL MODULE_SIG_SHA512 LOCK_DOWN_KERNEL_FORCE_INTEGRITY; do
+		test_grep "^CONFIG_$s=y$" "$GP/.config" || exit 1
+	done &&
+	test_grep "^# CONFIG_MODULE_COMPRESS is not set$" "$GP/.config" &&
+	rel=$(cat "$GP/include/config/kernel.release") &&
+	tail -c 28 "$GP/.kbuild/modules/lib/modules/$rel/kernel/sound/drivers/snd-dummy.ko" | head -c 27 >magic &&
+	printf "%s" "$SIG_MAGIC" >expect && test_cmp expect magic &&
+	"$KBUILD" boot-test -O "$GP" --accel tcg --latency-bench "$LB" --results res -- sh -c \
+		"mount -t securityfs none /sys/kernel/security; cat /sys/kernel/security/lockdown >/out/lockdown;
+		 cat /proc/sys/kernel/tainted >/out/tainted; cut -d\" \" -f1 /proc/modules | sort >/out/loaded;
+		 cd /lib/modules/\$(uname -r) && find kernel -name \"*.ko*\" | sort >/out/files" >out 2>err || { cat err; exit 1; } &&
+	cat err &&
+	! grep "could not load" err &&
+	echo "none [integrity] confidentiality" >expect && test_cmp expect res/lockdown &&
+	echo 0 >expect && test_cmp expect res/tainted &&
+	printf "%s\n" snd_aloop snd_dummy >expect && test_cmp expect res/loaded &&
+	printf "%s\n" kernel/sound/drivers/snd-aloop.ko kernel/sound/drivers/snd-dummy.ko >expect &&
+	test_cmp expect res/files
 '
 
 # the main command on the running kernel's configuration (debug information, BTF where pahole

@@ -22,11 +22,12 @@ objdir_for() {
 	cp -a "$tmpl" "$dir"
 }
 
-# kt_guest_kernel [voluntary|no-elf|signed]: print the build directory of Debian's 6.12 tree built for a
+# kt_guest_kernel [voluntary|no-elf|signed|signed-plain]: print the build directory of Debian's 6.12 tree built for a
 # QEMU guest (tinyconfig + audio + qemu-guest: bzImage, snd-dummy.ko, snd-aloop.ko; "voluntary": the
 # same with voluntary preemption instead of PREEMPT_RT; "no-elf": the same without ELF binaries, a
 # kernel that panics at boot because no /init can run; "signed": the same signing its modules, xz-compressed,
-# under forced lockdown, where the guest refuses unsigned ones). It lives in a cache shared by test runs, so
+# under forced lockdown, where the guest refuses unsigned ones; "signed-plain": signed with SHA-512 and not
+# compressed, as the running kernel's configuration of this machine kind has it). It lives in a cache shared by test runs, so
 # later runs reuse it: kbuild's rerun is a no-op of a few seconds unless the tree, the fragments or
 # kbuild's config stage changed, and then it rebuilds what they touch. Progress goes to stderr; a
 # lock keeps concurrent test runs from building it at the same time.
@@ -36,6 +37,7 @@ kt_guest_kernel() {
 	voluntary) name=guest-6.12-voluntary extra=(--config voluntary) ;;
 	no-elf) name=guest-6.12-no-elf extra=(--config "$SRCDIR/tests/fixtures/boot/no-elf.config") ;;
 	signed) name=guest-6.12-signed extra=(--config "$SRCDIR/tests/fixtures/boot/signed.config") ;;
+	signed-plain) name=guest-6.12-signed-plain extra=(--config "$SRCDIR/tests/fixtures/boot/signed-plain.config") ;;
 	esac
 	local dir=${KBUILD_TEST_BUILDS:-${XDG_CACHE_HOME:-$HOME/.cache}/kbuild/test-builds}/$name
 	mkdir -p "$dir" || return 1

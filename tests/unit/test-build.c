@@ -168,21 +168,32 @@ static void test_cost(void)
 	char buf[32];
 
 	/* the calibration point: 2,739 objects of a configuration with debug information, -j2: 15 min 11 s */
-	build_estimate_cost(2739, 2739, 3000, 1, 2, &c);
+	build_estimate_cost(2739, 2739, 3000, 1, 2, 601, &c);
 	build_format_duration(buf, sizeof(buf), c.seconds);
 	is_str(buf, "15m11s", "the measured build: 2,739 objects with DEBUG_INFO at -j2");
 	build_format_duration(buf, sizeof(buf), c.debug_seconds);
 	is_str(buf, "2m51s", "debug information's share: 19%% of it");
 	is_int(c.disk_mb, 50 + 3000 * 0.35 * 8, "disk: doctor's formula with DEBUG_INFO");
 	is_int(c.debug_disk_mb, 3000 * 0.35 * 7, "of which the debug information");
-	build_estimate_cost(2739, 2739, 3000, 0, 2, &c);
+	build_estimate_cost(2739, 2739, 3000, 0, 2, 601, &c);
 	is_int(c.debug_seconds * 1000, 0, "no debug information: no share");
 	is_int(c.debug_disk_mb, 0, "no debug disk");
 	is_int(c.disk_mb, 50 + 3000 * 0.35, "disk without DEBUG_INFO");
 	build_format_duration(buf, sizeof(buf), c.seconds);
 	is_str(buf, "12m20s", "without debug information");
 	/* a resumed build: a tenth of the objects left, a tenth of the disk still to fill */
-	build_estimate_cost(100, 1000, 3000, 0, 1, &c);
+	/* 6.12 (the default path): 2,832 objects with DEBUG_INFO and BTF, make took 21 min 14 s at -j2 */
+	build_estimate_cost(2832, 2832, 3000, 1, 2, 612, &c);
+	build_format_duration(buf, sizeof(buf), c.seconds);
+	is_str(buf, "21m14s", "6.12's measured build: 2,832 objects with DEBUG_INFO at -j2");
+	build_estimate_cost(2832, 2832, 3000, 0, 2, 612, &c);
+	build_format_duration(buf, sizeof(buf), c.seconds);
+	is_str(buf, "17m28s", "6.12 without debug information");
+	/* a tree whose version is not known: the older figures */
+	build_estimate_cost(2739, 2739, 3000, 1, 2, 0, &c);
+	build_format_duration(buf, sizeof(buf), c.seconds);
+	is_str(buf, "15m11s", "unknown version: 6.1's figures");
+	build_estimate_cost(100, 1000, 3000, 0, 1, 601, &c);
 	is_int(c.disk_mb, 110, "disk in proportion to what is left");
 	build_format_duration(buf, sizeof(buf), c.seconds);
 	is_str(buf, "54s", "-j1");
