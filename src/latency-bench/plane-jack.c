@@ -143,6 +143,16 @@ static uint64_t lateness(struct jack_state *s, jack_time_t entry_us, jack_time_t
 	return dll;
 }
 
+/*
+ * PipeWire's RT module asks for SCHED_FIFO | SCHED_RESET_ON_FORK, and pthread_getschedparam
+ * reports the flag with the policy: a thread at FIFO 88 is real-time all the same.
+ */
+static int is_realtime(int policy)
+{
+	policy &= ~SCHED_RESET_ON_FORK;
+	return policy == SCHED_FIFO || policy == SCHED_RR;
+}
+
 static int on_process(jack_nframes_t nframes, void *arg)
 {
 	struct jack_state *s = arg;
@@ -160,7 +170,7 @@ static int on_process(jack_nframes_t nframes, void *arg)
 			s->policy = policy;
 			s->rt_priority = sp.sched_priority;
 			/* for the live view, while the run goes on */
-			__atomic_store_n(&s->c->fifo, policy == SCHED_FIFO || policy == SCHED_RR, __ATOMIC_RELAXED);
+			__atomic_store_n(&s->c->fifo, is_realtime(policy), __ATOMIC_RELAXED);
 		}
 		__atomic_store_n(&s->checked_policy, 1, __ATOMIC_RELEASE);
 	}
@@ -731,7 +741,7 @@ out:
 		sv.log_to = fstat(sv.logfd, &st) == 0 ? st.st_size : 0;
 	}
 	if (__atomic_load_n(&s->checked_policy, __ATOMIC_ACQUIRE)) {
-		c->fifo = s->policy == SCHED_FIFO || s->policy == SCHED_RR;
+		c->fifo = is_realtime(s->policy);
 		r->sched_fifo = c->fifo;
 		r->audio.thread_priority = c->fifo ? s->rt_priority : 0;
 	}
