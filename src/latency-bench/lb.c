@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "lb.h"
+#include "util.h"
 
 const double lb_budget_fractions[LB_NBUDGETS] = { 0.25, 0.5, 1.0 };
 
@@ -86,6 +87,15 @@ uint64_t lb_run_xruns(const struct lb_run *r)
 	return n;
 }
 
+unsigned lb_run_measured_period(const struct lb_run *r, unsigned *rate)
+{
+	int audio = r->plane && !str_eq(r->plane, "timer");
+
+	if (rate)
+		*rate = audio ? r->audio.rate : 0;
+	return audio && r->audio.rate ? r->audio.period : 0;
+}
+
 void lb_run_finish(struct lb_run *r, const char *load_desc)
 {
 	int i;
@@ -94,7 +104,7 @@ void lb_run_finish(struct lb_run *r, const char *load_desc)
 	for (i = 0; i < r->ncpus; i++)
 		hist_merge(&r->merged, &r->cpu[i].hist);
 	lb_verdict_compute(&r->verdict, r->merged.count, r->merged.max_ns, r->elapsed_s, load_desc,
-			   r->dsp_load);
+			   r->dsp_load, lb_run_measured_period(r, NULL), r->audio.rate);
 }
 
 void lb_cpu_xrun(struct lb_cpu *c, uint64_t at_ns, uint64_t duration_ns)

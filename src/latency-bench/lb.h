@@ -129,6 +129,8 @@ int lb_run_alloc(struct lb_run *r);
 void lb_run_free(struct lb_run *r);
 /* Merge per-CPU histograms and counters; compute the verdict. */
 void lb_run_finish(struct lb_run *r, const char *load_desc);
+/* The period an audio plane measured (its granted period at *rate), 0 for the timer plane. */
+unsigned lb_run_measured_period(const struct lb_run *r, unsigned *rate);
 uint64_t lb_run_samples(const struct lb_run *r);
 uint64_t lb_run_missed(const struct lb_run *r);
 uint64_t lb_run_xruns(const struct lb_run *r);

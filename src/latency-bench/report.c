@@ -14,7 +14,9 @@ static double us(uint64_t ns)
 
 static void cell_text(char *buf, size_t len, const struct lb_verdict_cell *c)
 {
-	if (c->frames)
+	if (c->basis == LB_BASIS_UNMEASURED)
+		snprintf(buf, len, "not measured");
+	else if (c->frames)
 		snprintf(buf, len, "%u (%.2f ms)", c->frames, 1e3 * c->frames / c->rate);
 	else
 		snprintf(buf, len, "none");
@@ -163,6 +165,9 @@ void lb_report_text(const struct lb_run *r, FILE *fp)
 		cell_text(b, sizeof(b), &r->verdict.cell[i][1]);
 		fprintf(fp, "  %-8u  %-16s  %s\n", lb_verdict_rates[i], a, b);
 	}
+	if (r->verdict.measured_frames)
+		fprintf(fp, "  (the run measured %u-frame periods at %u Hz: it judges that size and longer ones, not shorter)\n",
+			r->verdict.measured_frames, r->verdict.measured_rate);
 	fprintf(fp, "\nverdict: %s\n", r->verdict.summary);
 	if (r->verdict.confidence[0])
 		fprintf(fp, "  %s\n", r->verdict.confidence);
@@ -217,7 +222,7 @@ void lb_report_checks(const struct lb_system *sys, FILE *fp)
 		const struct lb_check *c = &sys->checks[i];
 		const char *tag = c->status == LB_CHECK_WARN ? "WARN" : c->status == LB_CHECK_OK ? "OK" : "INFO";
 		fprintf(fp, "  %-5s %-40s %s\n", tag, c->title, c->value);
-		if (c->status == LB_CHECK_WARN && c->advice[0])
+		if (c->status != LB_CHECK_OK && c->advice[0])
 			fprintf(fp, "        -> %s\n", c->advice);
 	}
 }

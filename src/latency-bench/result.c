@@ -276,7 +276,7 @@ static int read_safe(struct json_object *root, const char *path, unsigned *safe,
 		return bad(err, path, 0, "\"verdict\".\"safe\" is not an array");
 	n = json_object_array_length(arr);
 	for (size_t i = 0; i < n; i++) {
-		struct json_object *e = json_object_array_get_idx(arr, i), *f;
+		struct json_object *e = json_object_array_get_idx(arr, i), *f, *b;
 		uint64_t rate, periods, frames;
 		int ret = 0;
 
@@ -292,7 +292,12 @@ static int read_safe(struct json_object *root, const char *path, unsigned *safe,
 		if (rate != LB_RESULT_SAFE_RATE || periods != LB_RESULT_SAFE_PERIODS)
 			continue;
 		f = member(e, "frames");
-		if (!f)
+		b = member(e, "basis");
+		if (b && !json_object_is_type(b, json_type_string))
+			return bad(err, path, 0, "\"verdict\".\"safe\"[%zu].\"basis\" is not a string", i);
+		if (!f && b && str_eq(json_object_get_string(b), "not measured"))
+			*safe = LB_RESULT_SAFE_UNKNOWN; /* the run says nothing of this size, not that none is safe */
+		else if (!f)
 			*safe = LB_RESULT_SAFE_NONE;
 		else if (count(f, &frames) || frames == 0 || frames > LB_MAX_FRAMES)
 			return bad(err, path, 0, "\"verdict\".\"safe\"[%zu].\"frames\" is not null or "
@@ -592,6 +597,15 @@ static void verdict_json(struct json_writer *w, const struct lb_verdict *v)
 	json_kv_int(w, "samples", (int64_t)v->samples);
 	json_key(w, "seconds");
 	json_fixed(w, v->seconds, 3);
+	/* an audio plane's verdict speaks for the period it measured and longer ones only */
+	json_key(w, "measured_period");
+	if (v->measured_frames) {
+		json_begin_object(w);
+		json_kv_int(w, "frames", v->measured_frames);
+		json_kv_int(w, "rate", v->measured_rate);
+		json_end_object(w);
+	} else
+		json_null(w);
 	json_key(w, "safe");
 	json_begin_array(w);
 	for (r = 0; r < LB_VERDICT_NRATES; r++)
@@ -600,6 +614,12 @@ static void verdict_json(struct json_writer *w, const struct lb_verdict *v)
 			json_begin_object(w);
 			json_kv_int(w, "rate", c->rate);
 			json_kv_int(w, "periods", c->nperiods);
+			json_key(w, "from_frames");
+			if (c->from_frames)
+				json_int(w, c->from_frames);
+			else
+				json_null(w);
+			json_kv_string(w, "basis", lb_basis_name(c->basis));
 			if (!c->frames) {
 				/* no safe size: every figure of the cell is null */
 				static const char *const keys[] = { "frames", "period_ms", "budget_us",
