@@ -10,6 +10,7 @@
 #include "load.h"
 #include "log.h"
 #include "opt.h"
+#include "pipewire.h"
 #include "plot.h"
 #include "report.h"
 #include "status.h"
@@ -202,6 +203,8 @@ static int cmd_check(int argc, char **argv)
 		free(sys);
 		return KB_EENV;
 	}
+	/* a JACK client today is often PipeWire's: its server, quantum and real-time setup */
+	lb_pw_checks(sys);
 	printf("kernel %s (%s), %s\n", sys->kernel_release, sys->machine, sys->preemption_model);
 	lb_report_checks(sys, stdout);
 	warn = lb_syscheck_warnings(sys);
