@@ -189,6 +189,10 @@ fuzz: $(FUZZ_BIN)
 	$(Q)$(TEST_ENV) FUZZ_TIME=$(FUZZ_TIME) FUZZ_KEEP=1 tests/fuzz/run-fuzz $(FUZZ)
 
 TEST_ENV = KBUILD="$(abspath $(O))/kbuild" LATENCY_BENCH="$(abspath $(O))/latency-bench" KB_SRCDIR="$(CURDIR)" KB_OUT="$(abspath $(O))"
+ifdef SANITIZE
+# leaks of other projects' libraries (PipeWire's libjack) are theirs, not a failure of ours
+TEST_ENV += LSAN_OPTIONS="suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0"
+endif
 
 check-unit: $(UNIT_BIN)
 	$(Q)$(TEST_ENV) tests/run-tests $(UNIT_BIN)

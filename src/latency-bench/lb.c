@@ -107,16 +107,22 @@ void lb_run_finish(struct lb_run *r, const char *load_desc)
 			   r->dsp_load, lb_run_measured_period(r, NULL), r->audio.rate);
 }
 
-void lb_cpu_xrun(struct lb_cpu *c, uint64_t at_ns, uint64_t duration_ns)
+void lb_cpu_xruns(struct lb_cpu *c, uint64_t n, uint64_t at_ns, uint64_t duration_ns)
 {
-	uint64_t n = c->xruns;
+	uint64_t k = c->nxrun_log;
 
-	if (n < LB_XRUN_LOG) {
-		c->xrun_log[n].at_ns = at_ns;
-		c->xrun_log[n].duration_ns = duration_ns;
+	if (k < LB_XRUN_LOG) {
+		c->xrun_log[k].at_ns = at_ns;
+		c->xrun_log[k].duration_ns = duration_ns;
+		c->nxrun_log = k + 1;
 	}
 	c->xrun_ns += duration_ns;
-	__atomic_store_n(&c->xruns, n + 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&c->xruns, c->xruns + n, __ATOMIC_RELAXED);
+}
+
+void lb_cpu_xrun(struct lb_cpu *c, uint64_t at_ns, uint64_t duration_ns)
+{
+	lb_cpu_xruns(c, 1, at_ns, duration_ns);
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -140,6 +146,11 @@ void lb_audio_roundtrip_finish(struct lb_audio *a)
 	a->rt_min = s[0];
 	a->rt_max = s[n - 1];
 	a->rt_median = n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+}
+
+double lb_audio_roundtrip_extra(const struct lb_audio *a)
+{
+	return a->rt_median - a->rt_buffering - a->rt_reported;
 }
 
 uint64_t lb_now_ns(void)

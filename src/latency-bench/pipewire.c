@@ -35,6 +35,7 @@
 
 #define TIMEOUT_NS (3 * 1000000000LL) /* a server that does not answer a sync in this time is stuck */
 #define MAX_NODES 512
+#define STATUS_AWAKE 2                /* PW_NODE_ACTIVATION_AWAKE */
 #define STATUS_FINISHED 3             /* PW_NODE_ACTIVATION_FINISHED */
 #define RT_PRIO_MIN 11                /* module-rt gives up below this priority */
 #define RT_PRIO_DEFAULT 88            /* module-rt's rt.prio */
@@ -135,7 +136,6 @@ static int profile_record(const struct spa_pod_object *o, uint32_t node, uint64_
 	const struct spa_pod_prop *p;
 	const char *late[8], *driver = NULL;
 	int have_info = 0, have_clock = 0, mine = -1, nlate = 0;
-	int64_t my_signal = 0;
 	int64_t count = 0, nsec = 0, position = 0, duration = 0, delay = 0, next = 0;
 	int32_t xruns = 0, flags = 0, clock_id = 0;
 	float load[3];
@@ -175,7 +175,6 @@ static int profile_record(const struct spa_pod_object *o, uint32_t node, uint64_
 				driver = name;
 			} else if ((uint32_t)id == node) {
 				mine = status;
-				my_signal = signal;
 			}
 			else if (status != STATUS_FINISHED && nlate < (int)ARRAY_SIZE(late))
 				late[nlate++] = name ? name : "?";
@@ -209,13 +208,7 @@ static int profile_record(const struct spa_pod_object *o, uint32_t node, uint64_
 		t->cycles++;
 		t->cur_ns = (uint64_t)nsec;
 		t->cur_late = 0;
-		t->cur_driver_late = 0;
-	}
-	/* a finished cycle says when the driver triggered the node: late by a quarter period or more? */
-	if (mine == STATUS_FINISHED && !t->cur_driver_late && rate.denom && duration > 0 && my_signal > nsec &&
-	    (uint64_t)(my_signal - nsec) * 4 * rate.denom >= (uint64_t)duration * 1000000000ULL) {
-		t->driver_late++;
-		t->cur_driver_late = 1;
+		t->cur_awake = 0;
 	}
 	if (mine != STATUS_FINISHED) {
 		if (t->cur_late == 2)
@@ -223,6 +216,11 @@ static int profile_record(const struct spa_pod_object *o, uint32_t node, uint64_
 		if (t->cur_late != 1)
 			t->ours++;
 		t->cur_late = 1;
+		/* the node was in its process callback: a stall caught it there, it did not miss the cycle */
+		if (mine == STATUS_AWAKE && !t->cur_awake) {
+			t->in_callback++;
+			t->cur_awake = 1;
+		}
 	} else if (nlate && !t->cur_late) {
 		t->others++;
 		t->cur_late = 2;
@@ -524,25 +522,33 @@ static int roundtrip(struct lb_pw *pw)
 	return pw->error;
 }
 
-/* The pid of the process listening on the server's socket. */
-static long socket_pid(const char *remote)
+/* The socket a client of `remote` connects to, as libpipewire finds it: 0, or -ENAMETOOLONG. */
+static int socket_path(const char *remote, char *buf, size_t size)
 {
 	const char *dir = getenv("PIPEWIRE_RUNTIME_DIR"), *name = getenv("PIPEWIRE_REMOTE");
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	struct ucred cred;
-	socklen_t len = sizeof(cred);
-	long pid = 0;
-	int fd, n;
+	int n;
 
 	if (!name || !*name)
 		name = remote && *remote ? remote : "pipewire-0";
 	if (!dir)
 		dir = getenv("XDG_RUNTIME_DIR");
-	if (name[0] == '/' || !dir)
-		n = snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", name);
+	if (name[0] == '/')
+		n = snprintf(buf, size, "%s", name);
 	else
-		n = snprintf(addr.sun_path, sizeof(addr.sun_path), "%s/%s", dir, name);
-	if (n < 0 || (size_t)n >= sizeof(addr.sun_path))
+		n = snprintf(buf, size, "%s/%s", dir ? dir : "/run/pipewire", name);
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+/* The pid of the process listening on the server's socket. */
+static long socket_pid(const char *remote)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	long pid = 0;
+	int fd;
+
+	if (socket_path(remote, addr.sun_path, sizeof(addr.sun_path)))
 		return 0;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
@@ -591,7 +597,15 @@ int lb_pw_connect(struct lb_pw **out, const char *remote, struct strbuf *err)
 		pw_thread_loop_unlock(pw->loop);
 		if (ret == -ENOENT || ret == -ECONNREFUSED)
 			ret = -EHOSTDOWN;
-		strbuf_addf(err, "%s", ret == -EHOSTDOWN ? "no PipeWire server is running there" : strerror(-ret));
+		if (ret == -EHOSTDOWN) {
+			char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+
+			if (socket_path(remote, path, sizeof(path)))
+				snprintf(path, sizeof(path), "%s", remote ? remote : "pipewire-0");
+			strbuf_addf(err, "no PipeWire server at '%s'", path);
+		} else {
+			strbuf_addf(err, "cannot connect to PipeWire: %s", strerror(-ret));
+		}
 		lb_pw_disconnect(pw);
 		return ret;
 	}

@@ -36,9 +36,9 @@ struct lb_pw_tally {
 	unsigned quantum, rate;     /* the driver's, at the latest cycle with the node */
 	char driver[64];            /* the driver node's name */
 	uint64_t last_ns;           /* clock time of the latest cycle with the node seen, in the window or not */
-	uint64_t driver_late;       /* ...that the driver started a quarter period or more after their time */
+	uint64_t in_callback;       /* ...of `ours`, those the node had begun: a stall caught it in its callback */
 	uint64_t cur_ns;            /* the cycle counted last, and whose xrun it was: 0 none, 1 the node's, 2 others' */
-	int cur_late, cur_driver_late;
+	int cur_late, cur_awake;
 	uint64_t records, bad;      /* profiler records read, and messages that were not well-formed */
 };
 
