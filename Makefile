@@ -124,7 +124,12 @@ $(O)/tests/%: $(O)/obj/tests/unit/%.o $(CORE_OBJ) $(LIB_OBJ)
 	$(quiet) LD $@
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
-# programs the tests run beside the ones under test (disturbances, peers)
+# programs the tests run beside the ones under test (disturbances, peers); lb-stall is a JACK client
+$(O)/tests/lb-stall: $(O)/obj/tests/tools/lb-stall.o
+	@mkdir -p $(dir $@)
+	$(quiet) LD $@
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(shell pkg-config --libs jack 2>/dev/null || echo -ljack)
+
 $(O)/tests/lb-%: $(O)/obj/tests/tools/lb-%.o
 	@mkdir -p $(dir $@)
 	$(quiet) LD $@
