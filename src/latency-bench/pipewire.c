@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -560,14 +561,36 @@ static long socket_pid(const char *remote)
 	return pid;
 }
 
+/* Is there a socket where libpipewire would look (the runtime directory, then the system's)? */
+static int socket_exists(const char *remote, char *path, size_t size)
+{
+	const char *name = getenv("PIPEWIRE_REMOTE");
+	struct stat st;
+	char sys[sizeof(((struct sockaddr_un *)0)->sun_path)];
+
+	if (!name || !*name)
+		name = remote && *remote ? remote : "pipewire-0";
+	if (socket_path(remote, path, size) || stat(path, &st) == 0)
+		return 1;
+	return name[0] != '/' && (size_t)snprintf(sys, sizeof(sys), "/run/pipewire/%s", name) < sizeof(sys) &&
+	       stat(sys, &st) == 0;
+}
+
 int lb_pw_connect(struct lb_pw **out, const char *remote, struct strbuf *err)
 {
-	struct lb_pw *pw = xcalloc(1, sizeof(*pw));
+	struct lb_pw *pw;
 	struct pw_properties *props = NULL;
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	sigset_t all, old;
 	int ret;
 
 	*out = NULL;
+	/* no socket, no server: said without loading PipeWire's plugins (which may not be there) */
+	if (!socket_exists(remote, path, sizeof(path))) {
+		strbuf_addf(err, "no PipeWire server at '%s'", path);
+		return -EHOSTDOWN;
+	}
+	pw = xcalloc(1, sizeof(*pw));
 	pw_init(NULL, NULL);
 	pw->settings_id = pw->profiler_id = SPA_ID_INVALID;
 	pw->loop = pw_thread_loop_new("latency-bench-pw", NULL);
@@ -598,10 +621,7 @@ int lb_pw_connect(struct lb_pw **out, const char *remote, struct strbuf *err)
 		if (ret == -ENOENT || ret == -ECONNREFUSED)
 			ret = -EHOSTDOWN;
 		if (ret == -EHOSTDOWN) {
-			char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-
-			if (socket_path(remote, path, sizeof(path)))
-				snprintf(path, sizeof(path), "%s", remote ? remote : "pipewire-0");
+			/* a socket nobody listens on: a server that went away */
 			strbuf_addf(err, "no PipeWire server at '%s'", path);
 		} else {
 			strbuf_addf(err, "cannot connect to PipeWire: %s", strerror(-ret));
@@ -632,7 +652,8 @@ int lb_pw_connect(struct lb_pw **out, const char *remote, struct strbuf *err)
 	*out = pw;
 	return 0;
 nomem:
-	strbuf_addf(err, "cannot set up a PipeWire client: %s", strerror(ENOMEM));
+	/* libpipewire without its SPA plugins fails here */
+	strbuf_addf(err, "cannot set up a PipeWire client (are PipeWire's plugins, libspa-0.2-modules, installed?)");
 	lb_pw_disconnect(pw);
 	return -ENOMEM;
 }
