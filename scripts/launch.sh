@@ -17,6 +17,7 @@ launch_needs() {
 		"json-c json-c/json.h json-c libjson-c-dev" \
 		"alsa alsa/asoundlib.h asound libasound2-dev" \
 		"jack jack/jack.h jack libjack-jackd2-dev" \
+		"libpipewire-0.3 pipewire-0.3/pipewire/version.h pipewire-0.3 libpipewire-0.3-dev" \
 		"ncursesw curses.h ncursesw libncurses-dev" ;;
 	esac
 }

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "lb.h"
+#include "util.h"
 
 const double lb_budget_fractions[LB_NBUDGETS] = { 0.25, 0.5, 1.0 };
 
@@ -86,6 +87,15 @@ uint64_t lb_run_xruns(const struct lb_run *r)
 	return n;
 }
 
+unsigned lb_run_measured_period(const struct lb_run *r, unsigned *rate)
+{
+	int audio = r->plane && !str_eq(r->plane, "timer");
+
+	if (rate)
+		*rate = audio ? r->audio.rate : 0;
+	return audio && r->audio.rate ? r->audio.period : 0;
+}
+
 void lb_run_finish(struct lb_run *r, const char *load_desc)
 {
 	int i;
@@ -94,19 +104,25 @@ void lb_run_finish(struct lb_run *r, const char *load_desc)
 	for (i = 0; i < r->ncpus; i++)
 		hist_merge(&r->merged, &r->cpu[i].hist);
 	lb_verdict_compute(&r->verdict, r->merged.count, r->merged.max_ns, r->elapsed_s, load_desc,
-			   r->dsp_load);
+			   r->dsp_load, lb_run_measured_period(r, NULL), r->audio.rate);
+}
+
+void lb_cpu_xruns(struct lb_cpu *c, uint64_t n, uint64_t at_ns, uint64_t duration_ns)
+{
+	uint64_t k = c->nxrun_log;
+
+	if (k < LB_XRUN_LOG) {
+		c->xrun_log[k].at_ns = at_ns;
+		c->xrun_log[k].duration_ns = duration_ns;
+		c->nxrun_log = k + 1;
+	}
+	c->xrun_ns += duration_ns;
+	__atomic_store_n(&c->xruns, c->xruns + n, __ATOMIC_RELAXED);
 }
 
 void lb_cpu_xrun(struct lb_cpu *c, uint64_t at_ns, uint64_t duration_ns)
 {
-	uint64_t n = c->xruns;
-
-	if (n < LB_XRUN_LOG) {
-		c->xrun_log[n].at_ns = at_ns;
-		c->xrun_log[n].duration_ns = duration_ns;
-	}
-	c->xrun_ns += duration_ns;
-	__atomic_store_n(&c->xruns, n + 1, __ATOMIC_RELAXED);
+	lb_cpu_xruns(c, 1, at_ns, duration_ns);
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -130,6 +146,11 @@ void lb_audio_roundtrip_finish(struct lb_audio *a)
 	a->rt_min = s[0];
 	a->rt_max = s[n - 1];
 	a->rt_median = n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+}
+
+double lb_audio_roundtrip_extra(const struct lb_audio *a)
+{
+	return a->rt_median - a->rt_buffering - a->rt_reported;
 }
 
 uint64_t lb_now_ns(void)

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "hist.h"
+#include "pipewire.h"
 #include "strbuf.h"
 #include "syscheck.h"
 #include "verdict.h"
@@ -41,6 +42,7 @@ struct lb_cpu {
 	struct hist jitter;
 	uint64_t xrun_ns;       /* total time spent in xruns */
 	struct lb_xrun xrun_log[LB_XRUN_LOG];
+	uint64_t nxrun_log;     /* entries of xrun_log used (one entry may stand for several xruns in a row) */
 	/* cyclictest histogram: 1 us bins, only with --histogram */
 	uint64_t *us_bins;
 	unsigned us_len;
@@ -62,27 +64,50 @@ struct lb_audio {
 	const char *stream;         /* "playback", "capture", "duplex" */
 	unsigned periods;           /* --periods (ALSA) */
 	int roundtrip;              /* --roundtrip */
-	const char *start_server;   /* JACK: --start-server dummy */
+	const char *start_server;   /* JACK: --start-server dummy or pipewire */
+	int period_asked, rate_asked; /* JACK: --period, --rate given (or the server started at them) */
+	int force_quantum;          /* JACK on PipeWire: --force-quantum */
 	/* granted */
 	char card[128];             /* card or server description */
 	char format[32];
 	unsigned channels;
 	unsigned rate, period, nperiods, buffer; /* frames */
 	double dsp_load_mean, dsp_load_max;      /* JACK: percent, -1 when not read */
-	int server_started;         /* JACK: we started jackd and stopped it */
+	int server_started;         /* JACK: we started the server and stopped it */
 	int thread_priority;        /* JACK: the process thread's SCHED_FIFO priority (the server's choice) */
-	uint64_t server_xruns;      /* JACK: xruns jackd itself reported, when known */
+	/* JACK: the server, as it says itself */
+	char server_kind[16];       /* "jackd" or "pipewire" */
+	char server_version[32];
+	char server_driver[64];     /* PipeWire: the driver node of the client's graph */
+	unsigned server_quantum, server_rate; /* PipeWire: that driver's, by its profiler; 0 unknown */
+	struct lb_pw_settings pw_settings;    /* PipeWire: its settings metadata before the run */
+	int forced;                 /* PipeWire: the quantum (and rate) were forced for the run, then restored */
+	unsigned forced_quantum, forced_rate; /* what was forced (0: left as it was) */
+	struct lb_pw_ledger forced_before;    /* the forced values before the run */
+	long repaired_pid;          /* an earlier, killed run's forced quantum undone first; 0 none */
+	/* JACK: xruns as the server counted them */
+	int server_xruns_known;
+	uint64_t server_xruns;      /* jackd: its log; PipeWire: cycles that ended before this client had finished */
+	char server_xruns_source[32];
+	uint64_t server_cycles;     /* PipeWire: the cycles of the run its profiler reported */
+	uint64_t server_xruns_others; /* PipeWire: cycles other nodes had not finished, this client had */
+	char server_xruns_others_names[128];
+	uint64_t driver_xruns;      /* PipeWire: the driver's own xrun counter over the run */
+	uint64_t in_callback;       /* PipeWire: of its xruns, cycles a stall caught this client in its callback */
+	char xruns_note[768];       /* why the server's count and ours differ, or why it is unknown */
+	char rt_why[384], rt_fix[384]; /* PipeWire: how the process thread got (or missed) real-time priority */
 	uint64_t periods_done;      /* ALSA: periods read or written */
 	double measured_rate;       /* ALSA: frames per second of the device's clock, from its timestamps; 0 unknown */
 	/* how it ended */
 	int device_lost;            /* the device went away mid-run (-ENODEV) */
-	char error[256];            /* what went wrong, for the result and the message */
+	char error[512];            /* what went wrong, for the result and the message */
 	/* round trip, in frames with sub-frame precision */
 	double rt[LB_RT_MAX];
 	unsigned nrt;               /* measurements kept */
 	unsigned rt_sent, rt_lost;  /* signals sent, and those that never came back */
 	double rt_min, rt_median, rt_max;
 	unsigned rt_buffering;      /* periods x period: the part that is buffering */
+	unsigned rt_reported;       /* JACK: the latency the server reports for the loop (ports' capture + playback) */
 };
 
 struct lb_run {
@@ -118,7 +143,7 @@ struct lb_run {
 	struct hist merged;
 	struct lb_system sys;
 	struct lb_verdict verdict;
-	char note[512];             /* why the result is not real-time, when it is not */
+	char note[768];             /* why the result is not real-time, when it is not */
 };
 
 /* Progress reporting from the reporter thread (never from a measuring thread). */
@@ -129,6 +154,8 @@ int lb_run_alloc(struct lb_run *r);
 void lb_run_free(struct lb_run *r);
 /* Merge per-CPU histograms and counters; compute the verdict. */
 void lb_run_finish(struct lb_run *r, const char *load_desc);
+/* The period an audio plane measured (its granted period at *rate), 0 for the timer plane. */
+unsigned lb_run_measured_period(const struct lb_run *r, unsigned *rate);
 uint64_t lb_run_samples(const struct lb_run *r);
 uint64_t lb_run_missed(const struct lb_run *r);
 uint64_t lb_run_xruns(const struct lb_run *r);
@@ -177,18 +204,31 @@ static inline void lb_cpu_sample(struct lb_cpu *c, uint64_t lat, const uint64_t 
 
 /* Record one xrun of `c` (called by an audio plane's measuring thread: no allocation). */
 void lb_cpu_xrun(struct lb_cpu *c, uint64_t at_ns, uint64_t duration_ns);
+/* Record `n` xruns in a row as one entry of the log (n cycles lost to one stall). */
+void lb_cpu_xruns(struct lb_cpu *c, uint64_t n, uint64_t at_ns, uint64_t duration_ns);
 /* Fill rt_min/median/max from the kept round-trip measurements. */
 void lb_audio_roundtrip_finish(struct lb_audio *a);
+/* JACK: the round trip's median beyond the nominal buffering and what the server reports (jack_iodelay's extra). */
+double lb_audio_roundtrip_extra(const struct lb_audio *a);
 
 /*
  * The planes: measure until the duration ends or *stop is set, calling `progress` every
  * r->report_ns from the calling thread. 0, or -errno with r->audio.error saying why (audio
- * planes). A plane that ends early because its device went away returns -ENODEV with the
- * samples so far in r, which are still a valid result.
+ * planes). A plane that ends early because its device went away returns -ENODEV, one whose
+ * server changed the period under it -ESTALE, with the samples so far in r, which are still
+ * a valid result.
  */
 int lb_plane_timer(struct lb_run *r, volatile sig_atomic_t *stop, lb_progress_fn progress, void *data);
 int lb_plane_alsa(struct lb_run *r, volatile sig_atomic_t *stop, lb_progress_fn progress, void *data);
 int lb_plane_jack(struct lb_run *r, volatile sig_atomic_t *stop, lb_progress_fn progress, void *data);
+/*
+ * --start-server pipewire: make sure this process runs with PipeWire's JACK library, by running
+ * itself again (argv) with it first in LD_LIBRARY_PATH as pw-jack does. Returns only when it
+ * already does (0), or with -errno and the reason in err.
+ */
+int lb_jack_use_pipewire(char **argv, struct strbuf *err);
+/* This process's libjack is PipeWire's. */
+int lb_jack_is_pipewire(void);
 /* `latency-bench devices`: cards, PCMs and their limits, to fp. The number of cards, or -errno. */
 int lb_alsa_devices(FILE *fp);
 
@@ -213,6 +253,7 @@ struct lb_run_opts {
 	unsigned periods;
 	int roundtrip;
 	const char *start_server;
+	int force_quantum;
 	int live, quiet;
 	char **argv;                /* the command as typed, for the record */
 };

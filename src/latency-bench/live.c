@@ -534,7 +534,8 @@ int lb_live_update(struct lb_live *lv, const struct lb_run *r, double elapsed_s)
 	}
 	lb_stats_from_hist(&lv->all, &lv->merged);
 	lb_verdict_compute(&lv->verdict, lv->merged.count, lv->merged.max_ns, elapsed_s,
-			   lv->load_desc[0] ? lv->load_desc : NULL, r->dsp_load);
+			   lv->load_desc[0] ? lv->load_desc : NULL, r->dsp_load, lb_run_measured_period(r, NULL),
+			   r->audio.rate);
 	draw(lv, r, elapsed_s);
 	return lv->quit;
 }

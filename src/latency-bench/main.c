@@ -10,6 +10,7 @@
 #include "load.h"
 #include "log.h"
 #include "opt.h"
+#include "pipewire.h"
 #include "plot.h"
 #include "report.h"
 #include "status.h"
@@ -80,8 +81,9 @@ static int set_stream(const struct kb_option *opt, const char *arg, struct strbu
 
 static int set_start_server(const struct kb_option *opt, const char *arg, struct strbuf *err)
 {
-	if (!str_eq(arg, "dummy")) {
-		strbuf_addf(err, "invalid --start-server '%s': the driver jackd can run without hardware is dummy", arg);
+	if (!str_eq(arg, "dummy") && !str_eq(arg, "pipewire")) {
+		strbuf_addf(err, "invalid --start-server '%s': expected dummy (jackd with its dummy driver) or pipewire "
+			    "(a private headless PipeWire)", arg);
 		return -EINVAL;
 	}
 	*(const char **)opt->value = arg;
@@ -124,8 +126,11 @@ static int cmd_run(int argc, char **argv)
 			     set_stream),
 		OPT_BOOL(0, "roundtrip", &o.roundtrip,
 			 "play a signal into a loopback and time its return (alsa, jack)"),
-		OPT_CALLBACK(0, "start-server", &o.start_server, "DRIVER",
-			     "jack: start jackd with this driver (dummy) for the run", set_start_server),
+		OPT_CALLBACK(0, "start-server", &o.start_server, "SERVER",
+			     "jack: start a server for the run: dummy (jackd's dummy driver) or pipewire (headless)",
+			     set_start_server),
+		OPT_BOOL(0, "force-quantum", &o.force_quantum,
+			 "jack on PipeWire: force its quantum (and rate) to --period for the run when it grants another"),
 		OPT_BOOL(0, "live", &o.live, "a live ncurses view (q quits); plain lines without a terminal"),
 		OPT_STRING('i', "interval", &o.interval, "TIME",
 			   "wakeup interval instead of a period (1333us, 1ms; plain number: us)"),
@@ -202,6 +207,8 @@ static int cmd_check(int argc, char **argv)
 		free(sys);
 		return KB_EENV;
 	}
+	/* a JACK client today is often PipeWire's: its server, quantum and real-time setup */
+	lb_pw_checks(sys);
 	printf("kernel %s (%s), %s\n", sys->kernel_release, sys->machine, sys->preemption_model);
 	lb_report_checks(sys, stdout);
 	warn = lb_syscheck_warnings(sys);

@@ -14,7 +14,9 @@ static double us(uint64_t ns)
 
 static void cell_text(char *buf, size_t len, const struct lb_verdict_cell *c)
 {
-	if (c->frames)
+	if (c->basis == LB_BASIS_UNMEASURED)
+		snprintf(buf, len, "not measured");
+	else if (c->frames)
 		snprintf(buf, len, "%u (%.2f ms)", c->frames, 1e3 * c->frames / c->rate);
 	else
 		snprintf(buf, len, "none");
@@ -47,9 +49,31 @@ static void audio_text(const struct lb_run *r, FILE *fp)
 		fprintf(fp, "; the device clock runs at %.1f Hz by its own timestamps\n", a->measured_rate);
 	if (xruns)
 		fprintf(fp, "xruns: %" PRIu64 ", %.1f ms in all without audio\n", xruns, xrun_ns / 1e6);
+	if (str_eq(r->plane, "jack") && a->server_xruns_known)
+		fprintf(fp, "server xruns (%s): %" PRIu64 "%s%s\n", a->server_xruns_source, a->server_xruns,
+			a->xruns_note[0] ? ": " : "", a->xruns_note);
+	else if (str_eq(r->plane, "jack") && a->xruns_note[0])
+		fprintf(fp, "server xruns: unknown: %s\n", a->xruns_note);
 	if (str_eq(r->plane, "jack") && a->dsp_load_max >= 0)
 		fprintf(fp, "JACK DSP load: mean %.1f %%, max %.1f %%\n", a->dsp_load_mean, a->dsp_load_max);
-	if (a->roundtrip) {
+	if (a->roundtrip && a->nrt && str_eq(r->plane, "jack")) {
+		double rate = a->rate ? a->rate : r->rate, extra = lb_audio_roundtrip_extra(a);
+		unsigned comp = extra >= 1 ? (unsigned)(extra + 0.5) : 0;
+
+		fprintf(fp,
+			"round trip (%u of %u signals back): min %.2f, median %.2f, max %.2f frames (median %.3f ms); "
+			"one period through the server, %u frames, and %u the server reports: %.2f frames extra\n",
+			a->nrt, a->rt_sent, a->rt_min, a->rt_median, a->rt_max, a->rt_median * 1e3 / rate, a->rt_buffering,
+			a->rt_reported, extra);
+		if (comp)
+			fprintf(fp, "latency compensation: the server does not account for %u frames: jackd -I %u -O %u "
+				"(as jack_iodelay advises); PipeWire: latency.internal.rate = %u on the device's node "
+				"(pw-cli set-param NODE ProcessLatency '{ rate = %u }')\n", comp, comp / 2, comp / 2, comp,
+				comp);
+		else
+			fprintf(fp, "latency compensation: right as it is (the server accounts for all but %.2f frames)\n",
+				extra);
+	} else if (a->roundtrip) {
 		double rate = a->rate ? a->rate : r->rate;
 		if (a->nrt)
 			fprintf(fp,
@@ -63,6 +87,37 @@ static void audio_text(const struct lb_run *r, FILE *fp)
 	}
 	if (a->device_lost)
 		fprintf(fp, "note: %s\n", a->error);
+}
+
+/* PipeWire: what its driver ran at, its settings, what the run forced, how the thread got real time. */
+static void pipewire_text(const struct lb_run *r, FILE *fp)
+{
+	const struct lb_audio *a = &r->audio;
+	const struct lb_pw_settings *ps = &a->pw_settings;
+
+	if (!str_eq(r->plane, "jack") || !str_eq(a->server_kind, "pipewire"))
+		return;
+	fprintf(fp, "PipeWire");
+	if (a->server_quantum && a->server_rate)
+		fprintf(fp, ": driver %s at quantum %u, %u Hz", a->server_driver[0] ? a->server_driver : "?",
+			a->server_quantum, a->server_rate);
+	if (ps->found)
+		fprintf(fp, "; settings: clock.quantum %u, clock.min-quantum %u, clock.max-quantum %u, clock.rate %u%s",
+			ps->quantum, ps->min_quantum, ps->max_quantum, ps->rate,
+			ps->force_quantum ? ", clock.force-quantum set" : "");
+	fprintf(fp, "\n");
+	if (a->forced) {
+		fprintf(fp, "forced for the run:");
+		if (a->forced_quantum)
+			fprintf(fp, " clock.force-quantum %u (then back to %u)", a->forced_quantum, a->forced_before.quantum);
+		if (a->forced_rate)
+			fprintf(fp, " clock.force-rate %u (then back to %u)", a->forced_rate, a->forced_before.rate);
+		fprintf(fp, "\n");
+	}
+	if (a->repaired_pid)
+		fprintf(fp, "note: undid the quantum forced by an earlier run (pid %ld) that was killed\n", a->repaired_pid);
+	if (r->sched_fifo && a->rt_why[0])
+		fprintf(fp, "real time: %s\n", a->rt_why);
 }
 
 void lb_report_text(const struct lb_run *r, FILE *fp)
@@ -83,7 +138,9 @@ void lb_report_text(const struct lb_run *r, FILE *fp)
 	if (r->sched_fifo)
 		fprintf(fp, " %d", str_eq(r->plane, "jack") ? r->audio.thread_priority : r->priority);
 	fprintf(fp, ", interval %.1f us", r->interval_ns / 1e3);
-	if (r->period)
+	if (!str_eq(r->plane, "timer") && r->audio.rate)
+		fprintf(fp, " (%u frames at %u Hz)", r->audio.period, r->audio.rate); /* what was measured */
+	else if (r->period)
 		fprintf(fp, " (%u frames at %u Hz)", r->period, r->rate);
 	fprintf(fp, "\n");
 	if (!str_eq(r->plane, "timer") && r->audio.rate) {
@@ -101,6 +158,7 @@ void lb_report_text(const struct lb_run *r, FILE *fp)
 		if (a->channels)
 			fprintf(fp, ", %u channel%s", a->channels, a->channels == 1 ? "" : "s");
 		fprintf(fp, "%s\n", a->server_started ? " (server started for this run)" : "");
+		pipewire_text(r, fp);
 	}
 	fprintf(fp, "kernel %s, %s, load: %s%s%s%s\n", r->sys.kernel_release, r->sys.preemption_model,
 		r->load_kinds ? loads : "none", r->load_cmd ? ", command '" : "", r->load_cmd ? r->load_cmd : "",
@@ -163,6 +221,9 @@ void lb_report_text(const struct lb_run *r, FILE *fp)
 		cell_text(b, sizeof(b), &r->verdict.cell[i][1]);
 		fprintf(fp, "  %-8u  %-16s  %s\n", lb_verdict_rates[i], a, b);
 	}
+	if (r->verdict.measured_frames)
+		fprintf(fp, "  (the run measured %u-frame periods at %u Hz: it judges that size and longer ones, not shorter)\n",
+			r->verdict.measured_frames, r->verdict.measured_rate);
 	fprintf(fp, "\nverdict: %s\n", r->verdict.summary);
 	if (r->verdict.confidence[0])
 		fprintf(fp, "  %s\n", r->verdict.confidence);
@@ -217,7 +278,7 @@ void lb_report_checks(const struct lb_system *sys, FILE *fp)
 		const struct lb_check *c = &sys->checks[i];
 		const char *tag = c->status == LB_CHECK_WARN ? "WARN" : c->status == LB_CHECK_OK ? "OK" : "INFO";
 		fprintf(fp, "  %-5s %-40s %s\n", tag, c->title, c->value);
-		if (c->status == LB_CHECK_WARN && c->advice[0])
+		if (c->status != LB_CHECK_OK && c->advice[0])
 			fprintf(fp, "        -> %s\n", c->advice);
 	}
 }

@@ -276,7 +276,7 @@ static int read_safe(struct json_object *root, const char *path, unsigned *safe,
 		return bad(err, path, 0, "\"verdict\".\"safe\" is not an array");
 	n = json_object_array_length(arr);
 	for (size_t i = 0; i < n; i++) {
-		struct json_object *e = json_object_array_get_idx(arr, i), *f;
+		struct json_object *e = json_object_array_get_idx(arr, i), *f, *b;
 		uint64_t rate, periods, frames;
 		int ret = 0;
 
@@ -292,7 +292,12 @@ static int read_safe(struct json_object *root, const char *path, unsigned *safe,
 		if (rate != LB_RESULT_SAFE_RATE || periods != LB_RESULT_SAFE_PERIODS)
 			continue;
 		f = member(e, "frames");
-		if (!f)
+		b = member(e, "basis");
+		if (b && !json_object_is_type(b, json_type_string))
+			return bad(err, path, 0, "\"verdict\".\"safe\"[%zu].\"basis\" is not a string", i);
+		if (!f && b && str_eq(json_object_get_string(b), "not measured"))
+			*safe = LB_RESULT_SAFE_UNKNOWN; /* the run says nothing of this size, not that none is safe */
+		else if (!f)
 			*safe = LB_RESULT_SAFE_NONE;
 		else if (count(f, &frames) || frames == 0 || frames > LB_MAX_FRAMES)
 			return bad(err, path, 0, "\"verdict\".\"safe\"[%zu].\"frames\" is not null or "
@@ -592,6 +597,15 @@ static void verdict_json(struct json_writer *w, const struct lb_verdict *v)
 	json_kv_int(w, "samples", (int64_t)v->samples);
 	json_key(w, "seconds");
 	json_fixed(w, v->seconds, 3);
+	/* an audio plane's verdict speaks for the period it measured and longer ones only */
+	json_key(w, "measured_period");
+	if (v->measured_frames) {
+		json_begin_object(w);
+		json_kv_int(w, "frames", v->measured_frames);
+		json_kv_int(w, "rate", v->measured_rate);
+		json_end_object(w);
+	} else
+		json_null(w);
 	json_key(w, "safe");
 	json_begin_array(w);
 	for (r = 0; r < LB_VERDICT_NRATES; r++)
@@ -600,6 +614,12 @@ static void verdict_json(struct json_writer *w, const struct lb_verdict *v)
 			json_begin_object(w);
 			json_kv_int(w, "rate", c->rate);
 			json_kv_int(w, "periods", c->nperiods);
+			json_key(w, "from_frames");
+			if (c->from_frames)
+				json_int(w, c->from_frames);
+			else
+				json_null(w);
+			json_kv_string(w, "basis", lb_basis_name(c->basis));
 			if (!c->frames) {
 				/* no safe size: every figure of the cell is null */
 				static const char *const keys[] = { "frames", "period_ms", "budget_us",
@@ -639,6 +659,71 @@ static void rt_frames_json(struct json_writer *w, const char *key, const struct 
 	json_end_object(w);
 }
 
+/* A count that the source knows (`known`), else null. */
+static void opt_count(struct json_writer *w, int known, uint64_t v)
+{
+	if (known)
+		json_int(w, (int64_t)v);
+	else
+		json_null(w);
+}
+
+/* The JACK plane's server as it says itself: kind, version; PipeWire's driver, quantum, settings. */
+static void server_json(struct json_writer *w, const struct lb_run *r)
+{
+	const struct lb_audio *a = &r->audio;
+	const struct lb_pw_settings *ps = &a->pw_settings;
+
+	json_key(w, "server");
+	if (!str_eq(r->plane, "jack") || !a->server_kind[0]) {
+		json_null(w);
+		return;
+	}
+	json_begin_object(w);
+	json_kv_string(w, "kind", a->server_kind);
+	json_kv_string(w, "version", a->server_version[0] ? a->server_version : NULL);
+	json_kv_string(w, "driver", a->server_driver[0] ? a->server_driver : NULL);
+	json_key(w, "quantum");
+	opt_count(w, a->server_quantum, a->server_quantum);
+	json_key(w, "rate");
+	opt_count(w, a->server_rate, a->server_rate);
+	json_key(w, "settings");
+	if (ps->found) {
+		json_begin_object(w);
+		json_kv_int(w, "clock.rate", ps->rate);
+		json_kv_int(w, "clock.quantum", ps->quantum);
+		json_kv_int(w, "clock.min-quantum", ps->min_quantum);
+		json_kv_int(w, "clock.max-quantum", ps->max_quantum);
+		json_kv_int(w, "clock.force-quantum", ps->force_quantum);
+		json_kv_int(w, "clock.force-rate", ps->force_rate);
+		json_end_object(w);
+	} else
+		json_null(w);
+	json_key(w, "forced");
+	if (a->forced) {
+		json_begin_object(w);
+		json_key(w, "quantum");
+		opt_count(w, a->forced_quantum, a->forced_quantum);
+		json_key(w, "rate");
+		opt_count(w, a->forced_rate, a->forced_rate);
+		json_kv_int(w, "restored_quantum", a->forced_before.quantum);
+		json_kv_int(w, "restored_rate", a->forced_before.rate);
+		json_end_object(w);
+	} else
+		json_null(w);
+	json_key(w, "repaired_pid");
+	opt_count(w, a->repaired_pid > 0, (uint64_t)a->repaired_pid);
+	json_key(w, "realtime");
+	if (a->rt_why[0]) {
+		json_begin_object(w);
+		json_kv_string(w, "how", a->rt_why);
+		json_kv_string(w, "fix", a->rt_fix[0] ? a->rt_fix : NULL);
+		json_end_object(w);
+	} else
+		json_null(w);
+	json_end_object(w);
+}
+
 /* What the ALSA device or JACK server granted, how the run ended, jitter, xruns, round trip. */
 static void audio_json(struct json_writer *w, const struct lb_run *r)
 {
@@ -656,8 +741,11 @@ static void audio_json(struct json_writer *w, const struct lb_run *r)
 	json_kv_string(w, "card", a->card[0] ? a->card : NULL);
 	json_key(w, "requested");
 	json_begin_object(w);
-	json_kv_int(w, "rate", r->rate);
-	json_kv_int(w, "period_frames", r->period);
+	/* the JACK plane asks for nothing unless told: it measures what the server runs at */
+	json_key(w, "rate");
+	opt_count(w, !str_eq(r->plane, "jack") || a->rate_asked, r->rate);
+	json_key(w, "period_frames");
+	opt_count(w, !str_eq(r->plane, "jack") || a->period_asked, r->period);
 	json_key(w, "periods");
 	if (str_eq(r->plane, "alsa"))
 		json_int(w, a->periods);
@@ -689,11 +777,32 @@ static void audio_json(struct json_writer *w, const struct lb_run *r)
 	} else
 		json_null(w);
 	json_kv_bool(w, "server_started", a->server_started);
-	json_key(w, "server_xruns"); /* what jackd logged, known when it was started for the run */
-	if (a->server_started)
+	server_json(w, r);
+	/* what jackd logged when it was started for the run; what PipeWire's profiler counted */
+	json_key(w, "server_xruns");
+	if (a->server_xruns_known)
 		json_int(w, (int64_t)a->server_xruns);
 	else
 		json_null(w);
+	json_key(w, "server_xruns_detail");
+	if (a->server_xruns_known) {
+		int pw = str_eq(a->server_kind, "pipewire");
+
+		json_begin_object(w);
+		json_kv_string(w, "source", a->server_xruns_source);
+		json_key(w, "cycles");
+		opt_count(w, pw, a->server_cycles);
+		json_key(w, "other_clients");
+		opt_count(w, pw, a->server_xruns_others);
+		json_kv_string(w, "other_nodes", pw && a->server_xruns_others_names[0] ? a->server_xruns_others_names : NULL);
+		json_key(w, "driver_xruns");
+		opt_count(w, pw, a->driver_xruns);
+		json_key(w, "in_callback");
+		opt_count(w, pw, a->in_callback);
+		json_end_object(w);
+	} else
+		json_null(w);
+	json_kv_string(w, "xruns_note", a->xruns_note[0] ? a->xruns_note : NULL);
 	json_key(w, "dsp_load_pct");
 	if (str_eq(r->plane, "jack") && a->dsp_load_max >= 0) {
 		json_begin_object(w);
@@ -729,7 +838,7 @@ static void audio_json(struct json_writer *w, const struct lb_run *r)
 	json_key(w, "xrun_log");
 	json_begin_array(w);
 	for (i = 0; i < r->ncpus; i++)
-		for (k = 0; k < LB_XRUN_LOG && k < r->cpu[i].xruns; k++) {
+		for (k = 0; k < LB_XRUN_LOG && k < r->cpu[i].nxrun_log; k++) {
 			json_begin_object(w);
 			json_key(w, "at_s");
 			json_fixed(w, r->cpu[i].xrun_log[k].at_ns / 1e9, 6);
@@ -752,6 +861,20 @@ static void audio_json(struct json_writer *w, const struct lb_run *r)
 			json_kv_int(w, "buffering_frames", a->rt_buffering);
 			json_key(w, "hardware_driver_frames");
 			json_fixed(w, a->rt_median - a->rt_buffering, 2);
+			if (str_eq(r->plane, "jack")) {
+				double extra = lb_audio_roundtrip_extra(a);
+				unsigned comp = extra >= 1 ? (unsigned)(extra + 0.5) : 0;
+
+				json_kv_int(w, "reported_frames", a->rt_reported);
+				json_key(w, "extra_frames");
+				json_fixed(w, extra, 2);
+				/* as jack_iodelay: half each way for jackd's -I/-O; PipeWire takes it whole */
+				json_key(w, "compensation");
+				json_begin_object(w);
+				json_kv_int(w, "frames", comp);
+				json_kv_int(w, "jackd_input_output", comp / 2);
+				json_end_object(w);
+			}
 		}
 		json_end_object(w);
 	} else

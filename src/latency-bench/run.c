@@ -45,9 +45,9 @@ static int timer_check(struct lb_run *r, const struct lb_run_opts *o)
 {
 	(void)o;
 	if (r->audio.device || r->audio.capture_device || r->audio.roundtrip || r->audio.start_server ||
-	    r->audio.periods != 2 || !str_eq(r->audio.stream, "playback")) {
-		kb_error("--device, --capture-device, --stream, --periods, --roundtrip and --start-server are for "
-			 "--plane alsa or jack");
+	    r->audio.force_quantum || r->audio.periods != 2 || !str_eq(r->audio.stream, "playback")) {
+		kb_error("--device, --capture-device, --stream, --periods, --roundtrip, --start-server and "
+			 "--force-quantum are for --plane alsa or jack");
 		return KB_EUSAGE;
 	}
 	return KB_OK;
@@ -64,8 +64,8 @@ static int audio_check_interval(const struct lb_run_opts *o)
 
 static int alsa_check(struct lb_run *r, const struct lb_run_opts *o)
 {
-	if (r->audio.start_server) {
-		kb_error("--start-server is for --plane jack");
+	if (r->audio.start_server || r->audio.force_quantum) {
+		kb_error("--start-server and --force-quantum are for --plane jack");
 		return KB_EUSAGE;
 	}
 	if (audio_check_interval(o))
@@ -84,11 +84,32 @@ static int alsa_check(struct lb_run *r, const struct lb_run_opts *o)
 
 static int jack_check(struct lb_run *r, const struct lb_run_opts *o)
 {
+	struct strbuf err = STRBUF_INIT;
+
 	if (r->audio.capture_device || !str_eq(r->audio.stream, "playback") || r->audio.periods != 2) {
 		kb_error("--capture-device, --stream and --periods are ALSA settings: the JACK server has its own");
 		return KB_EUSAGE;
 	}
-	return audio_check_interval(o);
+	if (r->audio.force_quantum && r->audio.start_server) {
+		kb_error("--force-quantum is for a server that runs already: --start-server starts one at --period");
+		return KB_EUSAGE;
+	}
+	if (audio_check_interval(o))
+		return KB_EUSAGE;
+	/* a server started for the run runs at the period and rate asked, given or not */
+	r->audio.period_asked = o->period || r->audio.start_server;
+	r->audio.rate_asked = o->rate || r->audio.start_server;
+	if (r->audio.force_quantum && !o->period && !o->rate) {
+		kb_error("--force-quantum forces the --period (and --rate) asked for: give --period");
+		return KB_EUSAGE;
+	}
+	/* before anything runs: this process again, with PipeWire's libjack (as pw-jack would) */
+	if (r->audio.start_server && str_eq(r->audio.start_server, "pipewire") && lb_jack_use_pipewire(o->argv, &err)) {
+		kb_error("%s", err.buf);
+		strbuf_release(&err);
+		return KB_EENV;
+	}
+	return KB_OK;
 }
 
 static const struct plane planes[] = {
@@ -249,6 +270,7 @@ static int set_params(struct lb_run *r, const struct lb_run_opts *o, const struc
 	r->audio.periods = o->periods;
 	r->audio.roundtrip = o->roundtrip;
 	r->audio.start_server = o->start_server;
+	r->audio.force_quantum = o->force_quantum;
 	if ((ret = pl->check(r, o)) || (ret = set_interval(r, o)))
 		return ret;
 	if (r->duration_s * 1e9 < (double)r->interval_ns) {
@@ -386,10 +408,14 @@ static int measure(struct lb_run *r, const struct lb_run_opts *o, const struct p
 			kb_progress("LOAD", "%s%s%s%s", r->load_kinds ? loads : "", r->load_kinds && r->load_cmd ? ", " : "",
 				    r->load_cmd ? "command: " : "", r->load_cmd ? r->load_cmd : "");
 	}
-	if (!ps.quiet && pl->audio)
+	if (!ps.quiet && pl->audio && str_eq(pl->name, "jack") && !r->audio.period_asked)
+		kb_progress("RUN", "%s plane, %s, at the period the server runs, %.0f s", pl->name,
+			    r->audio.device ? r->audio.device : "the default server", r->duration_s);
+	else if (!ps.quiet && pl->audio)
 		kb_progress("RUN", "%s plane, %s, period %u frames at %u Hz (%.1f us), %.0f s", pl->name,
-			    r->audio.start_server ? "a jackd with the dummy driver started for the run"
-			    : r->audio.device ? r->audio.device : "the default server",
+			    !r->audio.start_server ? (r->audio.device ? r->audio.device : "the default server")
+			    : str_eq(r->audio.start_server, "pipewire") ? "a private PipeWire with its dummy driver started for the run"
+			    : "a jackd with the dummy driver started for the run",
 			    r->period, r->rate, r->interval_ns / 1e3, r->duration_s);
 	else if (!ps.quiet)
 		kb_progress("RUN", "%s plane, %d CPU%s, interval %.1f us, %.0f s", pl->name, r->ncpus,
@@ -413,8 +439,9 @@ static int measure(struct lb_run *r, const struct lb_run_opts *o, const struct p
 		if (st >= 0)
 			r->load_cmd_status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 	}
-	if (err == -ENODEV && pl->audio) {
-		/* the device went away mid-run: what was measured until then is still a result */
+	if ((err == -ENODEV || err == -ESTALE) && pl->audio) {
+		/* the device went away, or the server changed the period, mid-run: what was measured
+		 * until then is still a result */
 		kb_error("%s", r->audio.error[0] ? r->audio.error : strerror(-err));
 		r->interrupted = 1;
 		*lost = 1;
@@ -437,6 +464,13 @@ static void note_not_realtime(struct lb_run *r)
 
 	if (r->sched_fifo && r->memory_locked)
 		return;
+	if (!r->sched_fifo && r->audio.rt_why[0]) {
+		/* PipeWire's JACK: its own RT module decides, not our SCHED_FIFO request */
+		snprintf(r->note, sizeof(r->note), "not real-time: the JACK process thread runs SCHED_OTHER: %.300s; fix: %.350s",
+			 r->audio.rt_why, r->audio.rt_fix);
+		kb_warning("%s", r->note);
+		return;
+	}
 	getrlimit(RLIMIT_RTPRIO, &rl);
 	snprintf(r->note, sizeof(r->note), "not real-time:%s%s (RLIMIT_RTPRIO %ld); see 'latency-bench check'",
 		 r->sched_fifo ? "" : " SCHED_FIFO was refused, measured as an ordinary process",

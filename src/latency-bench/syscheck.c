@@ -48,7 +48,7 @@ static void copy_str(char *dst, size_t size, const char *src)
 	dst[n] = '\0';
 }
 
-static struct lb_check *add_check(struct lb_system *sys, const char *id, const char *title)
+struct lb_check *lb_check_add(struct lb_system *sys, const char *id, const char *title)
 {
 	struct lb_check *c;
 
@@ -62,8 +62,7 @@ static struct lb_check *add_check(struct lb_system *sys, const char *id, const c
 	return c;
 }
 
-KB_PRINTF(3, 4)
-static void set_value(struct lb_check *c, enum lb_check_status st, const char *fmt, ...)
+void lb_check_value(struct lb_check *c, enum lb_check_status st, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -73,8 +72,7 @@ static void set_value(struct lb_check *c, enum lb_check_status st, const char *f
 	va_end(ap);
 }
 
-KB_PRINTF(2, 3)
-static void set_advice(struct lb_check *c, const char *fmt, ...)
+void lb_check_advice(struct lb_check *c, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -294,10 +292,10 @@ static void check_kernel(struct ctx *x)
 	struct lb_system *sys = x->sys;
 	struct lb_check *c;
 
-	c = add_check(sys, "release", "Kernel release");
-	set_value(c, LB_CHECK_INFO, "%s", sys->kernel_release[0] ? sys->kernel_release : "unknown");
-	c = add_check(sys, "version", "Kernel build (uname -v)");
-	set_value(c, LB_CHECK_INFO, "%s", sys->kernel_version[0] ? sys->kernel_version : "unknown");
+	c = lb_check_add(sys, "release", "Kernel release");
+	lb_check_value(c, LB_CHECK_INFO, "%s", sys->kernel_release[0] ? sys->kernel_release : "unknown");
+	c = lb_check_add(sys, "version", "Kernel build (uname -v)");
+	lb_check_value(c, LB_CHECK_INFO, "%s", sys->kernel_version[0] ? sys->kernel_version : "unknown");
 }
 
 /* The active mode of a PREEMPT_DYNAMIC kernel, or NULL. */
@@ -339,7 +337,7 @@ static const char *dynamic_mode(struct ctx *x, const char *cfg, char *buf, size_
 static void check_preempt(struct ctx *x)
 {
 	struct lb_system *sys = x->sys;
-	struct lb_check *c = add_check(sys, "preempt", "Preemption model");
+	struct lb_check *c = lb_check_add(sys, "preempt", "Preemption model");
 	struct strbuf cfg = STRBUF_INIT;
 	const char *version = sys->kernel_version, *config = NULL;
 	char path[PATH_MAX];
@@ -388,19 +386,19 @@ static void check_preempt(struct ctx *x)
 	}
 
 	if (ok) {
-		set_value(c, LB_CHECK_OK, "%s", sys->preemption_model);
+		lb_check_value(c, LB_CHECK_OK, "%s", sys->preemption_model);
 	} else if (dynamic_warn) {
-		set_value(c, LB_CHECK_WARN, "%s", sys->preemption_model);
-		set_advice(c, "boot with preempt=full (add it to " GRUB_HOWTO "), or " KBUILD_RT);
+		lb_check_value(c, LB_CHECK_WARN, "%s", sys->preemption_model);
+		lb_check_advice(c, "boot with preempt=full (add it to " GRUB_HOWTO "), or " KBUILD_RT);
 	} else if (str_eq(sys->preemption_model, "unknown")) {
 		/* the kernel writes PREEMPT, PREEMPT_DYNAMIC or PREEMPT_RT into uname -v */
-		set_value(c, LB_CHECK_WARN, "%s", version[0] ?
+		lb_check_value(c, LB_CHECK_WARN, "%s", version[0] ?
 			  "not preemptible (no PREEMPT in uname -v; PREEMPT_NONE or PREEMPT_VOLUNTARY)" :
 			  "unknown (no uname -v and no kernel config)");
-		set_advice(c, "this kernel cannot switch to full preemption at boot: " KBUILD_RT);
+		lb_check_advice(c, "this kernel cannot switch to full preemption at boot: " KBUILD_RT);
 	} else {
-		set_value(c, LB_CHECK_WARN, "%s", sys->preemption_model);
-		set_advice(c, "this kernel cannot switch to full preemption at boot: " KBUILD_RT);
+		lb_check_value(c, LB_CHECK_WARN, "%s", sys->preemption_model);
+		lb_check_advice(c, "this kernel cannot switch to full preemption at boot: " KBUILD_RT);
 	}
 	strbuf_release(&cfg);
 }
@@ -411,65 +409,65 @@ static void check_cmdline(struct ctx *x)
 	struct lb_check *c;
 	char val[256];
 
-	c = add_check(sys, "threadirqs", "Threaded IRQs");
+	c = lb_check_add(sys, "threadirqs", "Threaded IRQs");
 	if (cmdline_param(sys->cmdline, "threadirqs", NULL, 0)) {
 		x->threaded = 1;
-		set_value(c, LB_CHECK_OK, "on (threadirqs)");
+		lb_check_value(c, LB_CHECK_OK, "on (threadirqs)");
 	} else if (sys->realtime) {
 		x->threaded = 1;
-		set_value(c, LB_CHECK_OK, "on (forced by PREEMPT_RT)");
+		lb_check_value(c, LB_CHECK_OK, "on (forced by PREEMPT_RT)");
 	} else {
-		set_value(c, LB_CHECK_WARN, "off");
-		set_advice(c, "add threadirqs to the kernel command line (" GRUB_HOWTO
+		lb_check_value(c, LB_CHECK_WARN, "off");
+		lb_check_advice(c, "add threadirqs to the kernel command line (" GRUB_HOWTO
 			   ") so interrupt handlers run as threads whose priority can be raised");
 	}
 
-	c = add_check(sys, "isolcpus", "Isolated CPUs (isolcpus=)");
+	c = lb_check_add(sys, "isolcpus", "Isolated CPUs (isolcpus=)");
 	if (cmdline_param(sys->cmdline, "isolcpus", val, sizeof(val)))
-		set_value(c, LB_CHECK_INFO, "%s", val);
+		lb_check_value(c, LB_CHECK_INFO, "%s", val);
 	else
-		set_value(c, LB_CHECK_INFO, "not set");
+		lb_check_value(c, LB_CHECK_INFO, "not set");
 
-	c = add_check(sys, "nohz_full", "Tickless CPUs (nohz_full=)");
+	c = lb_check_add(sys, "nohz_full", "Tickless CPUs (nohz_full=)");
 	if (cmdline_param(sys->cmdline, "nohz_full", val, sizeof(val)))
-		set_value(c, LB_CHECK_INFO, "%s", val);
+		lb_check_value(c, LB_CHECK_INFO, "%s", val);
 	else
-		set_value(c, LB_CHECK_INFO, "not set");
+		lb_check_value(c, LB_CHECK_INFO, "not set");
 
-	c = add_check(sys, "mitigations", "CPU vulnerability mitigations");
+	c = lb_check_add(sys, "mitigations", "CPU vulnerability mitigations");
 	if (!cmdline_param(sys->cmdline, "mitigations", val, sizeof(val)))
-		set_value(c, LB_CHECK_INFO, "default (auto)");
+		lb_check_value(c, LB_CHECK_INFO, "default (auto)");
 	else if (str_eq(val, "off"))
-		set_value(c, LB_CHECK_INFO, "off (trades security for lower latency)");
+		lb_check_value(c, LB_CHECK_INFO, "off (trades security for lower latency)");
 	else
-		set_value(c, LB_CHECK_INFO, "%s", val);
+		lb_check_value(c, LB_CHECK_INFO, "%s", val);
 }
 
 static void check_clocksource(struct ctx *x)
 {
 	struct lb_system *sys = x->sys;
-	struct lb_check *c = add_check(sys, "clocksource", "Clock source");
+	struct lb_check *c = lb_check_add(sys, "clocksource", "Clock source");
 	struct strbuf sb = STRBUF_INIT;
 	const char *cs;
 
 	if (read_rel(x, "/sys/devices/system/clocksource/clocksource0/current_clocksource", &sb) ||
 	    !sb.len) {
-		set_value(c, LB_CHECK_INFO, "unknown (no current_clocksource in sysfs)");
+		lb_check_value(c, LB_CHECK_INFO, "unknown (no current_clocksource in sysfs)");
 		goto out;
 	}
 	copy_str(sys->clocksource, sizeof(sys->clocksource), sb.buf);
 	cs = sys->clocksource;
 	if (str_eq(cs, "tsc") || str_eq(cs, "arch_sys_counter")) {
-		set_value(c, LB_CHECK_OK, "%s", cs);
+		lb_check_value(c, LB_CHECK_OK, "%s", cs);
 	} else if (str_eq(cs, "kvm-clock")) {
-		set_value(c, LB_CHECK_INFO, "kvm-clock (virtual machine: latency depends on the host)");
+		lb_check_value(c, LB_CHECK_INFO, "kvm-clock (virtual machine: latency depends on the host)");
 	} else if (str_eq(cs, "hpet") || str_eq(cs, "acpi_pm") || str_eq(cs, "jiffies")) {
-		set_value(c, LB_CHECK_WARN, "%s", cs);
-		set_advice(c, "%s is slow to read; the kernel gave up on the TSC (see `sudo dmesg | grep -i clocksource`): "
+		lb_check_value(c, LB_CHECK_WARN, "%s", cs);
+		lb_check_advice(c, "%s is slow to read; the kernel gave up on the TSC (see `sudo dmesg | grep -i clocksource`): "
 			   "update the BIOS/firmware, and boot with clocksource=tsc only if the TSC is known to be stable",
 			   cs);
 	} else {
-		set_value(c, LB_CHECK_INFO, "%s", cs);
+		lb_check_value(c, LB_CHECK_INFO, "%s", cs);
 	}
 out:
 	strbuf_release(&sb);
@@ -503,7 +501,7 @@ static int cpu_dir_number(const char *name, unsigned *n)
 
 static void check_governor(struct ctx *x)
 {
-	struct lb_check *c = add_check(x->sys, "governor", "CPU frequency governor");
+	struct lb_check *c = lb_check_add(x->sys, "governor", "CPU frequency governor");
 	struct strbuf sb = STRBUF_INIT, list = STRBUF_INIT;
 	struct cpu_gov *g = NULL;
 	size_t n = 0, alloc = 0, nperf = 0;
@@ -533,9 +531,9 @@ static void check_governor(struct ctx *x)
 		closedir(dir);
 
 	if (!n) {
-		set_value(c, LB_CHECK_INFO, "no cpufreq");
+		lb_check_value(c, LB_CHECK_INFO, "no cpufreq");
 	} else if (nperf == n) {
-		set_value(c, LB_CHECK_OK, "performance on all %zu CPUs", n);
+		lb_check_value(c, LB_CHECK_OK, "performance on all %zu CPUs", n);
 	} else {
 		qsort(g, n, sizeof(*g), cmp_cpu_gov);
 		/* runs of consecutive CPUs with the same governor: "cpu0-1 ondemand, cpu2 performance" */
@@ -549,8 +547,8 @@ static void check_governor(struct ctx *x)
 			else
 				strbuf_addf(&list, "cpu%u %s", g[i].cpu, g[i].gov);
 		}
-		set_value(c, LB_CHECK_WARN, "%s", list.buf);
-		set_advice(c, "switch to the performance governor while making music: "
+		lb_check_value(c, LB_CHECK_WARN, "%s", list.buf);
+		lb_check_advice(c, "switch to the performance governor while making music: "
 			   "`sudo cpupower frequency-set -g performance` (package linux-cpupower)");
 	}
 	free(g);
@@ -560,21 +558,21 @@ static void check_governor(struct ctx *x)
 
 static void check_smt(struct ctx *x)
 {
-	struct lb_check *c = add_check(x->sys, "smt", "Simultaneous multithreading (SMT)");
+	struct lb_check *c = lb_check_add(x->sys, "smt", "Simultaneous multithreading (SMT)");
 	struct strbuf control = STRBUF_INIT, active = STRBUF_INIT;
 	int have_control = !read_rel(x, "/sys/devices/system/cpu/smt/control", &control);
 	int have_active = !read_rel(x, "/sys/devices/system/cpu/smt/active", &active);
 
 	if (!have_control && !have_active)
-		set_value(c, LB_CHECK_INFO, "unknown (no SMT control in sysfs)");
+		lb_check_value(c, LB_CHECK_INFO, "unknown (no SMT control in sysfs)");
 	else if (!have_active)
-		set_value(c, LB_CHECK_INFO, "control: %s", control.buf);
+		lb_check_value(c, LB_CHECK_INFO, "control: %s", control.buf);
 	else if (str_eq(active.buf, "1")) {
-		set_value(c, LB_CHECK_WARN, "active (control: %s)", have_control ? control.buf : "unknown");
-		set_advice(c, "for the lowest jitter turn SMT (Hyper-Threading) off in the firmware setup, "
+		lb_check_value(c, LB_CHECK_WARN, "active (control: %s)", have_control ? control.buf : "unknown");
+		lb_check_advice(c, "for the lowest jitter turn SMT (Hyper-Threading) off in the firmware setup, "
 			   "or for this boot: `echo off | sudo tee /sys/devices/system/cpu/smt/control`");
 	} else {
-		set_value(c, LB_CHECK_OK, "inactive (control: %s)", have_control ? control.buf : "unknown");
+		lb_check_value(c, LB_CHECK_OK, "inactive (control: %s)", have_control ? control.buf : "unknown");
 	}
 	strbuf_release(&control);
 	strbuf_release(&active);
@@ -621,7 +619,7 @@ static int parse_dma_latency(const struct strbuf *sb, long *out)
 
 static void check_dma_latency(struct ctx *x)
 {
-	struct lb_check *c = add_check(x->sys, "cpu_dma_latency", "/dev/cpu_dma_latency");
+	struct lb_check *c = lb_check_add(x->sys, "cpu_dma_latency", "/dev/cpu_dma_latency");
 	struct strbuf sb = STRBUF_INIT;
 	char path[PATH_MAX], cur[96];
 	struct stat st;
@@ -630,7 +628,7 @@ static void check_dma_latency(struct ctx *x)
 
 	snprintf(path, sizeof(path), "%s/dev/cpu_dma_latency", x->root);
 	if (stat(path, &st) < 0) {
-		set_value(c, LB_CHECK_INFO, "absent (kernel without CPU latency QoS)");
+		lb_check_value(c, LB_CHECK_INFO, "absent (kernel without CPU latency QoS)");
 		return;
 	}
 	writable = may_write(x, path, &st);
@@ -643,10 +641,10 @@ static void check_dma_latency(struct ctx *x)
 		snprintf(cur, sizeof(cur), "current limit unreadable");
 	}
 	if (writable) {
-		set_value(c, LB_CHECK_OK, "writable; %s", cur);
+		lb_check_value(c, LB_CHECK_OK, "writable; %s", cur);
 	} else {
-		set_value(c, LB_CHECK_WARN, "not writable; %s", cur);
-		set_advice(c, "run latency-bench as root, or let the audio group write it with a udev rule: "
+		lb_check_value(c, LB_CHECK_WARN, "not writable; %s", cur);
+		lb_check_advice(c, "run latency-bench as root, or let the audio group write it with a udev rule: "
 			   "KERNEL==\"cpu_dma_latency\", GROUP=\"audio\", MODE=\"0660\" in "
 			   "/etc/udev/rules.d/99-cpu-dma-latency.rules");
 	}
@@ -662,28 +660,28 @@ static void check_limits(struct ctx *x)
 	long memlock = env->fake_ids ? env->memlock_soft_kb : rlimit_soft(RLIMIT_MEMLOCK, 1024);
 	char buf[64];
 
-	c = add_check(x->sys, "rtprio", "Real-time priority limit (RLIMIT_RTPRIO)");
+	c = lb_check_add(x->sys, "rtprio", "Real-time priority limit (RLIMIT_RTPRIO)");
 	if (rtprio < 0)
-		set_value(c, LB_CHECK_OK, "unlimited");
+		lb_check_value(c, LB_CHECK_OK, "unlimited");
 	else if (uid == 0)
-		set_value(c, LB_CHECK_OK, "%ld (root may use any priority)", rtprio);
+		lb_check_value(c, LB_CHECK_OK, "%ld (root may use any priority)", rtprio);
 	else if (rtprio >= RTPRIO_MIN)
-		set_value(c, LB_CHECK_OK, "%ld", rtprio);
+		lb_check_value(c, LB_CHECK_OK, "%ld", rtprio);
 	else {
-		set_value(c, LB_CHECK_WARN, "%ld", rtprio);
-		set_advice(c, "add \"@audio - rtprio 95\" to /etc/security/limits.d/audio.conf, "
+		lb_check_value(c, LB_CHECK_WARN, "%ld", rtprio);
+		lb_check_advice(c, "add \"@audio - rtprio 95\" to /etc/security/limits.d/audio.conf, "
 			   "join the audio group and log in again");
 	}
 
-	c = add_check(x->sys, "memlock", "Locked memory limit (RLIMIT_MEMLOCK)");
+	c = lb_check_add(x->sys, "memlock", "Locked memory limit (RLIMIT_MEMLOCK)");
 	format_kib(buf, sizeof(buf), memlock);
 	if (memlock < 0 || memlock >= MEMLOCK_MIN_KB)
-		set_value(c, LB_CHECK_OK, "%s", buf);
+		lb_check_value(c, LB_CHECK_OK, "%s", buf);
 	else if (uid == 0)
-		set_value(c, LB_CHECK_OK, "%s (root is not limited)", buf);
+		lb_check_value(c, LB_CHECK_OK, "%s (root is not limited)", buf);
 	else {
-		set_value(c, LB_CHECK_WARN, "%s", buf);
-		set_advice(c, "add \"@audio - memlock unlimited\" to /etc/security/limits.d/audio.conf, "
+		lb_check_value(c, LB_CHECK_WARN, "%s", buf);
+		lb_check_advice(c, "add \"@audio - memlock unlimited\" to /etc/security/limits.d/audio.conf, "
 			   "join the audio group and log in again");
 	}
 }
@@ -744,7 +742,7 @@ static int in_member_list(const char *members, const char *name)
 
 static void check_audio_group(struct ctx *x)
 {
-	struct lb_check *c = add_check(x->sys, "audio_group", "audio group membership");
+	struct lb_check *c = lb_check_add(x->sys, "audio_group", "audio group membership");
 	struct strbuf group = STRBUF_INIT, passwd = STRBUF_INIT;
 	char gidbuf[32], members[2048], name[256], uidbuf[32];
 	const char *line;
@@ -753,19 +751,19 @@ static void check_audio_group(struct ctx *x)
 	long gid;
 
 	if (uid == 0) {
-		set_value(c, LB_CHECK_INFO, "running as root");
+		lb_check_value(c, LB_CHECK_INFO, "running as root");
 		goto out;
 	}
 	if (read_rel(x, "/etc/group", &group) || !find_entry(group.buf, 0, "audio", &line, &len) ||
 	    !colon_field(line, len, 2, gidbuf, sizeof(gidbuf)) ||
 	    opt_parse_long(gidbuf, 0, UINT_MAX, &gid)) {
-		set_value(c, LB_CHECK_WARN, "no audio group in /etc/group");
-		set_advice(c, "create and join it: `sudo groupadd audio && sudo usermod -aG audio $USER`, "
+		lb_check_value(c, LB_CHECK_WARN, "no audio group in /etc/group");
+		lb_check_advice(c, "create and join it: `sudo groupadd audio && sudo usermod -aG audio $USER`, "
 			   "then log out and in again");
 		goto out;
 	}
 	if (in_groups(x, (unsigned)gid)) {
-		set_value(c, LB_CHECK_OK, "member (audio is gid %ld)", gid);
+		lb_check_value(c, LB_CHECK_OK, "member (audio is gid %ld)", gid);
 		goto out;
 	}
 	if (!colon_field(line, len, 3, members, sizeof(members)))
@@ -773,12 +771,12 @@ static void check_audio_group(struct ctx *x)
 	snprintf(uidbuf, sizeof(uidbuf), "%u", uid);
 	if (!read_rel(x, "/etc/passwd", &passwd) && find_entry(passwd.buf, 2, uidbuf, &line, &len) &&
 	    colon_field(line, len, 0, name, sizeof(name)) && in_member_list(members, name)) {
-		set_value(c, LB_CHECK_WARN, "listed in /etc/group but not active in this session");
-		set_advice(c, "log out and in again (or reboot) so the audio group membership takes effect");
+		lb_check_value(c, LB_CHECK_WARN, "listed in /etc/group but not active in this session");
+		lb_check_advice(c, "log out and in again (or reboot) so the audio group membership takes effect");
 		goto out;
 	}
-	set_value(c, LB_CHECK_WARN, "not a member (audio is gid %ld)", gid);
-	set_advice(c, "`sudo usermod -aG audio $USER`, then log out and in again");
+	lb_check_value(c, LB_CHECK_WARN, "not a member (audio is gid %ld)", gid);
+	lb_check_advice(c, "`sudo usermod -aG audio $USER`, then log out and in again");
 out:
 	strbuf_release(&group);
 	strbuf_release(&passwd);
@@ -789,31 +787,31 @@ static void check_vm(struct ctx *x)
 	struct lb_check *c;
 	long swappiness, runtime, period;
 
-	c = add_check(x->sys, "swappiness", "Swappiness (vm.swappiness)");
+	c = lb_check_add(x->sys, "swappiness", "Swappiness (vm.swappiness)");
 	if (read_long(x, "/proc/sys/vm/swappiness", &swappiness))
-		set_value(c, LB_CHECK_INFO, "unknown");
+		lb_check_value(c, LB_CHECK_INFO, "unknown");
 	else if (swappiness <= SWAPPINESS_MAX)
-		set_value(c, LB_CHECK_OK, "%ld", swappiness);
+		lb_check_value(c, LB_CHECK_OK, "%ld", swappiness);
 	else {
-		set_value(c, LB_CHECK_WARN, "%ld", swappiness);
-		set_advice(c, "keep audio in RAM: `echo vm.swappiness=10 | sudo tee -a /etc/sysctl.d/90-audio.conf` "
+		lb_check_value(c, LB_CHECK_WARN, "%ld", swappiness);
+		lb_check_advice(c, "keep audio in RAM: `echo vm.swappiness=10 | sudo tee -a /etc/sysctl.d/90-audio.conf` "
 			   "then `sudo sysctl --system`");
 	}
 
-	c = add_check(x->sys, "rt_throttling", "RT throttling");
+	c = lb_check_add(x->sys, "rt_throttling", "RT throttling");
 	if (read_long(x, "/proc/sys/kernel/sched_rt_runtime_us", &runtime) ||
 	    read_long(x, "/proc/sys/kernel/sched_rt_period_us", &period) || period <= 0)
-		set_value(c, LB_CHECK_INFO, "unknown");
+		lb_check_value(c, LB_CHECK_INFO, "unknown");
 	else if (runtime < 0)
-		set_value(c, LB_CHECK_OK, "off (sched_rt_runtime_us = -1)");
+		lb_check_value(c, LB_CHECK_OK, "off (sched_rt_runtime_us = -1)");
 	else if ((long long)runtime * 10 >= (long long)period * 9)
 		/* the default 95 % only stops RT tasks that hog the CPU */
-		set_value(c, LB_CHECK_OK, "%ld of every %ld us (%ld%%)", runtime, period,
+		lb_check_value(c, LB_CHECK_OK, "%ld of every %ld us (%ld%%)", runtime, period,
 			  (long)((long long)runtime * 100 / period));
 	else {
-		set_value(c, LB_CHECK_WARN, "%ld of every %ld us (%ld%%)", runtime, period,
+		lb_check_value(c, LB_CHECK_WARN, "%ld of every %ld us (%ld%%)", runtime, period,
 			  (long)((long long)runtime * 100 / period));
-		set_advice(c, "throttling this strict stalls audio threads and breaks small ALSA buffers: "
+		lb_check_advice(c, "throttling this strict stalls audio threads and breaks small ALSA buffers: "
 			   "`echo kernel.sched_rt_runtime_us=950000 | sudo tee -a /etc/sysctl.d/90-audio.conf` "
 			   "then `sudo sysctl --system`");
 	}
@@ -895,14 +893,14 @@ static int irq_actions(const char *line, size_t len, int ncols, unsigned *irq, s
 
 static void check_irqs(struct ctx *x)
 {
-	struct lb_check *c = add_check(x->sys, "irqs", "Sound and USB interrupts");
+	struct lb_check *c = lb_check_add(x->sys, "irqs", "Sound and USB interrupts");
 	struct strbuf sb = STRBUF_INIT, acts = STRBUF_INIT, shared = STRBUF_INIT, numbers = STRBUF_INIT,
 		      exclusive = STRBUF_INIT;
 	const char *p, *nl;
 	int ncols = 0, nshared = 0, nfound = 0;
 
 	if (read_rel(x, "/proc/interrupts", &sb)) {
-		set_value(c, LB_CHECK_INFO, "unknown (/proc/interrupts unreadable)");
+		lb_check_value(c, LB_CHECK_INFO, "unknown (/proc/interrupts unreadable)");
 		goto out;
 	}
 	nl = strchrnul(sb.buf, '\n');
@@ -940,12 +938,12 @@ static void check_irqs(struct ctx *x)
 		}
 	}
 	if (!nfound) {
-		set_value(c, LB_CHECK_INFO, "no snd_* or xhci interrupts");
+		lb_check_value(c, LB_CHECK_INFO, "no snd_* or xhci interrupts");
 	} else if (!nshared) {
-		set_value(c, LB_CHECK_OK, "exclusive: %s", exclusive.buf);
+		lb_check_value(c, LB_CHECK_OK, "exclusive: %s", exclusive.buf);
 	} else {
-		set_value(c, LB_CHECK_WARN, "%s", shared.buf);
-		set_advice(c, "the sound or USB controller shares IRQ%s %s with other devices: plug the audio "
+		lb_check_value(c, LB_CHECK_WARN, "%s", shared.buf);
+		lb_check_advice(c, "the sound or USB controller shares IRQ%s %s with other devices: plug the audio "
 			   "interface into another USB port (or the card into another slot), or disable the "
 			   "other device in the firmware; %s",
 			   nshared > 1 ? "s" : "", numbers.buf,

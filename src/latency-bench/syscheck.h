@@ -47,6 +47,10 @@ struct lb_syscheck_env {
 
 /* Fill `sys`; 0, or -errno only when nothing at all could be read. Never exits or prints. */
 int lb_syscheck_run(struct lb_system *sys, const struct lb_syscheck_env *env);
+/* For checks made elsewhere (PipeWire's): a new check of `sys` (INFO, empty), its value, its advice. */
+struct lb_check *lb_check_add(struct lb_system *sys, const char *id, const char *title);
+void lb_check_value(struct lb_check *c, enum lb_check_status st, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void lb_check_advice(struct lb_check *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Number of checks with status WARN. */
 int lb_syscheck_warnings(const struct lb_system *sys);
 const char *lb_check_status_name(enum lb_check_status s); /* "ok", "warn", "info" */

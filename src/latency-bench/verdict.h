@@ -16,10 +16,24 @@
  * run out: lateness + W <= (n-1) P. W is the DSP load times P. A size is safe when the
  * worst measured lateness fits: max <= (n - 1 - dsp_load) P / rate.
  */
+/*
+ * What a size's claim rests on. The timer plane's wakeups stand for any period (the model).
+ * An audio plane measured one period: it speaks for that size and bounds larger ones, whose
+ * wakeups come as late and have more slack, but says nothing of smaller ones.
+ */
+enum lb_basis {
+	LB_BASIS_MODEL,         /* timer plane: the wakeup lateness applied to every size */
+	LB_BASIS_MEASURED,      /* the period the run measured */
+	LB_BASIS_BOUND,         /* a longer period than the one measured */
+	LB_BASIS_UNMEASURED,    /* no size of the grid is as long as the period measured */
+};
+
 struct lb_verdict_cell {
 	unsigned rate;
 	unsigned nperiods;
-	unsigned frames;        /* smallest safe power of two; 0 when not even LB_FRAMES_MAX is */
+	unsigned from_frames;   /* the smallest size the run speaks for (LB_FRAMES_MIN for the model) */
+	enum lb_basis basis;    /* of `frames` (of the cell when frames is 0) */
+	unsigned frames;        /* smallest safe power of two from from_frames; 0 when not even LB_FRAMES_MAX is */
 	double budget_us;       /* lateness allowed at that size */
 	double xruns_per_hour;  /* 95 % upper bound at that size from clean samples; -1 when frames is 0 */
 	double seconds_for_one_per_hour; /* run needed to claim <= 1 xrun/h at that size */
@@ -27,6 +41,7 @@ struct lb_verdict_cell {
 
 struct lb_verdict {
 	double dsp_load;
+	unsigned measured_frames, measured_rate; /* an audio plane's period; 0: the timer's model */
 	uint64_t samples;       /* wakeups measured: the trials behind every claim */
 	double seconds;         /* how long they took */
 	uint64_t max_ns;
@@ -50,9 +65,11 @@ double lb_trials_needed(double p);
 void lb_format_duration(char *buf, unsigned len, double seconds);
 /*
  * Fill `v` from the merged lateness: samples, worst lateness, measured seconds and a
- * description of the load ("" or NULL for none).
+ * description of the load ("" or NULL for none). `measured_frames` at `measured_rate` is the
+ * period an audio plane measured (the verdict then speaks for no smaller size), 0 for the timer.
  */
 void lb_verdict_compute(struct lb_verdict *v, uint64_t samples, uint64_t max_ns, double seconds,
-			const char *load_desc, double dsp_load);
+			const char *load_desc, double dsp_load, unsigned measured_frames, unsigned measured_rate);
+const char *lb_basis_name(enum lb_basis b); /* "model", "measured", "bound", "not measured" */
 
 #endif

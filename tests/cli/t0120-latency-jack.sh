@@ -39,7 +39,7 @@ fi
 
 test_expect_success 'no server: exit 3, a clear message, no result' '
 	test_must_fail --exit 3 "$LB" -q --plane jack --device "$NAME-none" -D 1s --json r.json >out 2>err &&
-	echo "latency-bench: error: no JACK server is running (server '\''$NAME-none'\''): start jackd, or use --start-server dummy" >expect &&
+	echo "latency-bench: error: no JACK server is running (server '\''$NAME-none'\''): start jackd, or use --start-server dummy or pipewire" >expect &&
 	test_cmp expect err &&
 	test_cmp /dev/null out &&
 	! test -e r.json &&

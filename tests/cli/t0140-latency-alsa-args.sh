@@ -28,12 +28,16 @@ env_error() {
 }
 
 test_expect_success 'audio options on the timer plane, and timer options on audio planes: exit 2' '
-	bad_arg "--device, --capture-device, --stream, --periods, --roundtrip and --start-server are for --plane alsa or jack" --device hw:0 &&
-	bad_arg "--device, --capture-device, --stream, --periods, --roundtrip and --start-server are for --plane alsa or jack" --periods 3 &&
+	bad_arg "--device, --capture-device, --stream, --periods, --roundtrip, --start-server and --force-quantum are for --plane alsa or jack" --device hw:0 &&
+	bad_arg "--device, --capture-device, --stream, --periods, --roundtrip, --start-server and --force-quantum are for --plane alsa or jack" --periods 3 &&
+	bad_arg "--device, --capture-device, --stream, --periods, --roundtrip, --start-server and --force-quantum are for --plane alsa or jack" --force-quantum &&
 	bad_arg "--interval is for the timer plane: an audio plane'\''s interval is --period at --rate" --plane alsa --interval 1000 &&
-	bad_arg "--start-server is for --plane jack" --plane alsa --start-server dummy &&
+	bad_arg "--start-server and --force-quantum are for --plane jack" --plane alsa --start-server dummy &&
+	bad_arg "--start-server and --force-quantum are for --plane jack" --plane alsa --force-quantum &&
 	bad_arg "--capture-device, --stream and --periods are ALSA settings: the JACK server has its own" --plane jack --periods 3 &&
-	bad_arg "invalid --start-server '\''alsa'\'': the driver jackd can run without hardware is dummy" --plane jack --start-server alsa
+	bad_arg "invalid --start-server '\''alsa'\'': expected dummy (jackd with its dummy driver) or pipewire (a private headless PipeWire)" --plane jack --start-server alsa &&
+	bad_arg "--force-quantum forces the --period (and --rate) asked for: give --period" --plane jack --force-quantum &&
+	bad_arg "--force-quantum is for a server that runs already: --start-server starts one at --period" --plane jack --start-server pipewire --force-quantum --period 64
 '
 
 test_expect_success 'bad streams, periods, devices and CPUs for the ALSA plane: exit 2' '

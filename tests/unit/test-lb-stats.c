@@ -136,7 +136,7 @@ static void test_verdict(void)
 	lb_format_duration(buf, sizeof(buf), 1.5);
 	is_str(buf, "1.5 s", "short");
 
-	lb_verdict_compute(&v, 1000000, 250000, 1000, NULL, 0.5);
+	lb_verdict_compute(&v, 1000000, 250000, 1000, NULL, 0.5, 0, 0);
 	is_int(v.cell[0][0].frames, 32, "44.1 kHz, 2 periods: 32 frames");
 	is_int(v.cell[1][0].frames, 32, "48 kHz, 2 periods: 32 frames");
 	is_int(v.cell[2][0].frames, 64, "96 kHz, 2 periods: 64 frames");
@@ -153,13 +153,57 @@ static void test_verdict(void)
 	       "claiming at most one per hour needs a clean run of 4.5 h",
 	       "confidence");
 
-	lb_verdict_compute(&v, 45000, 300000000, 60, "cpu", 0.5);
+	lb_verdict_compute(&v, 45000, 300000000, 60, "cpu", 0.5, 0, 0);
 	is_int(v.cell[1][0].frames, 0, "a 300 ms stall leaves no safe size");
 	is_int(v.cell[1][1].frames, 0, "not even with 3 periods");
 	is_str(v.summary,
 	       "not suitable for audio: even 8192-frame buffers at 48 kHz (2 periods) would have xruns "
 	       "(worst wakeup 300.0 ms late); measured 1 min under load: cpu",
 	       "unsuitable summary");
+}
+
+/* An audio plane's verdict speaks for the period it measured and longer ones, never shorter. */
+static void test_verdict_measured_period(void)
+{
+	struct lb_verdict v;
+
+	/* the run: 235 wakeups 1024 frames apart, each a few hundred us late */
+	lb_verdict_compute(&v, 235, 250000, 5, NULL, 0.5, 1024, 48000);
+	is_int(v.cell[1][0].from_frames, 1024, "48 kHz: from the 1024 frames measured");
+	is_int(v.cell[1][0].frames, 1024, "48 kHz, 2 periods: 1024, not the 32 a timer would allow");
+	is_str(lb_basis_name(v.cell[1][0].basis), "measured", "48 kHz at 1024 frames: measured");
+	is_int(v.cell[0][0].from_frames, 1024, "44.1 kHz: 512 frames is shorter than 21.3 ms, 1024 is not");
+	is_str(lb_basis_name(v.cell[0][0].basis), "bound", "44.1 kHz at 1024 frames: a bound");
+	is_int(v.cell[2][0].frames, 2048, "96 kHz: 2048 frames, the same 21.3 ms");
+	is_str(lb_basis_name(v.cell[2][0].basis), "measured", "96 kHz at 2048 frames: the period measured");
+	is_int(v.cell[1][1].frames, 1024, "3 periods: no smaller either");
+	is_str(v.summary, "suitable for 1024-frame buffers at 48 kHz (2 periods), the size measured (smaller sizes "
+	       "were not); measured 5.0 s without load", "the summary says which size was measured");
+	is_int(v.measured_frames, 1024, "the measured period is kept");
+
+	/* 64 frames measured, but 800 us late at worst: 128 is safe, bounded by what 64 showed */
+	lb_verdict_compute(&v, 10000, 800000, 13, NULL, 0.5, 64, 48000);
+	is_int(v.cell[1][0].frames, 128, "48 kHz: 128 frames");
+	is_str(lb_basis_name(v.cell[1][0].basis), "bound", "128 frames: a bound from 64");
+	is_str(v.summary, "suitable for 128-frame buffers at 48 kHz (2 periods), a bound from the 64-frame periods "
+	       "measured (smaller sizes were not); measured 13 s without load", "a bound says so");
+
+	/* 16 frames measured at 48 kHz: the whole grid is judged, nothing below 16 exists */
+	lb_verdict_compute(&v, 100000, 50000, 33, NULL, 0.5, 16, 48000);
+	is_str(v.summary, "suitable for 16-frame buffers at 48 kHz (2 periods), the size measured; measured 33 s "
+	       "without load", "the smallest size: nothing unmeasured to mention");
+
+	/* a period longer than the grid: nothing to say at 48 kHz */
+	lb_verdict_compute(&v, 100, 50000, 60, NULL, 0.5, 16384, 48000);
+	is_int(v.cell[1][0].frames, 0, "16384 frames measured: no 48 kHz size up to 8192 judged");
+	is_str(lb_basis_name(v.cell[1][0].basis), "not measured", "and the cell says why");
+	ok(!strncmp(v.summary, "nothing to say of buffers up to 8192 frames at 48 kHz: the run measured 16384-frame",
+		    60), "the summary does not call it unsuitable");
+
+	/* the timer plane's model: every size */
+	lb_verdict_compute(&v, 1000000, 250000, 1000, NULL, 0.5, 0, 0);
+	is_str(lb_basis_name(v.cell[1][0].basis), "model", "timer: the model");
+	is_int(v.cell[1][0].from_frames, 16, "timer: from 16 frames");
 }
 
 static struct lb_run *synthetic_run(void)
@@ -286,6 +330,7 @@ int main(void)
 	test_hist_values();
 	test_percentiles();
 	test_verdict();
+	test_verdict_measured_period();
 	test_cyclictest_format();
 	test_json();
 	return done_testing();
