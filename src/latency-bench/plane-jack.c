@@ -913,11 +913,18 @@ static void not_granted(struct lb_run *r, const char *shown, int pipewire, jack_
 static int force_quantum(struct lb_run *r, struct lb_pw *pw, const char *remote, struct lb_pw_janitor *j,
 			 jack_nframes_t frames, jack_nframes_t rate)
 {
-	const struct lb_pw_settings *ps = &lb_pw_info(pw)->settings;
+	const struct lb_pw_info *i = lb_pw_info(pw);
+	const struct lb_pw_settings *ps = &i->settings;
 	struct lb_pw_ledger before = { .pid = (long)getpid(), .quantum = ps->force_quantum, .rate = ps->force_rate };
 	char ledger[96], v[16];
 	int ret;
 
+	/* another run forces it now (its ledger is there and it runs): its restore would undo ours */
+	if (i->ledger_found && i->ledger.pid != before.pid && (kill((pid_t)i->ledger.pid, 0) == 0 || errno == EPERM)) {
+		snprintf(r->audio.error, sizeof(r->audio.error),
+			 "another latency-bench (pid %ld) forces PipeWire's quantum now: wait until it ends", i->ledger.pid);
+		return -EBUSY;
+	}
 	lb_pw_ledger_format(&before, ledger, sizeof(ledger));
 	ret = lb_pw_set(pw, LB_PW_LEDGER_KEY, ledger);
 	if (!ret) {
