@@ -5,7 +5,11 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <stdio.h>
@@ -159,6 +163,133 @@ uint64_t lb_now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return (uint64_t)t.tv_sec * LB_NSEC + (uint64_t)t.tv_nsec;
+}
+
+void lb_sleep_ns(uint64_t ns)
+{
+	struct timespec t = { (time_t)(ns / LB_NSEC), (long)(ns % LB_NSEC) };
+
+	nanosleep(&t, NULL);
+}
+
+int lb_server_spawn(const char *const *argv, const char *const *env, int logfd, pid_t *pid)
+{
+	pid_t parent = getpid();
+	int errpipe[2], err = 0;
+	ssize_t n;
+
+	if (pipe2(errpipe, O_CLOEXEC) < 0)
+		return -errno;
+	fflush(NULL);
+	*pid = fork();
+	if (*pid < 0) {
+		err = -errno;
+		close(errpipe[0]);
+		close(errpipe[1]);
+		return err;
+	}
+	if (*pid == 0) {
+		sigset_t none;
+		int fd, e;
+
+		setpgid(0, 0);
+		/* SIGTERM, not SIGKILL: a server then removes its sockets (jackd its semaphores too) */
+		if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != parent)
+			_exit(126);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
+		signal(SIGPIPE, SIG_DFL);
+		fd = open("/dev/null", O_RDONLY);
+		if (fd < 0 || dup2(fd, 0) < 0 || dup2(logfd, 1) < 0 || dup2(logfd, 2) < 0)
+			_exit(126);
+		for (; env && *env; env++) {
+			const char *eq = strchr(*env, '=');
+
+			if (eq) {
+				char name[64];
+
+				snprintf(name, sizeof(name), "%.*s", (int)(eq - *env), *env);
+				setenv(name, eq + 1, 1);
+			} else {
+				unsetenv(*env);
+			}
+		}
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		execvp(argv[0], (char *const *)argv);
+		e = errno;
+		if (write(errpipe[1], &e, sizeof(e)) < 0)
+			_exit(127);
+		_exit(127);
+	}
+	setpgid(*pid, *pid);
+	close(errpipe[1]);
+	do
+		n = read(errpipe[0], &err, sizeof(err));
+	while (n < 0 && errno == EINTR);
+	close(errpipe[0]);
+	if (n == (ssize_t)sizeof(err)) {
+		int st;
+
+		lb_server_reap(pid, LB_NSEC, &st);
+		return -err;
+	}
+	return 0;
+}
+
+int lb_server_reap(pid_t *pid, uint64_t wait_ns, int *status)
+{
+	uint64_t until = lb_now_ns() + wait_ns;
+
+	for (;;) {
+		pid_t p = waitpid(*pid, status, WNOHANG);
+
+		if (p == *pid || (p < 0 && errno != EINTR)) {
+			*pid = 0;
+			return 0;
+		}
+		if (lb_now_ns() >= until)
+			return -ETIMEDOUT;
+		lb_sleep_ns(10 * 1000 * 1000);
+	}
+}
+
+void lb_server_stop(pid_t *pid, uint64_t term_ns)
+{
+	int st;
+
+	if (*pid <= 0)
+		return;
+	kill(-*pid, SIGTERM);
+	if (lb_server_reap(pid, term_ns, &st) < 0) {
+		kill(-*pid, SIGKILL);
+		lb_server_reap(pid, term_ns, &st);
+	}
+	*pid = 0;
+}
+
+void lb_log_last_line(int fd, char *buf, size_t len)
+{
+	char tail[1024];
+	struct stat st;
+	off_t from;
+	ssize_t n;
+	char *end, *start;
+
+	buf[0] = '\0';
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return;
+	from = st.st_size > (off_t)sizeof(tail) - 1 ? st.st_size - (off_t)sizeof(tail) + 1 : 0;
+	n = pread(fd, tail, sizeof(tail) - 1, from);
+	if (n <= 0)
+		return;
+	tail[n] = '\0';
+	end = tail + n;
+	while (end > tail && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' '))
+		*--end = '\0';
+	start = strrchr(tail, '\n');
+	snprintf(buf, len, "%.*s", (int)len - 1, start ? start + 1 : tail);
 }
 
 /* Locked memory as the kernel counts it: mlockall can "succeed" without locking (sanitizers) */

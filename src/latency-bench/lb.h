@@ -164,6 +164,7 @@ uint64_t lb_run_xruns(const struct lb_run *r);
 #define LB_THREAD_STACK (256 * 1024)
 
 uint64_t lb_now_ns(void);                 /* CLOCK_MONOTONIC */
+void lb_sleep_ns(uint64_t ns);
 int lb_memory_lock(void);                 /* mlockall, and 1 only when the kernel counts locked pages */
 int lb_dma_latency_hold(struct lb_run *r); /* /dev/cpu_dma_latency at 0: an fd, or -1 */
 void lb_dma_latency_release(int fd);
@@ -201,6 +202,21 @@ static inline void lb_cpu_sample(struct lb_cpu *c, uint64_t lat, const uint64_t 
 		}
 	}
 }
+
+/*
+ * A server started for the run (jackd, pipewire): argv[0] looked up in PATH, in a process group
+ * of its own (a Ctrl-C meant for us must not end it under the measurement), sent SIGTERM when
+ * this process dies, stdin /dev/null, stdout and stderr into logfd; `env` entries "NAME=value"
+ * set and "NAME" unset for it (NULL: none). 0 with *pid, or -errno when it could not be run
+ * (-ENOENT: no such program), then nothing is left running.
+ */
+int lb_server_spawn(const char *const *argv, const char *const *env, int logfd, pid_t *pid);
+/* Wait up to wait_ns for it to end: 0 (reaped, *pid 0, its status in *status), or -ETIMEDOUT. */
+int lb_server_reap(pid_t *pid, uint64_t wait_ns, int *status);
+/* End its process group: SIGTERM, then SIGKILL after term_ns. */
+void lb_server_stop(pid_t *pid, uint64_t term_ns);
+/* The last non-empty line of a server's log, for a message about why it did not come up. */
+void lb_log_last_line(int fd, char *buf, size_t len);
 
 /* Record one xrun of `c` (called by an audio plane's measuring thread: no allocation). */
 void lb_cpu_xrun(struct lb_cpu *c, uint64_t at_ns, uint64_t duration_ns);

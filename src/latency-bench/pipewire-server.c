@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "fs.h"
+#include "lb.h"
 #include "util.h"
 
 #ifndef LB_PW_JACK_DIR
@@ -49,21 +50,6 @@ const char *lb_pw_jack_dir(void)
 	return LB_PW_JACK_DIR;
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000000000ULL + (uint64_t)t.tv_nsec;
-}
-
-static void sleep_ns(uint64_t ns)
-{
-	struct timespec t = { (time_t)(ns / 1000000000ULL), (long)(ns % 1000000000ULL) };
-
-	nanosleep(&t, NULL);
-}
-
 /* The group's leader still runs: not gone, and not a zombie waiting for init to reap it. */
 static int leader_runs(pid_t pgid)
 {
@@ -89,14 +75,14 @@ static int leader_runs(pid_t pgid)
 /* End a process group that is not our child (the janitor's case): SIGTERM, then SIGKILL. */
 static void end_group(pid_t pgid)
 {
-	uint64_t until = now_ns() + SERVER_TERM_NS;
+	uint64_t until = lb_now_ns() + SERVER_TERM_NS;
 
 	if (pgid <= 0 || kill(-pgid, SIGTERM) < 0)
 		return;
-	while (now_ns() < until) {
+	while (lb_now_ns() < until) {
 		if (!leader_runs(pgid))
 			return;
-		sleep_ns(POLL_NS);
+		lb_sleep_ns(POLL_NS);
 	}
 	kill(-pgid, SIGKILL);
 }
@@ -266,77 +252,7 @@ static void write_config(struct strbuf *sb, unsigned rate, unsigned quantum, int
 
 void lb_pw_server_last_line(const struct lb_pw_server *sv, char *buf, size_t len)
 {
-	char tail[1024];
-	struct stat st;
-	off_t from;
-	ssize_t n;
-	char *end, *start;
-
-	buf[0] = '\0';
-	if (sv->logfd < 0 || fstat(sv->logfd, &st) < 0)
-		return;
-	from = st.st_size > (off_t)sizeof(tail) - 1 ? st.st_size - (off_t)sizeof(tail) + 1 : 0;
-	n = pread(sv->logfd, tail, sizeof(tail) - 1, from);
-	if (n <= 0)
-		return;
-	tail[n] = '\0';
-	end = tail + n;
-	while (end > tail && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' '))
-		*--end = '\0';
-	start = strrchr(tail, '\n');
-	snprintf(buf, len, "%.*s", (int)len - 1, start ? start + 1 : tail);
-}
-
-static int reap(struct lb_pw_server *sv, uint64_t wait_ns, int *status)
-{
-	uint64_t until = now_ns() + wait_ns;
-
-	for (;;) {
-		pid_t p = waitpid(sv->pid, status, WNOHANG);
-
-		if (p == sv->pid || (p < 0 && errno != EINTR)) {
-			sv->pid = 0;
-			return 0;
-		}
-		if (now_ns() >= until)
-			return -ETIMEDOUT;
-		sleep_ns(POLL_NS);
-	}
-}
-
-static void child(const struct lb_pw_server *sv, const char *conf, pid_t parent, int errfd)
-{
-	const char *argv[] = { "pipewire", "-c", conf, NULL };
-	sigset_t none;
-	int fd, e;
-
-	setpgid(0, 0);
-	/* SIGTERM, not SIGKILL: PipeWire then removes its socket */
-	if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != parent)
-		_exit(126);
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
-	signal(SIGHUP, SIG_DFL);
-	signal(SIGPIPE, SIG_DFL);
-	fd = open("/dev/null", O_RDONLY);
-	if (fd < 0 || dup2(fd, 0) < 0 || dup2(sv->logfd, 1) < 0 || dup2(sv->logfd, 2) < 0)
-		_exit(126);
-	/* its own runtime directory and configuration, whatever the session's are */
-	setenv("XDG_RUNTIME_DIR", sv->dir, 1);
-	setenv("PIPEWIRE_RUNTIME_DIR", sv->dir, 1);
-	unsetenv("PIPEWIRE_REMOTE");
-	unsetenv("PIPEWIRE_CORE");
-	unsetenv("PIPEWIRE_CONFIG_NAME");
-	unsetenv("PIPEWIRE_CONFIG_PREFIX");
-	unsetenv("PIPEWIRE_CONFIG_DIR");
-	unsetenv("DBUS_SESSION_BUS_ADDRESS");
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	execvp(argv[0], (char *const *)argv);
-	e = errno;
-	if (write(errfd, &e, sizeof(e)) < 0)
-		_exit(127);
-	_exit(127);
+	lb_log_last_line(sv->logfd, buf, len);
 }
 
 int lb_pw_server_start(struct lb_pw_server *sv, unsigned rate, unsigned quantum, int priority,
@@ -345,10 +261,8 @@ int lb_pw_server_start(struct lb_pw_server *sv, unsigned rate, unsigned quantum,
 	const char *tmp = getenv("TMPDIR");
 	struct strbuf conf = STRBUF_INIT, why = STRBUF_INIT;
 	char path[192], logpath[192];
-	int errpipe[2], e = 0, ret;
-	pid_t parent = getpid();
 	uint64_t until;
-	ssize_t n;
+	int ret;
 
 	sv->pid = 0;
 	sv->logfd = -1;
@@ -380,39 +294,25 @@ int lb_pw_server_start(struct lb_pw_server *sv, unsigned rate, unsigned quantum,
 		goto fail;
 	}
 	unlink(logpath);
-	if (pipe2(errpipe, O_CLOEXEC) < 0) {
-		ret = -errno;
-		strbuf_addf(err, "cannot start pipewire: %s", strerror(-ret));
+	{
+		char xdg[160], rt[160];
+		/* its own runtime directory and configuration, whatever the session's are */
+		const char *argv[] = { "pipewire", "-c", path, NULL };
+		const char *env[] = { xdg, rt, "PIPEWIRE_REMOTE", "PIPEWIRE_CORE", "PIPEWIRE_CONFIG_NAME",
+				      "PIPEWIRE_CONFIG_PREFIX", "PIPEWIRE_CONFIG_DIR", "DBUS_SESSION_BUS_ADDRESS", NULL };
+
+		snprintf(xdg, sizeof(xdg), "XDG_RUNTIME_DIR=%s", sv->dir);
+		snprintf(rt, sizeof(rt), "PIPEWIRE_RUNTIME_DIR=%s", sv->dir);
+		ret = lb_server_spawn(argv, env, sv->logfd, &sv->pid);
+	}
+	if (ret) {
+		strbuf_addf(err, "cannot run 'pipewire': %s%s", strerror(-ret), ret == -ENOENT ? " (install pipewire)" : "");
 		goto fail;
 	}
-	fflush(NULL);
-	sv->pid = fork();
-	if (sv->pid < 0) {
-		ret = -errno;
-		sv->pid = 0;
-		close(errpipe[0]);
-		close(errpipe[1]);
-		strbuf_addf(err, "cannot start pipewire: %s", strerror(-ret));
-		goto fail;
-	}
-	if (sv->pid == 0)
-		child(sv, path, parent, errpipe[1]);
-	setpgid(sv->pid, sv->pid);
 	if (j)
 		__atomic_store_n(&j->st->server_pgid, sv->pid, __ATOMIC_RELEASE);
-	close(errpipe[1]);
-	do
-		n = read(errpipe[0], &e, sizeof(e));
-	while (n < 0 && errno == EINTR);
-	close(errpipe[0]);
-	if (n == (ssize_t)sizeof(e)) {
-		reap(sv, SERVER_TERM_NS, &e);
-		strbuf_addf(err, "cannot run 'pipewire': %s%s", strerror(e), e == ENOENT ? " (install pipewire)" : "");
-		ret = -ENOENT;
-		goto fail;
-	}
 	/* up once a client gets an answer */
-	until = now_ns() + SERVER_WAIT_NS;
+	until = lb_now_ns() + SERVER_WAIT_NS;
 	for (;;) {
 		struct lb_pw *pw;
 		int st;
@@ -432,7 +332,7 @@ int lb_pw_server_start(struct lb_pw_server *sv, unsigned rate, unsigned quantum,
 			ret = -ECHILD;
 			goto fail;
 		}
-		if (now_ns() >= until) {
+		if (lb_now_ns() >= until) {
 			char last[160];
 
 			lb_pw_server_last_line(sv, last, sizeof(last));
@@ -441,7 +341,7 @@ int lb_pw_server_start(struct lb_pw_server *sv, unsigned rate, unsigned quantum,
 			ret = -ETIMEDOUT;
 			goto fail;
 		}
-		sleep_ns(POLL_NS);
+		lb_sleep_ns(POLL_NS);
 	}
 	strbuf_release(&why);
 	return 0;
@@ -453,16 +353,7 @@ fail:
 
 void lb_pw_server_stop(struct lb_pw_server *sv, struct lb_pw_janitor *j)
 {
-	int st;
-
-	if (sv->pid > 0) {
-		kill(-sv->pid, SIGTERM);
-		if (reap(sv, SERVER_TERM_NS, &st) < 0) {
-			kill(-sv->pid, SIGKILL);
-			reap(sv, SERVER_TERM_NS, &st);
-		}
-	}
-	sv->pid = 0;
+	lb_server_stop(&sv->pid, SERVER_TERM_NS);
 	if (sv->logfd >= 0)
 		close(sv->logfd);
 	sv->logfd = -1;

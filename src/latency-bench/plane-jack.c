@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -288,37 +287,6 @@ static void on_shutdown(jack_status_t code, const char *reason, void *arg)
 
 /* ---- jackd for --start-server ---- */
 
-static void sleep_ns(uint64_t ns)
-{
-	struct timespec t = { (time_t)(ns / LB_NSEC), (long)(ns % LB_NSEC) };
-
-	nanosleep(&t, NULL);
-}
-
-/* The log's last non-empty line, for a message about why jackd did not come up. */
-static void log_last_line(int fd, char *buf, size_t len)
-{
-	char tail[1024];
-	struct stat st;
-	off_t from;
-	ssize_t n;
-	char *end, *start;
-
-	buf[0] = '\0';
-	if (fstat(fd, &st) < 0)
-		return;
-	from = st.st_size > (off_t)sizeof(tail) - 1 ? st.st_size - (off_t)sizeof(tail) + 1 : 0;
-	n = pread(fd, tail, sizeof(tail) - 1, from);
-	if (n <= 0)
-		return;
-	tail[n] = '\0';
-	end = tail + n;
-	while (end > tail && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' '))
-		*--end = '\0';
-	start = strrchr(tail, '\n');
-	snprintf(buf, len, "%.*s", (int)len - 1, start ? start + 1 : tail);
-}
-
 /*
  * jackd's own xrun reports in the log between two offsets: the dummy driver's and other timed
  * drivers' "JackTimedDriver::Process XRun = N usec", the ALSA driver's "xrun of at least", and
@@ -369,33 +337,9 @@ static void log_version(int fd, char *buf, size_t len)
 		snprintf(buf, len, "%.*s", (int)len - 1, head + 8);
 }
 
-static int server_reap(struct jack_server *sv, uint64_t wait_ns)
-{
-	uint64_t until = lb_now_ns() + wait_ns;
-	int st;
-
-	for (;;) {
-		pid_t p = waitpid(sv->pid, &st, WNOHANG);
-
-		if (p == sv->pid || (p < 0 && errno != EINTR)) {
-			sv->pid = 0;
-			return 0;
-		}
-		if (lb_now_ns() >= until)
-			return -ETIMEDOUT;
-		sleep_ns(10 * 1000 * 1000);
-	}
-}
-
 static void server_stop(struct jack_server *sv)
 {
-	if (sv->pid > 0) {
-		kill(sv->pid, SIGTERM);
-		if (server_reap(sv, SERVER_TERM_NS) < 0) {
-			kill(sv->pid, SIGKILL);
-			server_reap(sv, SERVER_TERM_NS);
-		}
-	}
+	lb_server_stop(&sv->pid, SERVER_TERM_NS);
 	if (sv->logfd >= 0)
 		close(sv->logfd);
 	sv->logfd = -1;
@@ -412,9 +356,7 @@ static int server_start(struct lb_run *r, struct jack_server *sv)
 	const char *tmp = getenv("TMPDIR");
 	const char *argv[] = { "jackd", "-n", sv->name, "-P", prio, "-d", r->audio.start_server, "-r", rate,
 			       "-p", period, NULL };
-	int errpipe[2], err = 0;
-	pid_t parent = getpid(), pid;
-	ssize_t n;
+	int err;
 
 	snprintf(tmpl, sizeof(tmpl), "%s/latency-bench-jackd-XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	sv->logfd = mkostemp(tmpl, O_CLOEXEC);
@@ -429,57 +371,12 @@ static int server_start(struct lb_run *r, struct jack_server *sv)
 	snprintf(period, sizeof(period), "%u", r->period);
 	/* our clients run just below the server: --priority is the server's, as for a timer thread */
 	snprintf(prio, sizeof(prio), "%d", r->priority);
-	if (pipe2(errpipe, O_CLOEXEC) < 0) {
-		err = -errno;
+	err = lb_server_spawn(argv, NULL, sv->logfd, &sv->pid);
+	if (err == -ENOENT)
+		snprintf(r->audio.error, sizeof(r->audio.error), "cannot run 'jackd': %s (install jackd2)", strerror(-err));
+	else if (err)
 		snprintf(r->audio.error, sizeof(r->audio.error), "cannot start jackd: %s", strerror(-err));
-		return err;
-	}
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
-		err = -errno;
-		close(errpipe[0]);
-		close(errpipe[1]);
-		snprintf(r->audio.error, sizeof(r->audio.error), "cannot start jackd: %s", strerror(-err));
-		return err;
-	}
-	if (pid == 0) {
-		sigset_t none;
-		int fd, e;
-
-		setpgid(0, 0);
-		/* SIGTERM, not SIGKILL: jackd then removes its sockets and semaphores in /dev/shm */
-		if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != parent)
-			_exit(126);
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		signal(SIGHUP, SIG_DFL);
-		signal(SIGPIPE, SIG_DFL);
-		fd = open("/dev/null", O_RDONLY);
-		if (fd < 0 || dup2(fd, 0) < 0 || dup2(sv->logfd, 1) < 0 || dup2(sv->logfd, 2) < 0)
-			_exit(126);
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		execvp(argv[0], (char *const *)argv);
-		e = errno;
-		if (write(errpipe[1], &e, sizeof(e)) < 0)
-			_exit(127);
-		_exit(127);
-	}
-	setpgid(pid, pid);
-	sv->pid = pid;
-	close(errpipe[1]);
-	do
-		n = read(errpipe[0], &err, sizeof(err));
-	while (n < 0 && errno == EINTR);
-	close(errpipe[0]);
-	if (n == (ssize_t)sizeof(err)) {
-		server_reap(sv, SERVER_TERM_NS);
-		snprintf(r->audio.error, sizeof(r->audio.error), "cannot run 'jackd': %s%s", strerror(err),
-			 err == ENOENT ? " (install jackd2)" : "");
-		return -err;
-	}
-	return 0;
+	return err;
 }
 
 /* jackd may still be setting up: try to connect until it answers, exits or takes too long. */
@@ -497,7 +394,7 @@ static jack_client_t *server_connect(struct lb_run *r, struct jack_server *sv, j
 			return client;
 		if (waitpid(sv->pid, &st, WNOHANG) == sv->pid) {
 			sv->pid = 0;
-			log_last_line(sv->logfd, last, sizeof(last));
+			lb_log_last_line(sv->logfd, last, sizeof(last));
 			snprintf(r->audio.error, sizeof(r->audio.error), "jackd -d %s exited (%s %d): %s",
 				 r->audio.start_server, WIFEXITED(st) ? "status" : "signal",
 				 WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st), last[0] ? last : "no message");
@@ -505,14 +402,14 @@ static jack_client_t *server_connect(struct lb_run *r, struct jack_server *sv, j
 			return NULL;
 		}
 		if (lb_now_ns() >= until) {
-			log_last_line(sv->logfd, last, sizeof(last));
+			lb_log_last_line(sv->logfd, last, sizeof(last));
 			snprintf(r->audio.error, sizeof(r->audio.error),
 				 "jackd -d %s took more than %llu s to accept clients: %s", r->audio.start_server,
 				 (unsigned long long)(SERVER_WAIT_NS / LB_NSEC), last[0] ? last : "no message");
 			*err = -ETIMEDOUT;
 			return NULL;
 		}
-		sleep_ns(POLL_NS);
+		lb_sleep_ns(POLL_NS);
 	}
 }
 
@@ -812,7 +709,7 @@ static void report_until_end(struct jack_state *s, volatile sig_atomic_t *stop, 
 			wake = end_ns;
 		if (wake > now + POLL_NS)
 			wake = now + POLL_NS;
-		sleep_ns(wake > now ? wake - now : 0);
+		lb_sleep_ns(wake > now ? wake - now : 0);
 	}
 	r->audio.dsp_load_mean = nload ? load_sum / (double)nload : -1;
 	if (!nload)
@@ -851,7 +748,7 @@ static int settle(struct jack_state *s, volatile sig_atomic_t *stop, jack_nframe
 			return -EINTR;
 		if ((steady && now - changed >= GRANT_NS) || now - start >= SETTLE_NS)
 			return -ETIMEDOUT;
-		sleep_ns(5 * 1000 * 1000);
+		lb_sleep_ns(5 * 1000 * 1000);
 	}
 }
 
@@ -913,11 +810,18 @@ static void not_granted(struct lb_run *r, const char *shown, int pipewire, jack_
 static int force_quantum(struct lb_run *r, struct lb_pw *pw, const char *remote, struct lb_pw_janitor *j,
 			 jack_nframes_t frames, jack_nframes_t rate)
 {
-	const struct lb_pw_settings *ps = &lb_pw_info(pw)->settings;
+	const struct lb_pw_info *i = lb_pw_info(pw);
+	const struct lb_pw_settings *ps = &i->settings;
 	struct lb_pw_ledger before = { .pid = (long)getpid(), .quantum = ps->force_quantum, .rate = ps->force_rate };
 	char ledger[96], v[16];
 	int ret;
 
+	/* another run forces it now (its ledger is there and it runs): its restore would undo ours */
+	if (i->ledger_found && i->ledger.pid != before.pid && (kill((pid_t)i->ledger.pid, 0) == 0 || errno == EPERM)) {
+		snprintf(r->audio.error, sizeof(r->audio.error),
+			 "another latency-bench (pid %ld) forces PipeWire's quantum now: wait until it ends", i->ledger.pid);
+		return -EBUSY;
+	}
 	lb_pw_ledger_format(&before, ledger, sizeof(ledger));
 	ret = lb_pw_set(pw, LB_PW_LEDGER_KEY, ledger);
 	if (!ret) {

@@ -18,8 +18,8 @@ mkdir -p "$TMPDIR"
 export LB JGET TOOLS CPU SCPU
 
 if ! command -v pipewire >/dev/null || ! command -v pw-jack >/dev/null || ! command -v pw-metadata >/dev/null; then
-	for t in 'start-server pipewire' 'period' 'force' 'xruns' 'other client' 'SIGTERM' 'kill -9' 'repair' \
-		 'real time' 'round trip' 'check' 'period changed'; do
+	for t in 'start-server pipewire' 'period' 'refused' 'force' 'force twice' 'xruns' 'other client' 'SIGTERM' \
+		 'kill -9' 'repair' 'real time' 'round trip' 'check' 'period changed'; do
 		test_skip "$t" 'no PipeWire (apt-get install pipewire pipewire-jack pipewire-bin)'
 	done
 	test_done
@@ -184,6 +184,21 @@ test_expect_success '--force-quantum: 64 forced for the run, measured at 64, and
 	test "$("$JGET" r.json "r[\"audio\"][\"server\"][\"forced\"]")" = "{\"quantum\": 64, \"rate\": null, \"restored_quantum\": 0, \"restored_rate\": 0}" &&
 	test_grep "^forced for the run: clock.force-quantum 64 (then back to 0)$" out &&
 	test "$("$JGET" r.json "abs(r[\"samples\"] + r[\"missed_periods\"] - r[\"duration_s\"] * 750) <= 0.03 * r[\"duration_s\"] * 750")" = true
+'
+
+test_expect_success '--force-quantum while another run forces it: exit 3, the other run named' '
+	start_pw "$TRASH_ROOT/vm" 1024 1024 2048
+	XDG_RUNTIME_DIR=$TRASH_ROOT/vm pw-jack "$LB" -q --plane jack --period 64 --force-quantum -D 30s >out 2>err &
+	lb=$!
+	wait_for force_is "$TRASH_ROOT/vm" 64 &&
+	test_must_fail --exit 3 env XDG_RUNTIME_DIR=$TRASH_ROOT/vm pw-jack "$LB" -q --plane jack --period 128 \
+		--force-quantum -D 1s >out2 2>err2 &&
+	force=$(setting "$TRASH_ROOT/vm" clock.force-quantum) &&
+	kill -TERM $lb && wait $lb &&
+	stop_pw "$TRASH_ROOT/vm" &&
+	echo "latency-bench: error: another latency-bench (pid $lb) forces PipeWire'\''s quantum now: wait until it ends" >expect &&
+	test_cmp expect err2 &&
+	test "$force" = 64
 '
 
 if [ "$CPU" = "$SCPU" ] || { [ "$(id -u)" != 0 ] && [ "$(ulimit -r)" != unlimited ] && [ "$(ulimit -r)" -lt 90 ]; }; then
