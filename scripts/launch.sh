@@ -18,7 +18,9 @@ launch_needs() {
 		"alsa alsa/asoundlib.h asound libasound2-dev" \
 		"jack jack/jack.h jack libjack-jackd2-dev" \
 		"libpipewire-0.3 pipewire-0.3/pipewire/version.h pipewire-0.3 libpipewire-0.3-dev" \
-		"ncursesw curses.h ncursesw libncurses-dev" ;;
+		"ncursesw curses.h ncursesw libncurses-dev" \
+		"libtracefs tracefs.h tracefs libtracefs-dev" \
+		"libtraceevent event-parse.h traceevent libtraceevent-dev" ;;
 	esac
 }
 

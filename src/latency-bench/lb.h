@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
+#include "cause.h"
 #include "hist.h"
 #include "pipewire.h"
 #include "strbuf.h"
@@ -33,6 +34,7 @@ struct lb_cpu {
 	int cpu;                /* pinned to this CPU; -1 when not pinned */
 	char name[48];          /* "cpu0", "hw:0,0 playback", "jack" */
 	uint64_t last_ns;       /* the latest sample, for the live view */
+	uint64_t win_max_ns;    /* the worst sample since the reporter last took it, for the timeline */
 	struct hist hist;
 	uint64_t over[LB_NBUDGETS];
 	uint64_t missed;        /* periods whose deadline passed entirely while we slept */
@@ -144,6 +146,13 @@ struct lb_run {
 	struct lb_system sys;
 	struct lb_verdict verdict;
 	char note[768];             /* why the result is not real-time, when it is not */
+	/* latency over the run's time: the worst wakeup of each step, every CPU together */
+	double timeline_step_s;     /* 1 s */
+	uint64_t *timeline_ns;      /* timeline_len entries allocated before the run */
+	unsigned ntimeline, timeline_len;
+	/* what made wakeups late (timer plane with the tracers; else why not) */
+	int causes_wanted;          /* not --no-causes */
+	struct lb_causes causes;
 };
 
 /* Progress reporting from the reporter thread (never from a measuring thread). */
@@ -188,6 +197,8 @@ static inline void lb_cpu_sample(struct lb_cpu *c, uint64_t lat, const uint64_t 
 
 	hist_add(&c->hist, lat);
 	__atomic_store_n(&c->last_ns, lat, __ATOMIC_RELAXED);
+	if (lat > __atomic_load_n(&c->win_max_ns, __ATOMIC_RELAXED))
+		__atomic_store_n(&c->win_max_ns, lat, __ATOMIC_RELAXED);
 	for (i = 0; i < LB_NBUDGETS; i++)
 		if (lat > over[i])
 			c->over[i]++;

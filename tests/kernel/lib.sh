@@ -22,8 +22,9 @@ objdir_for() {
 	cp -a "$tmpl" "$dir"
 }
 
-# kt_guest_kernel [voluntary|no-elf|signed|signed-plain]: print the build directory of Debian's 6.12 tree built for a
-# QEMU guest (tinyconfig + audio + qemu-guest: bzImage, snd-dummy.ko, snd-aloop.ko; "voluntary": the
+# kt_guest_kernel [tracers|voluntary|no-elf|signed|signed-plain]: print the build directory of Debian's 6.12 tree built for a
+# QEMU guest (tinyconfig + preempt, modules, ide-scsi and audio fragments + qemu-guest: bzImage, snd-dummy.ko,
+# snd-aloop.ko, no tracers; "tracers": the whole audio profile, which adds the osnoise and timerlat tracers; "voluntary": the
 # same with voluntary preemption instead of PREEMPT_RT; "no-elf": the same without ELF binaries, a
 # kernel that panics at boot because no /init can run; "signed": the same signing its modules, xz-compressed,
 # under forced lockdown, where the guest refuses unsigned ones; "signed-plain": signed with SHA-512 and not
@@ -33,7 +34,10 @@ objdir_for() {
 # lock keeps concurrent test runs from building it at the same time.
 kt_guest_kernel() {
 	local name=guest-6.12 extra=()
+	# the audio profile's fragments but its tracers, named one by one
+	local audio=(--config preempt --config modules --config ide-scsi --config audio.config)
 	case ${1-} in
+	tracers) name=guest-6.12-tracers audio=(--config audio) ;;
 	voluntary) name=guest-6.12-voluntary extra=(--config voluntary) ;;
 	no-elf) name=guest-6.12-no-elf extra=(--config "$SRCDIR/tests/fixtures/boot/no-elf.config") ;;
 	signed) name=guest-6.12-signed extra=(--config "$SRCDIR/tests/fixtures/boot/signed.config") ;;
@@ -43,7 +47,7 @@ kt_guest_kernel() {
 	mkdir -p "$dir" || return 1
 	(
 		flock 9 || exit 1
-		"$KBUILD" --tree "$KT_612" -O "$dir" --base tinyconfig --config audio --config qemu-guest \
+		"$KBUILD" --tree "$KT_612" -O "$dir" --base tinyconfig "${audio[@]}" --config qemu-guest \
 			${extra[@]+"${extra[@]}"} -j2 >&2
 	) 9>"$dir.lock" || {
 		echo "kt_guest_kernel: kbuild failed in $dir (log: $dir/build.log)" >&2
