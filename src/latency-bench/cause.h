@@ -92,17 +92,24 @@ int lb_causes_start(struct lb_run *r, struct lb_tracer **t);
 /* The timerlat file of `cpu` for the calling (pinned) thread: an fd, or -errno. */
 int lb_causes_thread_open(struct lb_tracer *t, int cpu);
 /*
- * Wait for the next period: the kernel's timer, armed at the first call one interval from
- * then. Sets *first_ns to the expiry the first wakeup is for (an estimate: the time of the
- * first call) at that call. 0, or -errno.
+ * Wait for the next period on the kernel's timer: the first call arms it one period from
+ * then, each later call at the next period not yet passed. 0, or -errno.
  */
 int lb_causes_thread_wait(int fd);
+/* The kernel's period: the run's interval in whole microseconds. */
+uint64_t lb_causes_period_ns(const struct lb_tracer *t);
+/* The first expiry, as seconds of the run, for the wakeups' times. */
+void lb_causes_set_start(struct lb_tracer *t, double first_expiry_s);
 void lb_causes_poll(struct lb_tracer *t, struct lb_run *r);
 void lb_causes_stop(struct lb_tracer *t, struct lb_run *r);
+/* A run that did not start the tracer (another plane, --no-causes): say why. */
+void lb_causes_not_run(struct lb_run *r);
 
 /* Sort the causes and spikes for the reports. */
 void lb_causes_finish(struct lb_causes *c);
-/* One plain sentence tied to the verdict's smallest failing size, and the fix to try. */
+/* "IRQ 24 (i915), driver i915", "thread lb-spin (pid 123, FIFO 90)": the cause as a text names it. */
+void lb_cause_label(const struct lb_cause *c, char *buf, unsigned len);
+/* One plain sentence tied to the verdict's smallest failing size ("" when there is nothing to name), and the fix to try. */
 void lb_causes_sentence(const struct lb_run *r, char *buf, unsigned len);
 void lb_cause_fix(const struct lb_cause *c, int audio_priority, char *buf, unsigned len);
 

@@ -282,6 +282,8 @@ struct lb_run_opts {
 	const char *start_server;
 	int force_quantum;
 	int live, quiet;
+	const char *threshold;      /* --threshold as typed; NULL: the period's budget */
+	int no_causes;              /* --no-causes */
 	char **argv;                /* the command as typed, for the record */
 };
 #define LB_RUN_OPTS_INIT                                                                  \

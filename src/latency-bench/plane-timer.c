@@ -17,6 +17,9 @@
 struct timer_shared {
 	uint64_t start_ns, end_ns;
 	volatile sig_atomic_t *stop;
+	struct lb_tracer *tracer;   /* the kernel's timerlat wakes the threads; NULL: clock_nanosleep */
+	lb_progress_fn progress;
+	void *data;
 };
 
 static inline struct timespec ns_ts(uint64_t ns)
@@ -39,14 +42,28 @@ static void *timer_thread(void *p)
 	const uint64_t interval = c->run->interval_ns;
 	uint64_t over[LB_NBUDGETS], next = sh->start_ns + interval;
 	unsigned i;
+	int fd = sh->tracer ? lb_causes_thread_open(sh->tracer, c->cpu) : -1;
 
 	for (i = 0; i < LB_NBUDGETS; i++)
 		over[i] = (uint64_t)(lb_budget_fractions[i] * (double)interval);
+	if (fd >= 0) {
+		/* the kernel's timer is armed one period after the first wait: wait from one period before */
+		struct timespec t = ns_ts(next - interval);
+		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &t, NULL) == EINTR)
+			;
+	}
 	while (!*sh->stop && next <= sh->end_ns) {
 		struct timespec t = ns_ts(next);
 		uint64_t now, lat;
 
-		if (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &t, NULL) == EINTR)
+		if (fd >= 0) {
+			/* the timerlat tracer's timer: the same absolute periods, and the kernel sees what delays them */
+			if (lb_causes_thread_wait(fd) < 0) {
+				close(fd);
+				fd = -1;
+				continue;
+			}
+		} else if (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &t, NULL) == EINTR)
 			continue;
 		now = lb_now_ns();
 		lat = now > next ? now - next : 0;
@@ -64,12 +81,25 @@ static void *timer_thread(void *p)
 		}
 		next += interval;
 	}
+	if (fd >= 0)
+		close(fd);
 	return NULL;
+}
+
+/* The reporter's tick: the tracer's events first, so that progress (--live) sees the latest causes. */
+static void timer_progress(const struct lb_run *r, double elapsed_s, void *data)
+{
+	struct timer_shared *sh = data;
+
+	if (sh->tracer)
+		lb_causes_poll(sh->tracer, (struct lb_run *)r);
+	if (sh->progress)
+		sh->progress(r, elapsed_s, sh->data);
 }
 
 int lb_plane_timer(struct lb_run *r, volatile sig_atomic_t *stop, lb_progress_fn progress, void *data)
 {
-	struct timer_shared sh = { .stop = stop };
+	struct timer_shared sh = { .stop = stop, .progress = progress, .data = data };
 	struct timer_arg *args;
 	sigset_t all, old;
 	int i, dma_fd, err = 0;
@@ -77,6 +107,8 @@ int lb_plane_timer(struct lb_run *r, volatile sig_atomic_t *stop, lb_progress_fn
 	args = calloc((size_t)r->ncpus, sizeof(*args));
 	if (!args)
 		return -ENOMEM;
+	if (lb_causes_start(r, &sh.tracer) == 0)
+		r->interval_ns = lb_causes_period_ns(sh.tracer);
 	dma_fd = lb_dma_latency_hold(r);
 	r->memory_locked = lb_memory_lock();
 	r->sched_fifo = 1;
@@ -86,6 +118,8 @@ int lb_plane_timer(struct lb_run *r, volatile sig_atomic_t *stop, lb_progress_fn
 	pthread_sigmask(SIG_BLOCK, &all, &old);
 	sh.start_ns = lb_now_ns() + 10 * 1000 * 1000; /* let every thread get going first */
 	sh.end_ns = sh.start_ns + (uint64_t)(r->duration_s * 1e9);
+	if (sh.tracer)
+		lb_causes_set_start(sh.tracer, (double)r->interval_ns / 1e9);
 	for (i = 0; i < r->ncpus; i++) {
 		struct lb_cpu *c = &r->cpu[i];
 
@@ -103,7 +137,8 @@ int lb_plane_timer(struct lb_run *r, volatile sig_atomic_t *stop, lb_progress_fn
 	if (err)
 		*stop = 1;
 
-	lb_report_until_joined(r, stop, sh.start_ns, progress, data);
+	lb_report_until_joined(r, stop, sh.start_ns, timer_progress, &sh);
+	lb_causes_stop(sh.tracer, r);
 	{
 		uint64_t end = lb_now_ns();
 		/* a signal after the last deadline did not cut the run short */

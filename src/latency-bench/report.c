@@ -120,6 +120,55 @@ static void pipewire_text(const struct lb_run *r, FILE *fp)
 		fprintf(fp, "real time: %s\n", a->rt_why);
 }
 
+/* What made wakeups late: the table, the worst wakeup's parts, the sentence and the fix; or why not. */
+static void causes_text(const struct lb_run *r, FILE *fp)
+{
+	const struct lb_causes *c = &r->causes;
+	char label[160], sentence[320], fix[512];
+	int i, n;
+
+	if (!c->available) {
+		fprintf(fp, "\ncause analysis unavailable: %s\n", c->unavailable);
+		return;
+	}
+	if (!c->late) {
+		fprintf(fp, "\ncauses: no wakeup was later than %.1f us (the kernel's timerlat tracer watched every one)\n",
+			c->threshold_ns / 1e3);
+		return;
+	}
+	fprintf(fp, "\nwhat made wakeups late (the kernel's timerlat tracer, %" PRIu64 " wakeup%s later than %.1f us):\n",
+		c->late, c->late == 1 ? "" : "s", c->threshold_ns / 1e3);
+	fprintf(fp, "  %-11s  %-44s  %3s  %7s  %10s  %11s\n", "kind", "cause", "cpu", "count", "max (us)", "total (us)");
+	n = c->ncauses < 10 ? c->ncauses : 10;
+	for (i = 0; i < n; i++) {
+		lb_cause_label(&c->cause[i], label, sizeof(label));
+		fprintf(fp, "  %-11s  %-44.44s  %3d  %7" PRIu64 "  %10.1f  %11.1f\n", lb_cause_kind_name(c->cause[i].kind),
+			label, c->cause[i].cpu, c->cause[i].count, us(c->cause[i].max_ns), us(c->cause[i].total_ns));
+	}
+	if (c->ncauses > n || c->dropped)
+		fprintf(fp, "  ... %d more in the JSON result\n", c->ncauses - n + (int)c->dropped);
+	if (c->worst.latency_ns) {
+		const struct lb_wakeup *w = &c->worst;
+		fprintf(fp, "worst wakeup: %.1f us late on CPU %d at %.1f s: timer interrupt %.1f us late", us(w->latency_ns),
+			w->cpu, w->at_s, us(w->irq_latency_ns));
+		for (i = 0; i < w->nparts; i++)
+			fprintf(fp, ", %s %s %.1f us", lb_cause_kind_name(w->part[i].kind), w->part[i].name, us(w->part[i].ns));
+		fprintf(fp, ", the timer's own handler %.1f us, unaccounted %.1f us\n", us(w->timer_irq_ns),
+			us(w->unaccounted_ns));
+	}
+	if (c->lost_events)
+		fprintf(fp, "the trace buffer lost %" PRIu64 " events: some late wakeups were not taken apart\n", c->lost_events);
+	if (!c->ncauses) {
+		fprintf(fp, "no traced interrupt, softirq, NMI or thread explains them: the time is unaccounted "
+			"(firmware, SMIs or a hypervisor, which the kernel does not see)\n");
+		return;
+	}
+	lb_causes_sentence(r, sentence, sizeof(sentence));
+	fprintf(fp, "because: %s\n", sentence);
+	lb_cause_fix(&c->cause[0], r->priority, fix, sizeof(fix));
+	fprintf(fp, "fix to try: %s\n", fix);
+}
+
 void lb_report_text(const struct lb_run *r, FILE *fp)
 {
 	struct lb_stats s;
@@ -227,6 +276,7 @@ void lb_report_text(const struct lb_run *r, FILE *fp)
 	fprintf(fp, "\nverdict: %s\n", r->verdict.summary);
 	if (r->verdict.confidence[0])
 		fprintf(fp, "  %s\n", r->verdict.confidence);
+	causes_text(r, fp);
 }
 
 void lb_report_cyclictest(const struct lb_run *r, struct strbuf *out)

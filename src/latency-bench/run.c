@@ -278,6 +278,20 @@ static int set_params(struct lb_run *r, const struct lb_run_opts *o, const struc
 			 r->interval_ns / 1e6);
 		return KB_EUSAGE;
 	}
+	/* a wakeup is analysed for its causes when it is later than the budget of a buffer of two
+	 * such periods with the DSP load's work in it, or --threshold */
+	r->causes_wanted = !o->no_causes;
+	r->causes.threshold_ns = (uint64_t)((1.0 - r->dsp_load) * (double)r->interval_ns);
+	if (o->threshold) {
+		double d;
+		if (opt_parse_duration(o->threshold, 0, 10, &d) || d <= 0)
+			return bad_arg("--threshold", o->threshold, "expected a time such as 100us or 1ms");
+		if (o->threshold[strspn(o->threshold, "0123456789.")] == '\0')
+			d *= 1e-6;
+		r->causes.threshold_ns = (uint64_t)(d * 1e9 + 0.5);
+		if (!r->causes.threshold_ns)
+			return bad_arg("--threshold", o->threshold, "expected at least 1 ns");
+	}
 	/* cyclictest's histogram only when it is written */
 	r->hist_us_max = !o->histogram ? 0 : o->hist_us_max ? o->hist_us_max : 10000;
 	return KB_OK;
@@ -560,6 +574,8 @@ int lb_run_main(const struct lb_run_opts *o)
 	catch_signals();
 	if ((ret = measure(&r, o, pl, loads, &lost)))
 		goto out;
+	if (!r.causes.available && !r.causes.unavailable[0])
+		lb_causes_not_run(&r);
 	note_not_realtime(&r);
 	lb_run_finish(&r, (r.load_kinds || r.load_cmd) ? (r.load_cmd && !r.load_kinds ? r.load_cmd : loads) : NULL);
 	ret = write_reports(&r, o);

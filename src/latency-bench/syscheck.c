@@ -334,28 +334,33 @@ static const char *dynamic_mode(struct ctx *x, const char *cfg, char *buf, size_
 	return NULL;
 }
 
+/* The running kernel's configuration: /proc/config.gz, else /boot/config-RELEASE; NULL when neither. */
+static const char *kernel_config(struct ctx *x, struct strbuf *cfg)
+{
+	char path[PATH_MAX], rel[200];
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/proc/config.gz", x->root) < sizeof(path) &&
+	    fs_read_gz(path, cfg) == 0 && cfg->len) {
+		x->nread++;
+		return cfg->buf;
+	}
+	strbuf_reset(cfg);
+	snprintf(rel, sizeof(rel), "/boot/config-%s", x->sys->kernel_release);
+	if (x->sys->kernel_release[0] && !read_rel(x, rel, cfg))
+		return cfg->buf;
+	return NULL;
+}
+
 static void check_preempt(struct ctx *x)
 {
 	struct lb_system *sys = x->sys;
 	struct lb_check *c = lb_check_add(sys, "preempt", "Preemption model");
 	struct strbuf cfg = STRBUF_INIT;
 	const char *version = sys->kernel_version, *config = NULL;
-	char path[PATH_MAX];
 	long realtime = 0;
 	int ok = 0, dynamic_warn = 0;
 
-	if ((size_t)snprintf(path, sizeof(path), "%s/proc/config.gz", x->root) < sizeof(path) &&
-	    fs_read_gz(path, &cfg) == 0 && cfg.len) {
-		config = cfg.buf;
-		x->nread++;
-	} else {
-		char rel[200];
-
-		strbuf_reset(&cfg);
-		snprintf(rel, sizeof(rel), "/boot/config-%s", sys->kernel_release);
-		if (sys->kernel_release[0] && !read_rel(x, rel, &cfg))
-			config = cfg.buf;
-	}
+	config = kernel_config(x, &cfg);
 	read_long(x, "/sys/kernel/realtime", &realtime);
 
 	if (has_word(version, "PREEMPT_RT") || strstr(version, " PREEMPT RT ") ||
@@ -961,6 +966,49 @@ out:
 
 /* ---- the whole check ---- */
 
+/*
+ * The tracers latency-bench names causes with: timerlat (with a thread of its own, Linux 6.6)
+ * and osnoise, as tracefs lists them, else as the kernel's configuration says.
+ */
+static void check_tracers(struct ctx *x)
+{
+	static const char *const dirs[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
+	struct lb_check *c = lb_check_add(x->sys, "tracers", "Latency tracers (cause analysis)");
+	struct strbuf sb = STRBUF_INIT;
+	const char *config;
+	char rel[PATH_MAX];
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(dirs); i++) {
+		snprintf(rel, sizeof(rel), "%s/available_tracers", dirs[i]);
+		if (!read_rel(x, rel, &sb))
+			break;
+	}
+	if (i < ARRAY_SIZE(dirs) && has_word(sb.buf, "timerlat")) {
+		char path[PATH_MAX];
+		snprintf(path, sizeof(path), "%s%s/osnoise/per_cpu/cpu0/timerlat_fd", x->root, dirs[i]);
+		if (access(path, F_OK) == 0)
+			lb_check_value(c, LB_CHECK_OK, "timerlat and osnoise, following latency-bench's own thread");
+		else {
+			lb_check_value(c, LB_CHECK_WARN, "timerlat without user-space threads (before Linux 6.6)");
+			lb_check_advice(c, "latency-bench names causes with timerlat following its own thread: a kernel of 6.6 "
+					"or later (kbuild --config audio sets the tracers)");
+		}
+	} else if (i < ARRAY_SIZE(dirs)) {
+		lb_check_value(c, LB_CHECK_WARN, "absent (tracefs lists: %.200s)", sb.len ? sb.buf : "none");
+		lb_check_advice(c, "without CONFIG_OSNOISE_TRACER and CONFIG_TIMERLAT_TRACER a run cannot name what made "
+				"wakeups late: build with kbuild --config audio, which sets them (they cost nothing unused)");
+	} else if ((config = kernel_config(x, &sb)) && config_y(config, "CONFIG_TIMERLAT_TRACER"))
+		lb_check_value(c, LB_CHECK_OK, "CONFIG_TIMERLAT_TRACER=y (tracefs not readable here: a run as root uses it)");
+	else if (config) {
+		lb_check_value(c, LB_CHECK_WARN, "absent (CONFIG_TIMERLAT_TRACER is not set)");
+		lb_check_advice(c, "without CONFIG_OSNOISE_TRACER and CONFIG_TIMERLAT_TRACER a run cannot name what made "
+				"wakeups late: build with kbuild --config audio, which sets them (they cost nothing unused)");
+	} else
+		lb_check_value(c, LB_CHECK_INFO, "unknown (no tracefs and no kernel configuration readable)");
+	strbuf_release(&sb);
+}
+
 int lb_syscheck_run(struct lb_system *sys, const struct lb_syscheck_env *env)
 {
 	struct ctx x = { .env = env, .root = env->root ? env->root : "", .sys = sys };
@@ -995,6 +1043,7 @@ int lb_syscheck_run(struct lb_system *sys, const struct lb_syscheck_env *env)
 	check_audio_group(&x);
 	check_vm(&x);
 	check_irqs(&x);
+	check_tracers(&x);
 
 	if (!x.nread)
 		return x.first_err ? x.first_err : -ENOENT;
