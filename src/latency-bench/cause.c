@@ -18,6 +18,7 @@ static const char *const kind_names[LB_CAUSE_NKINDS] = {
 	[LB_CAUSE_HARDWARE] = "hardware",
 	[LB_CAUSE_IRQ_OFF] = "irq-off",
 	[LB_CAUSE_PREEMPT_OFF] = "preempt-off",
+	[LB_CAUSE_IDLE] = "idle",
 };
 
 const char *lb_cause_kind_name(enum lb_cause_kind k)
@@ -71,6 +72,7 @@ void lb_causes_finish(struct lb_causes *c)
 
 #define TRACE_BUFFER_KB 4096    /* per CPU: a few seconds of events at the shortest period */
 #define THREAD_CACHE 64
+#define IDLE_NAME "the CPU leaving idle"
 
 /* The osnoise knobs timerlat reads; global, not per instance: saved and put back. */
 static const char *const knobs[] = {
@@ -610,7 +612,7 @@ static void account(struct lb_tracer *t, struct cpu_state *s, uint64_t latency, 
 		comm_of(s->blocking_pid, NULL, comm, sizeof(comm));
 		add_part(s, LB_CAUSE_IRQ_OFF, comm, -1, s->blocking_pid, delay);
 	} else if (delay)
-		add_part(s, LB_CAUSE_HARDWARE, "timer interrupt late out of idle", -1, 0, delay);
+		add_part(s, LB_CAUSE_IDLE, IDLE_NAME, -1, 0, delay);
 	w->cpu = s->cpu;
 	w->latency_ns = latency;
 	w->irq_latency_ns = s->irq_latency;
@@ -744,6 +746,10 @@ static int on_event(struct tep_event *e, struct tep_record *rec, int cpu, void *
 		if (traced && len > 0)
 			snprintf(comm, sizeof(comm), "%.*s", (int)strnlen(traced, (size_t)len), traced);
 		comm_of(pid, comm, name, sizeof(name));
+		if (pid == 0) { /* the idle task on its way out of idle */
+			add_part(s, LB_CAUSE_IDLE, IDLE_NAME, -1, 0, field(e, rec, "duration"));
+			return 0;
+		}
 		/* a thread that may preempt the audio thread ran first; one that may not held the CPU */
 		add_part(s, ti->rt && ti->priority >= t->audio_priority ? LB_CAUSE_THREAD : LB_CAUSE_PREEMPT_OFF, name, -1,
 			 pid, field(e, rec, "duration"));
@@ -863,6 +869,9 @@ void lb_cause_fix(const struct lb_cause *c, int audio_priority, char *buf, unsig
 				 audio_priority > 1 ? audio_priority - 1 : 1, c->pid, c->cpu, c->cpu);
 		break;
 	case LB_CAUSE_HARDWARE:
+		snprintf(buf, len, "check the firmware's power and management settings (SMIs) and the BIOS's latency options");
+		break;
+	case LB_CAUSE_IDLE:
 		snprintf(buf, len, "the CPU was idle and woke late: keep it out of deep C-states (hold /dev/cpu_dma_latency at 0 "
 			 "while audio runs, or processor.max_cstate=1 intel_idle.max_cstate=1 on the kernel command line) and check "
 			 "the firmware's power settings");

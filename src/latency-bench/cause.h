@@ -13,9 +13,10 @@ enum lb_cause_kind {
 	LB_CAUSE_SOFTIRQ,       /* a softirq vector: "softirq" */
 	LB_CAUSE_NMI,           /* "nmi" */
 	LB_CAUSE_THREAD,        /* another thread of equal or higher real-time priority: "thread" */
-	LB_CAUSE_HARDWARE,      /* the timer interrupt came late while the CPU was idle: leaving a deep C-state: "hardware" */
+	LB_CAUSE_HARDWARE,      /* hardware or firmware (SMIs) where a tracer tells it apart: "hardware" (timerlat cannot) */
 	LB_CAUSE_IRQ_OFF,       /* the timer interrupt came late while a thread ran: interrupts off: "irq-off" */
 	LB_CAUSE_PREEMPT_OFF,   /* a thread of lower priority kept the CPU after the wakeup: preemption off: "preempt-off" */
+	LB_CAUSE_IDLE,          /* the CPU was idle: its interrupt came late (C-state exit), then leaving idle: "idle" */
 	LB_CAUSE_NKINDS
 };
 

@@ -284,10 +284,12 @@ static int set_params(struct lb_run *r, const struct lb_run_opts *o, const struc
 	r->causes.threshold_ns = (uint64_t)((1.0 - r->dsp_load) * (double)r->interval_ns);
 	if (o->threshold) {
 		double d;
-		if (opt_parse_duration(o->threshold, 0, 10, &d) || d <= 0)
+		if (opt_parse_duration(o->threshold, 0, 1e9, &d) || d <= 0)
 			return bad_arg("--threshold", o->threshold, "expected a time such as 100us or 1ms");
 		if (o->threshold[strspn(o->threshold, "0123456789.")] == '\0')
-			d *= 1e-6;
+			d *= 1e-6; /* like --interval, a plain number is microseconds */
+		if (d > 10)
+			return bad_arg("--threshold", o->threshold, "expected a time such as 100us or 1ms");
 		r->causes.threshold_ns = (uint64_t)(d * 1e9 + 0.5);
 		if (!r->causes.threshold_ns)
 			return bad_arg("--threshold", o->threshold, "expected at least 1 ns");

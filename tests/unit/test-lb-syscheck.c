@@ -131,7 +131,7 @@ static void is_consistent(const struct lb_system *sys, const char *what)
 static const char *const all_ids[] = {
 	"release", "version", "preempt", "threadirqs", "isolcpus", "nohz_full", "mitigations",
 	"clocksource", "governor", "smt", "cpu_dma_latency", "rtprio", "memlock", "audio_group",
-	"swappiness", "rt_throttling", "irqs",
+	"swappiness", "rt_throttling", "irqs", "tracers",
 };
 
 static void test_status_names(void)
@@ -173,6 +173,8 @@ static void test_rt_good(void)
 	is_str(sys->kernel_version, "#1 SMP PREEMPT_RT Thu Jan  2 12:00:00 UTC 2025", "rt-good: kernel_version");
 	is_str(sys->machine, "x86_64", "rt-good: machine");
 	is_str(sys->preemption_model, "PREEMPT_RT", "rt-good: preemption_model");
+	/* tracefs lists timerlat and has the user-space thread's file */
+	is_check(sys, "tracers", "ok", "timerlat and osnoise, following latency-bench's own thread", "");
 	is_int(sys->realtime, 1, "rt-good: realtime");
 	is_str(sys->clocksource, "tsc", "rt-good: clocksource");
 	is_int(sys->ncpus_online, 4, "rt-good: ncpus_online");
@@ -226,6 +228,8 @@ static void test_desktop(void)
 	is_consistent(sys, "desktop");
 
 	is_str(sys->preemption_model, "PREEMPT_DYNAMIC (voluntary)", "desktop: preemption_model");
+	/* tracefs unreadable (not root): the configuration has the tracers */
+	is_check(sys, "tracers", "ok", "CONFIG_TIMERLAT_TRACER=y (tracefs not readable here: a run as root uses it)", "");
 	is_int(sys->realtime, 0, "desktop: realtime");
 	is_str(sys->clocksource, "hpet", "desktop: clocksource");
 	is_int(sys->ncpus_online, 4, "desktop: ncpus_online");
@@ -388,6 +392,10 @@ static void test_preempt_sources(void)
 	env.uts_version = "#1 SMP Debian 5.10.226-1 (2024-10-03)";
 	is_int(lb_syscheck_run(sys, &env), 0, "old-voluntary: runs (/boot/config-RELEASE is readable)");
 	is_str(sys->preemption_model, "PREEMPT_VOLUNTARY", "old-voluntary: preemption_model");
+	/* no tracefs here: the configuration says the tracers are missing */
+	is_check(sys, "tracers", "warn", "absent (CONFIG_TIMERLAT_TRACER is not set)",
+		 "without CONFIG_OSNOISE_TRACER and CONFIG_TIMERLAT_TRACER a run cannot name what made wakeups late: "
+		 "build with kbuild --config audio, which sets them (they cost nothing unused)");
 	is_check(sys, "preempt", "warn", "PREEMPT_VOLUNTARY", no_switch);
 
 	/* no config for this release: uname -v alone says "not preemptible" */
