@@ -456,7 +456,8 @@ static void compare_causes(struct lb_cmp *c)
 				add_reason(&g->analysis, !res->has_analysis ? "the result has none (written by an older "
 							  "latency-bench)" : res->analysis_reason);
 			}
-			for (int j = 0; j < res->ncauses; j++) {
+			/* causes without an available analysis (a hand-edited file) are no side's */
+			for (int j = 0; res->has_analysis && res->analysis_available && j < res->ncauses; j++) {
 				const struct lb_result_cause *rc = &res->causes[j];
 				char *key = xasprintf("%d %s", rc->kind, rc->name);
 				intptr_t n = (intptr_t)strmap_get(&index, key);
