@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cause.h"
 #include "plot.h"
 #include "util.h"
 
@@ -191,6 +192,136 @@ static void add_summary(struct strbuf *sb, const struct lb_cmp *c)
 	}
 }
 
+/* what made wakeups late: rows shown, the widest name, the width of one side's three figures */
+#define CAUSE_ROWS 20
+#define CAUSE_NAME_MAX 32
+#define CAUSE_KIND_W 11 /* "preempt-off" */
+#define CAUSE_SIDE_W 28 /* "%9s %7s %10s" */
+
+/* `s` in exactly `width` columns: cut with "…" when longer, padded (on the left with `right`) */
+static void add_cut(struct strbuf *sb, const char *s, size_t width, int right)
+{
+	size_t w = display_width(s), n = 0;
+
+	if (right)
+		for (size_t i = w; i < width; i++)
+			strbuf_addch(sb, ' ');
+	if (w <= width) {
+		add_plain(sb, s);
+	} else {
+		for (; *s && n < width - 1; n++) {
+			do
+				strbuf_addch(sb, (unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s);
+			while (((unsigned char)*++s & 0xc0) == 0x80);
+		}
+		strbuf_addstr(sb, "…");
+	}
+	if (!right)
+		for (size_t i = w; i < width; i++)
+			strbuf_addch(sb, ' ');
+}
+
+static void side_cells(const struct lb_cmp_cause_side *sd, char max[32], char count[32], char total[32])
+{
+	if (!sd->seen) {
+		strcpy(max, "-");
+		strcpy(count, "-");
+		strcpy(total, "-");
+		return;
+	}
+	snprintf(max, 32, "%.1f", sd->max_us);
+	snprintf(count, 32, "%" PRIu64, sd->count);
+	snprintf(total, 32, "%.1f", sd->total_us);
+}
+
+/* "cause analysis unavailable: REASON", "... in 1 of 3 runs: ...", "no late wakeup": what a side says besides its causes; NULL nothing */
+static int analysis_line(const struct lb_cmp *c, int k, struct strbuf *line)
+{
+	const struct lb_cmp_group *g = &c->group[k];
+	const struct lb_cmp_analysis *a = &g->analysis;
+	int seen = 0;
+
+	strbuf_reset(line);
+	if (a->unavailable && !a->analysed)
+		strbuf_addf(line, "cause analysis unavailable: %s", a->why ? a->why : "");
+	else if (a->unavailable)
+		strbuf_addf(line, "cause analysis unavailable in %d of %d runs: %s", a->unavailable, g->nruns,
+			    a->why ? a->why : "");
+	for (int i = 0; i < c->ncauses && !seen; i++)
+		seen = c->cause[i].side[k].seen;
+	if (a->analysed && !seen)
+		strbuf_addf(line, "%sno wakeup late enough to analyse", line->len ? "; " : "");
+	return line->len > 0;
+}
+
+/* The causes of every side next to each other; nothing when no result has a cause analysis. */
+static void text_causes(const struct lb_cmp *c, struct strbuf *sb)
+{
+	struct strbuf line = STRBUF_INIT;
+	size_t namew = 4;
+	int rows = c->ncauses < CAUSE_ROWS ? c->ncauses : CAUSE_ROWS;
+
+	if (!c->has_analysis)
+		return;
+	strbuf_addf(sb, "what made wakeups late, by %s: the largest delay of one wakeup, the wakeups it delayed, "
+		    "their total (- not seen)\n", lb_cmp_group_word(c, 0));
+	if (rows) {
+		for (int i = 0; i < rows; i++)
+			if (display_width(c->cause[i].name) > namew)
+				namew = display_width(c->cause[i].name);
+		if (namew > CAUSE_NAME_MAX)
+			namew = CAUSE_NAME_MAX;
+		add_cut(sb, "", CAUSE_KIND_W + 1 + namew, 0);
+		for (int k = 0; k < c->ngroups; k++) {
+			if (!c->group[k].analysis.analysed)
+				continue; /* a side without an analysis has nothing to show but its reason */
+			strbuf_addstr(sb, "  ");
+			add_cut(sb, c->group[k].key, CAUSE_SIDE_W, 1);
+		}
+		strbuf_addch(sb, '\n');
+		add_cut(sb, "kind", CAUSE_KIND_W, 0);
+		strbuf_addch(sb, ' ');
+		add_cut(sb, "name", namew, 0);
+		for (int k = 0; k < c->ngroups; k++)
+			if (c->group[k].analysis.analysed)
+				strbuf_addf(sb, "  %9s %7s %10s", "max us", "wakeups", "total us");
+		strbuf_addch(sb, '\n');
+		for (int i = 0; i < rows; i++) {
+			const struct lb_cmp_cause *x = &c->cause[i];
+
+			add_cut(sb, lb_cause_kind_name((enum lb_cause_kind)x->kind), CAUSE_KIND_W, 0);
+			strbuf_addch(sb, ' ');
+			add_cut(sb, x->name, namew, 0);
+			for (int k = 0; k < c->ngroups; k++) {
+				char max[32], count[32], total[32];
+
+				if (!c->group[k].analysis.analysed)
+					continue;
+				side_cells(&x->side[k], max, count, total);
+				strbuf_addf(sb, "  %9s %7s %10s", max, count, total);
+			}
+			/* a cut name would hide which one it is: the whole name after the figures */
+			if (display_width(x->name) > namew) {
+				strbuf_addstr(sb, "  ");
+				add_plain(sb, x->name);
+			}
+			strbuf_addch(sb, '\n');
+		}
+		if (c->ncauses > rows)
+			strbuf_addf(sb, "... and %d more cause%s (the HTML report lists them all)\n", c->ncauses - rows,
+				    c->ncauses - rows == 1 ? "" : "s");
+	}
+	for (int k = 0; k < c->ngroups; k++)
+		if (analysis_line(c, k, &line)) {
+			add_plain(sb, c->group[k].key);
+			strbuf_addstr(sb, ": ");
+			add_plain(sb, line.buf);
+			strbuf_addch(sb, '\n');
+		}
+	strbuf_addch(sb, '\n');
+	strbuf_release(&line);
+}
+
 void lb_cmp_text(const struct lb_cmp *c, struct strbuf *sb)
 {
 	const char *head = c->by == LB_CMP_BY_LABEL ? "label" : c->by == LB_CMP_BY_FILE ? "file" : "kernel";
@@ -227,6 +358,7 @@ void lb_cmp_text(const struct lb_cmp *c, struct strbuf *sb)
 		strbuf_addf(sb, " %7" PRIu64 " %6" PRIu64 "  %s\n", g->missed, g->xruns, safe);
 	}
 	strbuf_addch(sb, '\n');
+	text_causes(c, sb);
 	for (int k = 1; k < c->ngroups; k++) {
 		add_plain(sb, c->group[k].key);
 		strbuf_addstr(sb, ": ");
@@ -398,6 +530,47 @@ static void group_histograms(const struct lb_cmp *c, struct strbuf *svg)
 	free(s);
 }
 
+/* latency over time: each group's worst run that has a timeline of two steps or more; nothing when none has */
+static void group_timelines(const struct lb_cmp *c, struct strbuf *sb)
+{
+	struct lb_timeline *t = xcalloc((size_t)c->ngroups, sizeof(*t));
+	char **labels = xcalloc((size_t)c->ngroups, sizeof(*labels));
+	struct lb_plot_opts po = { .title = "Latency over time, the worst run of each" };
+	struct strbuf svg = STRBUF_INIT, err = STRBUF_INIT;
+	int n = 0;
+
+	for (int k = 0; k < c->ngroups; k++) {
+		const struct lb_cmp_group *g = &c->group[k];
+		int i = lb_cmp_group_timeline_run(c, g, 2);
+		const struct lb_result *res;
+		const char *base;
+
+		if (i < 0)
+			continue;
+		res = &c->run[i].res;
+		base = strrchr(c->run[i].path, '/');
+		labels[n] = g->nruns > 1 ? xasprintf("%s (%s)", g->key, base ? base + 1 : c->run[i].path) : xstrdup(g->key);
+		t[n] = (struct lb_timeline){ labels[n], res->timeline_step_s, res->timeline_us, res->ntimeline,
+					     res->spikes, res->nspikes };
+		n++;
+	}
+	if (n) {
+		const char *start;
+
+		if (lb_plot_timeline_render(t, n, &po, &svg, &err))
+			BUG("the plot over time refused its default options: %s", err.buf);
+		strbuf_addstr(sb, "<h2>Latency over time</h2>\n");
+		start = strstr(svg.buf, "<svg");
+		strbuf_addstr(sb, start ? start : svg.buf);
+	}
+	for (int k = 0; k < n; k++)
+		free(labels[k]);
+	free(labels);
+	free(t);
+	strbuf_release(&svg);
+	strbuf_release(&err);
+}
+
 static const char html_style[] =
 	"body { font-family: sans-serif; margin: 24px; color: #222222; background: #ffffff; }\n"
 	"h1 { font-size: 22px; } h2 { font-size: 17px; margin-top: 28px; }\n"
@@ -522,6 +695,65 @@ static void html_checks(const struct lb_cmp *c, struct strbuf *sb)
 	free(titles);
 }
 
+/* every cause, each side's figures next to each other, then what a side says of its analysis */
+static void html_causes(const struct lb_cmp *c, struct strbuf *sb)
+{
+	struct strbuf line = STRBUF_INIT;
+	int nsides = 0, nlines = 0;
+
+	if (!c->has_analysis)
+		return;
+	strbuf_addstr(sb, "<h2>What made wakeups late</h2>\n");
+	for (int k = 0; k < c->ngroups; k++)
+		nsides += c->group[k].analysis.analysed > 0;
+	if (c->ncauses && nsides) {
+		strbuf_addstr(sb, "<p class=\"rule\">For each cause, the largest delay it gave one late wakeup, the "
+			      "wakeups it delayed and their total; - where it was not seen.</p>\n<table id=\"causes\">\n"
+			      "<tr><th rowspan=\"2\">kind</th><th rowspan=\"2\">name</th>");
+		for (int k = 0; k < c->ngroups; k++) {
+			if (!c->group[k].analysis.analysed)
+				continue;
+			strbuf_addstr(sb, "<th colspan=\"3\">");
+			xml(sb, c->group[k].key);
+			strbuf_addstr(sb, "</th>");
+		}
+		strbuf_addstr(sb, "</tr>\n<tr>");
+		for (int k = 0; k < nsides; k++)
+			strbuf_addstr(sb, "<th>max (&#181;s)</th><th>wakeups</th><th>total (&#181;s)</th>");
+		strbuf_addstr(sb, "</tr>\n");
+		for (int i = 0; i < c->ncauses; i++) {
+			const struct lb_cmp_cause *x = &c->cause[i];
+
+			strbuf_addf(sb, "<tr><td>%s</td><td>", lb_cause_kind_name((enum lb_cause_kind)x->kind));
+			xml(sb, x->name);
+			strbuf_addstr(sb, "</td>");
+			for (int k = 0; k < c->ngroups; k++) {
+				char max[32], count[32], total[32];
+
+				if (!c->group[k].analysis.analysed)
+					continue;
+				side_cells(&x->side[k], max, count, total);
+				strbuf_addf(sb, "<td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td>",
+					    max, count, total);
+			}
+			strbuf_addstr(sb, "</tr>\n");
+		}
+		strbuf_addstr(sb, "</table>\n");
+	}
+	for (int k = 0; k < c->ngroups; k++) {
+		if (!analysis_line(c, k, &line))
+			continue;
+		strbuf_addstr(sb, nlines++ ? "<li><b>" : "<ul class=\"causes-unavailable\">\n<li><b>");
+		xml(sb, c->group[k].key);
+		strbuf_addstr(sb, "</b>: ");
+		xml(sb, line.buf);
+		strbuf_addstr(sb, "</li>\n");
+	}
+	if (nlines)
+		strbuf_addstr(sb, "</ul>\n");
+	strbuf_release(&line);
+}
+
 void lb_cmp_html(const struct lb_cmp *c, struct strbuf *sb)
 {
 	const char *title = c->o.title && *c->o.title ? c->o.title : "latency-bench compare";
@@ -589,6 +821,8 @@ void lb_cmp_html(const struct lb_cmp *c, struct strbuf *sb)
 	/* inline SVG needs no XML declaration */
 	svg_start = strstr(svg.buf, "<svg");
 	strbuf_addstr(sb, svg_start ? svg_start : svg.buf);
+	group_timelines(c, sb);
+	html_causes(c, sb);
 
 	strbuf_addstr(sb, "<h2>System checks</h2>\n");
 	html_checks(c, sb);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cause.h"
 #include "strmap.h"
 #include "util.h"
 
@@ -322,9 +323,15 @@ const char *lb_cmp_group_word(const struct lb_cmp *c, int plural)
 
 static void free_groups(struct lb_cmp *c)
 {
+	for (int i = 0; i < c->ncauses; i++)
+		free(c->cause[i].side);
+	free(c->cause);
+	c->cause = NULL;
+	c->ncauses = c->has_analysis = 0;
 	for (int k = 0; k < c->ngroups; k++) {
 		free(c->group[k].key);
 		free(c->group[k].runs);
+		free(c->group[k].analysis.why);
 	}
 	free(c->group);
 	c->group = NULL;
@@ -393,6 +400,109 @@ static void group_runs(struct lb_cmp *c, enum lb_cmp_by by)
 	strmap_release(&index);
 }
 
+/* ---------------------------------------------------------------------------------------- */
+/* what made wakeups late, side by side */
+
+static void add_reason(struct lb_cmp_analysis *a, const char *why)
+{
+	size_t n = strlen(why);
+
+	/* each reason once */
+	for (const char *p = a->why; p;) {
+		const char *end = strstr(p, "; ");
+
+		if ((end ? (size_t)(end - p) : strlen(p)) == n && !strncmp(p, why, n))
+			return;
+		p = end ? end + 2 : NULL;
+	}
+	if (!a->why) {
+		a->why = xstrdup(why);
+	} else {
+		char *t = xasprintf("%s; %s", a->why, why);
+
+		free(a->why);
+		a->why = t;
+	}
+}
+
+static int by_worst(const void *a, const void *b)
+{
+	const struct lb_cmp_cause *x = a, *y = b;
+
+	if (x->worst_us != y->worst_us)
+		return x->worst_us < y->worst_us ? 1 : -1;
+	if (x->kind != y->kind)
+		return x->kind - y->kind;
+	return strcmp(x->name, y->name);
+}
+
+static void compare_causes(struct lb_cmp *c)
+{
+	struct strmap index; /* "kind name" -> cause number + 1 */
+	int alloc = 0;
+
+	strmap_init(&index);
+	for (int k = 0; k < c->ngroups; k++) {
+		struct lb_cmp_group *g = &c->group[k];
+
+		for (int i = 0; i < g->nruns; i++) {
+			const struct lb_result *res = &c->run[g->runs[i]].res;
+
+			c->has_analysis |= res->has_analysis;
+			if (res->has_analysis && res->analysis_available) {
+				g->analysis.analysed++;
+			} else {
+				g->analysis.unavailable++;
+				add_reason(&g->analysis, !res->has_analysis ? "the result has none (written by an older "
+							  "latency-bench)" : res->analysis_reason);
+			}
+			/* causes without an available analysis (a hand-edited file) are no side's */
+			for (int j = 0; res->has_analysis && res->analysis_available && j < res->ncauses; j++) {
+				const struct lb_result_cause *rc = &res->causes[j];
+				char *key = xasprintf("%d %s", rc->kind, rc->name);
+				intptr_t n = (intptr_t)strmap_get(&index, key);
+				struct lb_cmp_cause_side *sd;
+
+				if (!n) {
+					ALLOC_GROW(c->cause, c->ncauses + 1, alloc);
+					c->cause[c->ncauses] = (struct lb_cmp_cause){
+						.kind = rc->kind, .name = rc->name,
+						.side = xcalloc((size_t)c->ngroups, sizeof(*c->cause[0].side)) };
+					n = ++c->ncauses;
+					strmap_put(&index, key, (void *)n);
+				}
+				free(key);
+				sd = &c->cause[n - 1].side[k];
+				sd->seen = 1;
+				if (rc->max_us > sd->max_us)
+					sd->max_us = rc->max_us;
+				if (rc->max_us > c->cause[n - 1].worst_us)
+					c->cause[n - 1].worst_us = rc->max_us;
+				sd->total_us += rc->total_us;
+				if (add_checked(&sd->count, rc->count))
+					sd->count = UINT64_MAX;
+			}
+		}
+	}
+	strmap_release(&index);
+	if (c->ncauses)
+		qsort(c->cause, (size_t)c->ncauses, sizeof(*c->cause), by_worst);
+}
+
+int lb_cmp_group_timeline_run(const struct lb_cmp *c, const struct lb_cmp_group *g, size_t min_steps)
+{
+	int best = -1;
+
+	for (int i = 0; i < g->nruns; i++) {
+		const struct lb_result *res = &c->run[g->runs[i]].res;
+
+		if (res->ntimeline >= min_steps && res->ntimeline > 0 &&
+		    (best < 0 || res->hist.max_us > c->run[best].res.hist.max_us))
+			best = g->runs[i];
+	}
+	return best;
+}
+
 int lb_cmp_analyse(struct lb_cmp *c, struct strbuf *err)
 {
 	int base = 0;
@@ -457,6 +567,7 @@ int lb_cmp_analyse(struct lb_cmp *c, struct strbuf *err)
 		free(x);
 		free(y);
 	}
+	compare_causes(c);
 	return 0;
 }
 

@@ -52,6 +52,26 @@ struct lb_cmp_decision {
 	int latency_regressed, safe_regressed, regressed;
 };
 
+/* A group's cause analysis, over its runs. */
+struct lb_cmp_analysis {
+	int analysed;           /* runs whose cause analysis was available */
+	int unavailable;        /* runs whose was not, or that have none (older files) */
+	char *why;              /* their reasons, each once, "; " between; NULL when none */
+};
+
+/* One cause (kind and name) side by side: per group, over its runs and CPUs. */
+struct lb_cmp_cause_side {
+	int seen;
+	double max_us, total_us; /* the largest delay of one wakeup, and all of them */
+	uint64_t count;          /* the wakeups it delayed (saturating) */
+};
+struct lb_cmp_cause {
+	int kind;                /* enum lb_cause_kind */
+	const char *name;        /* a run's (not owned) */
+	double worst_us;         /* the largest max_us of any group: the rank */
+	struct lb_cmp_cause_side *side; /* ngroups entries, in the order of lb_cmp.group */
+};
+
 struct lb_cmp_group {
 	char *key;
 	int *runs;              /* indexes into lb_cmp.run, in command-line order */
@@ -60,6 +80,7 @@ struct lb_cmp_group {
 	double lat[LB_CMP_NMETRICS];     /* medians over the runs that have the figure; NAN: none */
 	unsigned safe;          /* the upper median over runs (none counts as the largest) */
 	struct lb_cmp_decision d; /* unset for the baseline */
+	struct lb_cmp_analysis analysis;
 };
 
 struct lb_cmp {
@@ -71,6 +92,9 @@ struct lb_cmp {
 	struct lb_cmp_group *group; /* the baseline first, then the others in command-line order */
 	int ngroups;
 	int nregressed;
+	/* what made wakeups late, ranked by the largest delay on any side; has_analysis: a run has "cause_analysis" */
+	struct lb_cmp_cause *cause;
+	int ncauses, has_analysis;
 };
 
 /*
@@ -92,6 +116,9 @@ int lb_cmp_analyse(struct lb_cmp *c, struct strbuf *err);
 void lb_cmp_free(struct lb_cmp *c);
 /* Lines (no prefix, each ending in "\n") about results that do not compare like with like. */
 void lb_cmp_warnings(const struct lb_cmp *c, struct strbuf *out);
+
+/* The run of a group with the worst "latency_us"."max" that has a timeline of `min_steps` or more; -1 none. */
+int lb_cmp_group_timeline_run(const struct lb_cmp *c, const struct lb_cmp_group *g, size_t min_steps);
 
 /* What the groups are: "kernel release(s)", "label(s)" or "file(s)". */
 const char *lb_cmp_group_word(const struct lb_cmp *c, int plural);

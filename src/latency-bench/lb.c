@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -46,6 +47,17 @@ int lb_run_alloc(struct lb_run *r)
 	}
 	hist_init(&r->merged);
 	r->load_cmd_status = -1;
+	/* a step a second, and a few more for a run that ends late; capped: lb_run_timeline_tick merges */
+	r->timeline_step_s = 1;
+	r->timeline_len = r->duration_s > 0 && r->duration_s < LB_TIMELINE_MAX - 4 ? (unsigned)r->duration_s + 4
+										      : LB_TIMELINE_MAX;
+	r->timeline_len += r->timeline_len % 2; /* merging takes pairs */
+	r->timeline_ns = calloc(r->timeline_len, sizeof(*r->timeline_ns));
+	if (!r->timeline_ns) {
+		lb_run_free(r);
+		return -ENOMEM;
+	}
+	r->ntimeline = 0;
 	return 0;
 }
 
@@ -53,12 +65,89 @@ void lb_run_free(struct lb_run *r)
 {
 	int i;
 
+	free(r->timeline_ns);
+	r->timeline_ns = NULL;
+	r->ntimeline = r->timeline_len = 0;
 	if (!r->cpu)
 		return;
 	for (i = 0; i < r->ncpus; i++)
 		free(r->cpu[i].us_bins);
 	free(r->cpu);
 	r->cpu = NULL;
+}
+
+static uint64_t timeline_max(uint64_t a, uint64_t b)
+{
+	if (a == LB_TIMELINE_NONE)
+		return b;
+	if (b == LB_TIMELINE_NONE)
+		return a;
+	return a > b ? a : b;
+}
+
+/* Room for one more entry: when full, adjacent pairs merge and the step doubles. */
+static void timeline_room(struct lb_run *r)
+{
+	unsigned i;
+
+	if (r->ntimeline < r->timeline_len)
+		return;
+	for (i = 0; i < r->ntimeline / 2; i++)
+		r->timeline_ns[i] = timeline_max(r->timeline_ns[2 * i], r->timeline_ns[2 * i + 1]);
+	r->ntimeline = i; /* timeline_len is even: no half step is left over */
+	r->timeline_step_s *= 2;
+}
+
+void lb_run_timeline_tick(struct lb_run *r, double elapsed_s, int final)
+{
+	uint64_t worst = 0, n;
+	int i, have;
+
+	if (!r->timeline_ns || !r->timeline_len || !r->cpu)
+		return;
+	if (!(r->timeline_step_s > 0))
+		r->timeline_step_s = 1;
+	if (final && r->duration_s > 0 && elapsed_s > r->duration_s)
+		elapsed_s = r->duration_s;
+	if (!final && floor(elapsed_s / r->timeline_step_s) <= r->ntimeline)
+		return; /* still inside the step of the next entry */
+	if (!final && r->ntimeline == r->timeline_len) {
+		/* full: the step doubles, and the window goes on until the end of the longer step */
+		timeline_room(r);
+		if (floor(elapsed_s / r->timeline_step_s) <= r->ntimeline)
+			return;
+	}
+	for (i = 0; i < r->ncpus; i++) {
+		uint64_t w = __atomic_exchange_n(&r->cpu[i].win_max_ns, 0, __ATOMIC_RELAXED);
+
+		if (w > worst)
+			worst = w;
+	}
+	n = lb_run_samples(r);
+	have = n != r->timeline_samples;
+	r->timeline_samples = n;
+	if (final) {
+		double steps = ceil(elapsed_s / r->timeline_step_s);
+
+		/* what came after the last whole step belongs to the step the run ended in */
+		if (r->ntimeline && steps <= r->ntimeline) {
+			if (have)
+				r->timeline_ns[r->ntimeline - 1] = timeline_max(r->timeline_ns[r->ntimeline - 1], worst);
+			return;
+		}
+		if (!have && !r->ntimeline)
+			return;
+	}
+	/* a reporter that slept over a step boundary: the steps it missed have no entry of their own */
+	for (;;) {
+		double steps = final ? ceil(elapsed_s / r->timeline_step_s) : floor(elapsed_s / r->timeline_step_s);
+
+		timeline_room(r);
+		if (r->ntimeline + 1 >= steps)
+			break;
+		r->timeline_ns[r->ntimeline++] = LB_TIMELINE_NONE;
+	}
+	r->timeline_ns[r->ntimeline++] = have ? worst : LB_TIMELINE_NONE;
 }
 
 uint64_t lb_run_samples(const struct lb_run *r)
@@ -391,6 +480,7 @@ void lb_report_until_joined(struct lb_run *r, volatile sig_atomic_t *stop, uint6
 				next_report = start_ns + every;
 			if (next_report <= now) {
 				last_report = now;
+				lb_run_timeline_tick(r, now > start_ns ? (double)(now - start_ns) / 1e9 : 0, 0);
 				if (progress)
 					progress(r, now > start_ns ? (double)(now - start_ns) / 1e9 : 0, data);
 				continue;
@@ -402,5 +492,10 @@ void lb_report_until_joined(struct lb_run *r, volatile sig_atomic_t *stop, uint6
 			if (pthread_timedjoin_np(r->cpu[i].thread, NULL, &deadline) == 0)
 				break;
 		}
+	}
+	{
+		uint64_t now = lb_now_ns();
+
+		lb_run_timeline_tick(r, now > start_ns ? (double)(now - start_ns) / 1e9 : 0, 1);
 	}
 }

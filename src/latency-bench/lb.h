@@ -150,10 +150,15 @@ struct lb_run {
 	double timeline_step_s;     /* 1 s */
 	uint64_t *timeline_ns;      /* timeline_len entries allocated before the run */
 	unsigned ntimeline, timeline_len;
+	uint64_t timeline_samples;  /* the samples counted at the latest entry: none since, the step is null */
 	/* what made wakeups late (timer plane with the tracers; else why not) */
 	int causes_wanted;          /* not --no-causes */
 	struct lb_causes causes;
 };
+
+/* The timeline: one entry per step, LB_TIMELINE_NONE for a step without samples. */
+#define LB_TIMELINE_NONE UINT64_MAX
+#define LB_TIMELINE_MAX 86400u      /* entries kept; a longer run merges pairs and doubles the step */
 
 /* Progress reporting from the reporter thread (never from a measuring thread). */
 typedef void (*lb_progress_fn)(const struct lb_run *r, double elapsed_s, void *data);
@@ -161,6 +166,13 @@ typedef void (*lb_progress_fn)(const struct lb_run *r, double elapsed_s, void *d
 /* Allocate per-CPU state (histograms included) for r->ncpus CPUs; 0 or -ENOMEM. */
 int lb_run_alloc(struct lb_run *r);
 void lb_run_free(struct lb_run *r);
+/*
+ * The reporter's side of the timeline (never a measuring thread): at each whole step of
+ * r->timeline_step_s that `elapsed_s` has passed, one entry, the worst sample of every CPU since
+ * the last (their win_max_ns taken and reset). `final` after the measuring threads have ended:
+ * what is left goes into the step the run ended in (elapsed_s is capped at the duration).
+ */
+void lb_run_timeline_tick(struct lb_run *r, double elapsed_s, int final);
 /* Merge per-CPU histograms and counters; compute the verdict. */
 void lb_run_finish(struct lb_run *r, const char *load_desc);
 /* The period an audio plane measured (its granted period at *rate), 0 for the timer plane. */

@@ -1,4 +1,4 @@
-/* live.c - latency-bench --live: the run's counters, percentiles, histogram and running verdict on an ncurses screen */
+/* live.c - latency-bench --live: the run's counters, percentiles, histogram, running verdict and top cause on an ncurses screen */
 #include <curses.h>
 #include <math.h>
 #include <stdarg.h>
@@ -416,13 +416,39 @@ static int wrapped(int draw, int y, int rows, const char *prefix, const char *te
 	return used;
 }
 
+/* The tracer's side ranks the causes on this thread, the reporter, just before: no lock. */
+void lb_live_cause(const struct lb_run *r, char *buf, size_t len)
+{
+	const struct lb_causes *c = &r->causes;
+	const struct lb_cause *k = &c->cause[0];
+
+	if (!r->causes_wanted) {
+		snprintf(buf, len, "cause analysis unavailable: --no-causes");
+	} else if (!c->available && c->unavailable[0]) {
+		snprintf(buf, len, "cause analysis unavailable: %s", c->unavailable);
+	} else if (!c->available) {
+		snprintf(buf, len, strcmp(r->plane, "timer") == 0 ? "cause analysis starting"
+								  : "cause analysis unavailable");
+	} else if (c->ncauses <= 0) {
+		snprintf(buf, len, "no late wakeup yet (later than %.1f us)", c->threshold_ns / 1e3);
+	} else {
+		char cpu[24] = "";
+
+		if (k->cpu >= 0)
+			snprintf(cpu, sizeof(cpu), " on CPU %d", k->cpu);
+		snprintf(buf, len, "top cause: %s %s%s, %.1f us at worst, %llu late wakeup%s", lb_cause_kind_name(k->kind),
+			 k->name, cpu, k->max_ns / 1e3, (unsigned long long)k->count, k->count == 1 ? "" : "s");
+	}
+}
+
 static void draw(struct lb_live *lv, const struct lb_run *r, double elapsed_s)
 {
 	static const char verdict_prefix[] = "verdict so far: ";
 	char cellbuf[NCOLS][24], when[64], sched[48], period[96];
 	const char *cell[NCOLS];
 	int show[NCOLS], left = LINES, y = 0, namew = 4, nrows, i, started = 0, fifo = 0;
-	int n_params, n_verdict, n_table, gap1, gap2, gap3, n_hist, shown, vlines;
+	int n_params, n_verdict, n_table, gap1, gap2, gap3, n_hist, shown, vlines, n_cause;
+	char cause[LB_CAUSE_NAME + 320];
 
 	for (i = 0; i < r->ncpus; i++) {
 		int w = (int)strlen(r->cpu[i].name);
@@ -443,6 +469,7 @@ static void draw(struct lb_live *lv, const struct lb_run *r, double elapsed_s)
 	n_verdict = take(&left, 1);
 	n_table = left >= 2 ? take(&left, 1 + nrows) : 0; /* a header alone says nothing */
 	n_verdict += take(&left, vlines - 1);
+	n_cause = take(&left, 1);
 	gap1 = take(&left, 1);
 	gap2 = take(&left, 1);
 	n_hist = 0;
@@ -503,6 +530,10 @@ static void draw(struct lb_live *lv, const struct lb_run *r, double elapsed_s)
 		y++;
 	if (n_verdict)
 		y += wrapped(1, y, n_verdict, verdict_prefix, lv->verdict.summary);
+	if (n_cause) {
+		lb_live_cause(r, cause, sizeof(cause));
+		put(y++, 0, 0, "%s", cause);
+	}
 	put(LINES - 1, 0, A_REVERSE, lv->quit ? " stopping ... " : " q quit ");
 	refresh();
 }

@@ -16,6 +16,12 @@ struct lb_live *lb_live_start(const struct lb_run *r);
  * measuring thread); reads keys and handles resizing. 1 when the user asked to quit (q).
  */
 int lb_live_update(struct lb_live *lv, const struct lb_run *r, double elapsed_s);
+/*
+ * The live view's line about causes: "top cause: KIND NAME on CPU N, X us at worst, N late
+ * wakeups" (the cause of the largest delay so far), "no late wakeup yet (later than X us)",
+ * "cause analysis unavailable: REASON" or "cause analysis starting".
+ */
+void lb_live_cause(const struct lb_run *r, char *buf, size_t len);
 /* Give the terminal back as it was, and free lv. */
 void lb_live_end(struct lb_live *lv);
 

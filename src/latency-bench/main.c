@@ -31,7 +31,7 @@ static const struct kb_command commands[] = {
 	{ "check", cmd_check, "is this system set up for low-latency audio?" },
 	{ "compare", cmd_compare, "RESULT.json...: did the latency of a kernel get worse? (--junit, --html)" },
 	{ "devices", cmd_devices, "sound cards, PCMs and their period and buffer limits" },
-	{ "plot", cmd_plot, "RESULT.json... -o FILE.svg: the results' histograms as one SVG" },
+	{ "plot", cmd_plot, "RESULT.json... -o FILE.svg: the results' histograms (or --over-time) as one SVG" },
 };
 
 /* ---- latency-bench [OPTIONS]: measure ---- */
@@ -258,16 +258,19 @@ static int cmd_plot(int argc, char **argv)
 	struct lb_plot_opts po = { 0 };
 	struct strbuf svg = STRBUF_INIT, err = STRBUF_INIT;
 	const char *out = NULL, **files;
-	int first, nfiles, ret;
+	int first, nfiles, ret, over_time = 0;
 	const struct kb_option options[] = {
 		OPT_STRING('o', "output", &out, "FILE", "the SVG to write"),
 		OPT_STRING(0, "title", &po.title, "TEXT", "plot title"),
+		OPT_BOOL(0, "over-time", &over_time,
+			 "latency over the run's time instead of the histogram: the worst wakeup of each second, "
+			 "the worst spikes marked with their cause"),
 		OPT_HELP(),
 		OPT_END(),
 	};
 
-	ret = opt_parse_command(argc, argv, options, "latency-bench plot RESULT.json... -o FILE.svg", OPT_ANYWHERE,
-				&first);
+	ret = opt_parse_command(argc, argv, options, "latency-bench plot [--over-time] RESULT.json... -o FILE.svg",
+				OPT_ANYWHERE, &first);
 	if (ret >= 0)
 		return ret;
 	ret = KB_OK;
@@ -278,7 +281,8 @@ static int cmd_plot(int argc, char **argv)
 		ret = KB_EUSAGE;
 	}
 	if (!ret) {
-		ret = lb_plot_files(files, nfiles, &po, &svg, &err);
+		ret = over_time ? lb_plot_timeline_files(files, nfiles, &po, &svg, &err)
+				: lb_plot_files(files, nfiles, &po, &svg, &err);
 		if (ret && err.len) {
 			/* the library's message is a whole line: "FILE:LINE: error: ..." */
 			fprintf(stderr, "latency-bench: %s\n", err.buf);

@@ -700,6 +700,7 @@ static void report_until_end(struct jack_state *s, volatile sig_atomic_t *stop, 
 			next_load += LOAD_EVERY_NS;
 		}
 		if (now >= next_report) {
+			lb_run_timeline_tick(r, (double)(now - s->from_ns) / 1e9, 0);
 			if (progress)
 				progress(r, (double)(now - s->from_ns) / 1e9, data);
 			next_report += every;
@@ -710,6 +711,11 @@ static void report_until_end(struct jack_state *s, volatile sig_atomic_t *stop, 
 		if (wake > now + POLL_NS)
 			wake = now + POLL_NS;
 		lb_sleep_ns(wake > now ? wake - now : 0);
+	}
+	{
+		uint64_t now = lb_now_ns();
+
+		lb_run_timeline_tick(r, now > s->from_ns ? (double)(now - s->from_ns) / 1e9 : 0, 1);
 	}
 	r->audio.dsp_load_mean = nload ? load_sum / (double)nload : -1;
 	if (!nload)

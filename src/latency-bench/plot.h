@@ -45,4 +45,32 @@ void lb_plot_add_xml(struct strbuf *sb, const char *s, size_t max_chars);
 int lb_plot_files(const char *const *paths, int n, const struct lb_plot_opts *o,
 		  struct strbuf *svg, struct strbuf *err);
 
+/* One run's latency over its time: a curve of a plot over time, and its spikes. */
+struct lb_timeline {
+	const char *label;
+	double step_s;                        /* > 0 */
+	const double *max_us;                 /* the worst wakeup of each step; NAN: no samples in it */
+	size_t n;
+	const struct lb_result_spike *spike;  /* marked and labelled by their cause */
+	int nspikes;
+};
+
+/*
+ * Append to `svg` a plain SVG 1.1 document of latency over the run's time: x = seconds since the
+ * start of the run, y = the worst latency of each step in µs (linear), one step curve per
+ * timeline in the histogram plot's colours (a step without samples is a gap), each spike a
+ * marker in its curve's colour labelled "KIND NAME" (as many as fit without overlapping, the
+ * worst first; every marker has the whole text as its tooltip), and a legend with each label and
+ * its worst step. 0 or -EINVAL (no timelines, bad `o`: err says why). o->xmax_us is not used.
+ */
+int lb_plot_timeline_render(const struct lb_timeline *t, int n, const struct lb_plot_opts *o,
+			    struct strbuf *svg, struct strbuf *err);
+/*
+ * Read the result files (lb_result_read, LB_NEED_CAUSES) and plot their "timeline" and "spikes"
+ * as lb_plot_timeline_render does. Errors as lb_plot_files; a file without a "timeline" is
+ * one ("PATH: error: no \"timeline\" ...").
+ */
+int lb_plot_timeline_files(const char *const *paths, int n, const struct lb_plot_opts *o,
+			   struct strbuf *svg, struct strbuf *err);
+
 #endif

@@ -388,6 +388,281 @@ static int read_run(struct json_object *root, const char *path, struct lb_result
 	return 0;
 }
 
+/* ---- cause analysis: each member optional, each checked when there ---- */
+
+/* "irq, softirq, ..., preempt-off" */
+static void kind_list(struct strbuf *sb)
+{
+	for (int k = 0; k < LB_CAUSE_NKINDS; k++)
+		strbuf_addf(sb, "%s%s", k ? ", " : "", lb_cause_kind_name((enum lb_cause_kind)k));
+}
+
+/* where.kind into *kind: a kind of cause; with `nullable`, -1 for null or none */
+static int read_kind(struct json_object *obj, const char *where, int nullable, const char *path, int *kind,
+		     struct strbuf *err)
+{
+	struct json_object *v = member(obj, "kind");
+	struct strbuf kinds = STRBUF_INIT;
+
+	*kind = -1;
+	if (!v && nullable)
+		return 0;
+	if (!v || !json_object_is_type(v, json_type_string))
+		return bad(err, path, 0, "%s.\"kind\" is not %sa string", where, nullable ? "null or " : "");
+	*kind = lb_cause_kind_parse(json_object_get_string(v));
+	if (*kind >= 0)
+		return 0;
+	kind_list(&kinds);
+	bad(err, path, 0, "%s.\"kind\" is '%.64s', not a kind of cause (%s)", where, json_object_get_string(v),
+	    kinds.buf);
+	strbuf_release(&kinds);
+	return -EINVAL;
+}
+
+/* where.key, a string; NULL for null or none unless `required` */
+static int read_str(struct json_object *obj, const char *key, const char *where, int required, const char *path,
+		    char **out, struct strbuf *err)
+{
+	const char *s;
+
+	*out = NULL;
+	if (get_string(obj, key, &s) || (required && !s))
+		return bad(err, path, 0, "%s.\"%s\" is not %sa string", where, key, required ? "" : "null or ");
+	*out = s ? xstrdup(s) : NULL;
+	return 0;
+}
+
+/* where.key, microseconds from 0 to LB_MAX_LATENCY_US */
+static int read_us(struct json_object *obj, const char *key, const char *where, const char *path, double *out,
+		   struct strbuf *err)
+{
+	struct json_object *v = member(obj, key);
+
+	if (!v || latency(v, out))
+		return bad(err, path, 0, "%s.\"%s\" is not a number from 0 to %.0f", where, key, LB_MAX_LATENCY_US);
+	return 0;
+}
+
+/* where.key, seconds from 0 to LB_RESULT_MAX_SECONDS */
+static int read_seconds(struct json_object *obj, const char *key, const char *where, const char *path, double *out,
+			struct strbuf *err)
+{
+	struct json_object *v = member(obj, key);
+	double d = json_object_get_double(v);
+
+	if (!v || (!json_object_is_type(v, json_type_int) && !json_object_is_type(v, json_type_double)) ||
+	    !(d >= 0 && d <= LB_RESULT_MAX_SECONDS))
+		return bad(err, path, 0, "%s.\"%s\" is not a number of seconds from 0 to %.0f", where, key,
+			   LB_RESULT_MAX_SECONDS);
+	*out = d;
+	return 0;
+}
+
+/* where.key, an integer from `lo` to `hi`; `none` for null or none when `nullable` */
+static int read_int(struct json_object *obj, const char *key, const char *where, int nullable, int none, long lo,
+		    long hi, const char *path, int *out, struct strbuf *err)
+{
+	struct json_object *v = member(obj, key);
+	int64_t x;
+
+	*out = none;
+	if (!v && nullable)
+		return 0;
+	x = json_object_get_int64(v);
+	if (!v || !json_object_is_type(v, json_type_int) || x < lo || x > hi)
+		return bad(err, path, 0, "%s.\"%s\" is not %san integer from %ld to %ld", where, key,
+			   nullable ? "null or " : "", lo, hi);
+	*out = (int)x;
+	return 0;
+}
+
+static int read_cpu(struct json_object *obj, const char *where, const char *path, int *cpu, struct strbuf *err)
+{
+	return read_int(obj, "cpu", where, 1, -1, 0, LB_RESULT_MAX_CPU, path, cpu, err);
+}
+
+static int read_count(struct json_object *obj, const char *key, const char *where, const char *path,
+		      uint64_t *out, struct strbuf *err)
+{
+	int ret = count(member(obj, key), out);
+
+	return ret ? bad_count(err, path, ret, "an integer >= 0", "%s.\"%s\"", where, key) : 0;
+}
+
+/* An array member with at most `max` entries; NULL (and 0) when there is none. */
+static int read_array(struct json_object *obj, const char *key, const char *where, size_t max, const char *path,
+		      struct json_object **arr, struct strbuf *err)
+{
+	*arr = member(obj, key);
+	if (!*arr)
+		return 0;
+	if (!json_object_is_type(*arr, json_type_array))
+		return bad(err, path, 0, "%s\"%s\" is not an array", where, key);
+	if (json_object_array_length(*arr) > max)
+		return bad(err, path, 0, "%s\"%s\" has %zu entries, more than %zu", where, key,
+			   json_object_array_length(*arr), max);
+	return 0;
+}
+
+static int read_worst(struct json_object *v, const char *path, struct lb_result_wakeup *k, struct strbuf *err)
+{
+	static const char where[] = "\"cause_analysis\".\"worst\"";
+	struct json_object *arr;
+	size_t n;
+
+	if (!json_object_is_type(v, json_type_object))
+		return bad(err, path, 0, "%s is not null or an object", where);
+	if (read_cpu(v, where, path, &k->cpu, err) || read_seconds(v, "at_s", where, path, &k->at_s, err) ||
+	    read_us(v, "latency_us", where, path, &k->latency_us, err) ||
+	    read_us(v, "irq_latency_us", where, path, &k->irq_latency_us, err) ||
+	    read_us(v, "timer_irq_us", where, path, &k->timer_irq_us, err) ||
+	    read_us(v, "unaccounted_us", where, path, &k->unaccounted_us, err) ||
+	    read_array(v, "parts", "\"cause_analysis\".\"worst\".", LB_RESULT_MAX_PARTS, path, &arr, err))
+		return -EINVAL;
+	n = arr ? json_object_array_length(arr) : 0;
+	k->parts = xcalloc(n ? n : 1, sizeof(*k->parts));
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *e = json_object_array_get_idx(arr, i);
+		struct lb_result_part *p = &k->parts[i];
+		char w[64];
+
+		snprintf(w, sizeof(w), "%s.\"parts\"[%zu]", where, i);
+		if (!json_object_is_type(e, json_type_object))
+			return bad(err, path, 0, "%s is not an object", w);
+		k->nparts++;
+		if (read_kind(e, w, 0, path, &p->kind, err) || read_str(e, "name", w, 1, path, &p->name, err) ||
+		    read_us(e, "us", w, path, &p->us, err))
+			return -EINVAL;
+	}
+	return 0;
+}
+
+static int read_analysis(struct json_object *root, const char *path, struct lb_result *r, struct strbuf *err)
+{
+	static const char where[] = "\"cause_analysis\"";
+	struct json_object *a = member(root, "cause_analysis"), *v;
+
+	r->threshold_us = NAN;
+	if (!a)
+		return 0;
+	if (!json_object_is_type(a, json_type_object))
+		return bad(err, path, 0, "%s is not an object", where);
+	r->has_analysis = 1;
+	v = member(a, "available");
+	if (!json_object_is_type(v, json_type_boolean))
+		return bad(err, path, 0, "%s.\"available\" is not true or false", where);
+	r->analysis_available = json_object_get_boolean(v);
+	if (read_str(a, "reason", where, !r->analysis_available, path, &r->analysis_reason, err))
+		return -EINVAL;
+	if (r->analysis_available) {
+		free(r->analysis_reason);
+		r->analysis_reason = NULL;
+	}
+	if (member(a, "threshold_us") && read_us(a, "threshold_us", where, path, &r->threshold_us, err))
+		return -EINVAL;
+	if ((member(a, "late_wakeups") && read_count(a, "late_wakeups", where, path, &r->late_wakeups, err)) ||
+	    (member(a, "lost_events") && read_count(a, "lost_events", where, path, &r->lost_events, err)) ||
+	    (member(a, "dropped_causes") && read_count(a, "dropped_causes", where, path, &r->dropped_causes, err)))
+		return -EINVAL;
+	v = member(a, "worst");
+	if (v) {
+		r->has_worst = 1;
+		if (read_worst(v, path, &r->worst, err))
+			return -EINVAL;
+	}
+	return 0;
+}
+
+static int read_cause_list(struct json_object *root, const char *path, struct lb_result *r, struct strbuf *err)
+{
+	struct json_object *arr;
+	size_t n;
+
+	if (read_array(root, "causes", "", LB_RESULT_MAX_CAUSES, path, &arr, err))
+		return -EINVAL;
+	n = arr ? json_object_array_length(arr) : 0;
+	r->causes = xcalloc(n ? n : 1, sizeof(*r->causes));
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *e = json_object_array_get_idx(arr, i);
+		struct lb_result_cause *c = &r->causes[i];
+		char w[32];
+
+		snprintf(w, sizeof(w), "\"causes\"[%zu]", i);
+		if (!json_object_is_type(e, json_type_object))
+			return bad(err, path, 0, "%s is not an object", w);
+		r->ncauses++;
+		if (read_kind(e, w, 0, path, &c->kind, err) || read_str(e, "name", w, 1, path, &c->name, err) ||
+		    read_cpu(e, w, path, &c->cpu, err) || read_count(e, "count", w, path, &c->count, err) ||
+		    read_us(e, "max_us", w, path, &c->max_us, err) || read_us(e, "total_us", w, path, &c->total_us, err) ||
+		    read_int(e, "irq", w, 1, -1, 0, INT_MAX, path, &c->irq, err) ||
+		    read_str(e, "device", w, 0, path, &c->device, err) || read_str(e, "driver", w, 0, path, &c->driver, err) ||
+		    read_int(e, "pid", w, 1, 0, 1, INT_MAX, path, &c->pid, err) ||
+		    read_str(e, "policy", w, 0, path, &c->policy, err) ||
+		    read_int(e, "priority", w, 1, 0, -20, 99, path, &c->priority, err))
+			return -EINVAL;
+		c->has_priority = member(e, "priority") != NULL;
+	}
+
+	if (read_array(root, "spikes", "", LB_RESULT_MAX_SPIKES, path, &arr, err))
+		return -EINVAL;
+	n = arr ? json_object_array_length(arr) : 0;
+	r->spikes = xcalloc(n ? n : 1, sizeof(*r->spikes));
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *e = json_object_array_get_idx(arr, i);
+		struct lb_result_spike *k = &r->spikes[i];
+		char w[32];
+
+		snprintf(w, sizeof(w), "\"spikes\"[%zu]", i);
+		if (!json_object_is_type(e, json_type_object))
+			return bad(err, path, 0, "%s is not an object", w);
+		r->nspikes++;
+		if (read_cpu(e, w, path, &k->cpu, err) || read_seconds(e, "at_s", w, path, &k->at_s, err) ||
+		    read_us(e, "latency_us", w, path, &k->latency_us, err) || read_kind(e, w, 1, path, &k->kind, err) ||
+		    read_str(e, "name", w, 0, path, &k->name, err))
+			return -EINVAL;
+	}
+	return 0;
+}
+
+static int read_timeline(struct json_object *root, const char *path, struct lb_result *r, struct strbuf *err)
+{
+	struct json_object *t = member(root, "timeline"), *arr;
+	size_t n;
+
+	if (!t)
+		return 0;
+	if (!json_object_is_type(t, json_type_object))
+		return bad(err, path, 0, "\"timeline\" is not null or an object");
+	if (read_seconds(t, "step_s", "\"timeline\"", path, &r->timeline_step_s, err))
+		return -EINVAL;
+	if (!(r->timeline_step_s > 0))
+		return bad(err, path, 0, "\"timeline\".\"step_s\" is 0: a step must be longer");
+	if (read_array(t, "max_us", "\"timeline\".", LB_RESULT_MAX_TIMELINE, path, &arr, err))
+		return -EINVAL;
+	if (!arr)
+		return bad(err, path, 0, "\"timeline\" has no \"max_us\"");
+	n = json_object_array_length(arr);
+	r->timeline_us = xcalloc(n ? n : 1, sizeof(*r->timeline_us));
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *e = json_object_array_get_idx(arr, i);
+
+		r->timeline_us[i] = NAN;
+		if (e && latency(e, &r->timeline_us[i]))
+			return bad(err, path, 0, "\"timeline\".\"max_us\"[%zu] is not null or a number from 0 to %.0f",
+				   i, LB_MAX_LATENCY_US);
+	}
+	r->ntimeline = n;
+	return 0;
+}
+
+static int read_causes(struct json_object *root, const char *path, struct lb_result *r, struct strbuf *err)
+{
+	if (read_analysis(root, path, r, err) || read_cause_list(root, path, r, err) ||
+	    read_timeline(root, path, r, err))
+		return -EINVAL;
+	return 0;
+}
+
 int lb_result_read(const char *path, enum lb_result_need need, struct lb_result *res, struct strbuf *err)
 {
 	struct json_object *root = NULL;
@@ -397,6 +672,8 @@ int lb_result_read(const char *path, enum lb_result_need need, struct lb_result 
 	ret = parse(path, &root, err);
 	if (!ret)
 		ret = read_histogram(root, path, &res->hist, err);
+	if (!ret && need >= LB_NEED_CAUSES)
+		ret = read_causes(root, path, res, err);
 	if (!ret && need == LB_NEED_RUN)
 		ret = read_run(root, path, res, err);
 	json_object_put(root);
@@ -427,6 +704,21 @@ void lb_result_release(struct lb_result *r)
 		free(r->checks[i].value);
 	}
 	free(r->checks);
+	free(r->analysis_reason);
+	for (int i = 0; i < r->worst.nparts; i++)
+		free(r->worst.parts[i].name);
+	free(r->worst.parts);
+	for (int i = 0; i < r->ncauses; i++) {
+		free(r->causes[i].name);
+		free(r->causes[i].device);
+		free(r->causes[i].driver);
+		free(r->causes[i].policy);
+	}
+	free(r->causes);
+	for (int i = 0; i < r->nspikes; i++)
+		free(r->spikes[i].name);
+	free(r->spikes);
+	free(r->timeline_us);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -882,6 +1174,165 @@ static void audio_json(struct json_writer *w, const struct lb_run *r)
 	json_end_object(w);
 }
 
+/* A string member, null when empty. */
+static void kv_opt_string(struct json_writer *w, const char *key, const char *s)
+{
+	json_kv_string(w, key, s && *s ? s : NULL);
+}
+
+static void cpu_json(struct json_writer *w, int cpu)
+{
+	json_key(w, "cpu");
+	if (cpu >= 0)
+		json_int(w, cpu);
+	else
+		json_null(w);
+}
+
+/* The worst wakeup taken apart: from the timer's expiry to the thread running. */
+static void wakeup_json(struct json_writer *w, const struct lb_wakeup *k)
+{
+	json_begin_object(w);
+	cpu_json(w, k->cpu);
+	json_key(w, "at_s");
+	json_fixed(w, k->at_s, 6);
+	json_us(w, "latency_us", k->latency_ns);
+	json_us(w, "irq_latency_us", k->irq_latency_ns);
+	json_us(w, "timer_irq_us", k->timer_irq_ns);
+	json_key(w, "parts");
+	json_begin_array(w);
+	for (int i = 0; i < k->nparts && i < LB_CAUSE_PARTS; i++) {
+		json_begin_object(w);
+		json_kv_string(w, "kind", lb_cause_kind_name(k->part[i].kind));
+		json_kv_string(w, "name", k->part[i].name);
+		json_us(w, "us", k->part[i].ns);
+		json_end_object(w);
+	}
+	json_end_array(w);
+	json_us(w, "unaccounted_us", k->unaccounted_ns);
+	json_end_object(w);
+}
+
+static void cause_analysis_json(struct json_writer *w, const struct lb_run *r)
+{
+	const struct lb_causes *c = &r->causes;
+	int available = r->causes_wanted && c->available;
+
+	json_key(w, "cause_analysis");
+	json_begin_object(w);
+	json_kv_bool(w, "available", available);
+	if (!available)
+		json_kv_string(w, "reason", !r->causes_wanted ? "--no-causes"
+					    : c->unavailable[0] ? c->unavailable : "the tracers did not run");
+	json_kv_string(w, "method", "timerlat");
+	json_key(w, "threshold_us");
+	if (available)
+		json_fixed(w, us(c->threshold_ns), 3);
+	else
+		json_null(w);
+	json_kv_int(w, "late_wakeups", (int64_t)c->late);
+	json_kv_int(w, "lost_events", (int64_t)c->lost_events);
+	json_kv_int(w, "dropped_causes", (int64_t)c->dropped);
+	json_key(w, "worst");
+	if (available && c->worst.latency_ns)
+		wakeup_json(w, &c->worst);
+	else
+		json_null(w);
+	json_end_object(w);
+}
+
+/* "causes": ranked as lb_causes_finish left them, by the largest delay */
+static void causes_json(struct json_writer *w, const struct lb_run *r)
+{
+	const struct lb_causes *c = &r->causes;
+	int n = r->causes_wanted && c->available ? c->ncauses : 0;
+
+	json_key(w, "causes");
+	json_begin_array(w);
+	for (int i = 0; i < n && i < LB_CAUSE_MAX; i++) {
+		const struct lb_cause *k = &c->cause[i];
+
+		json_begin_object(w);
+		json_kv_string(w, "kind", lb_cause_kind_name(k->kind));
+		json_kv_string(w, "name", k->name);
+		cpu_json(w, k->cpu);
+		json_kv_int(w, "count", (int64_t)k->count);
+		json_us(w, "max_us", k->max_ns);
+		json_us(w, "total_us", k->total_ns);
+		if (k->kind == LB_CAUSE_IRQ) {
+			json_key(w, "irq");
+			if (k->irq >= 0)
+				json_int(w, k->irq);
+			else
+				json_null(w);
+			kv_opt_string(w, "device", k->device);
+			kv_opt_string(w, "driver", k->driver);
+		} else if (k->kind == LB_CAUSE_THREAD || k->kind == LB_CAUSE_IRQ_OFF || k->kind == LB_CAUSE_PREEMPT_OFF) {
+			json_key(w, "pid");
+			if (k->pid > 0)
+				json_int(w, k->pid);
+			else
+				json_null(w);
+			kv_opt_string(w, "policy", k->policy);
+			/* a priority says nothing without its policy */
+			json_key(w, "priority");
+			if (k->policy[0])
+				json_int(w, k->priority);
+			else
+				json_null(w);
+		}
+		json_end_object(w);
+	}
+	json_end_array(w);
+
+	json_key(w, "spikes");
+	json_begin_array(w);
+	for (int i = 0; r->causes_wanted && c->available && i < c->nspikes && i < LB_CAUSE_SPIKES; i++) {
+		const struct lb_wakeup *k = &c->spike[i];
+		int top = k->top >= 0 && k->top < k->nparts && k->top < LB_CAUSE_PARTS ? k->top : -1;
+
+		json_begin_object(w);
+		cpu_json(w, k->cpu);
+		json_key(w, "at_s");
+		json_fixed(w, k->at_s, 6);
+		json_us(w, "latency_us", k->latency_ns);
+		json_kv_string(w, "kind", top >= 0 ? lb_cause_kind_name(k->part[top].kind) : NULL);
+		json_kv_string(w, "name", top >= 0 ? k->part[top].name : NULL);
+		json_end_object(w);
+	}
+	json_end_array(w);
+}
+
+/* "timeline": the worst wakeup of each step; adjacent steps merged (by their max) down to LB_RESULT_MAX_TIMELINE */
+static void timeline_json(struct json_writer *w, const struct lb_run *r)
+{
+	unsigned n = r->timeline_ns ? r->ntimeline : 0, k = (n + LB_RESULT_MAX_TIMELINE - 1) / LB_RESULT_MAX_TIMELINE;
+
+	json_key(w, "timeline");
+	if (!n) {
+		json_null(w);
+		return;
+	}
+	json_begin_object(w);
+	json_key(w, "step_s");
+	json_double(w, (r->timeline_step_s > 0 ? r->timeline_step_s : 1) * k);
+	json_key(w, "max_us");
+	json_begin_array(w);
+	for (unsigned i = 0; i < n; i += k) {
+		uint64_t m = LB_TIMELINE_NONE;
+
+		for (unsigned j = i; j < i + k && j < n; j++)
+			if (r->timeline_ns[j] != LB_TIMELINE_NONE && (m == LB_TIMELINE_NONE || r->timeline_ns[j] > m))
+				m = r->timeline_ns[j];
+		if (m == LB_TIMELINE_NONE)
+			json_null(w);
+		else
+			json_fixed(w, us(m), 3);
+	}
+	json_end_array(w);
+	json_end_object(w);
+}
+
 void lb_result_write(const struct lb_run *r, const char *tool_version, struct strbuf *out)
 {
 	struct json_writer w;
@@ -1005,6 +1456,9 @@ void lb_result_write(const struct lb_run *r, const char *tool_version, struct st
 
 	if (!str_eq(r->plane, "timer"))
 		audio_json(&w, r);
+	cause_analysis_json(&w, r);
+	causes_json(&w, r);
+	timeline_json(&w, r);
 	verdict_json(&w, &r->verdict);
 	json_end_object(&w);
 	strbuf_addch(out, '\n');

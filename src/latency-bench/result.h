@@ -56,7 +56,53 @@ struct lb_result_check {
 /* What a reader needs of a file: only that part is required and checked. */
 enum lb_result_need {
 	LB_NEED_HISTOGRAM,  /* schema, label, histogram, "latency_us"."max": what a plot draws */
+	LB_NEED_CAUSES,     /* and, each when the file has it (older files do not): "cause_analysis",
+			     * "causes", "spikes", "timeline": what a plot over time draws */
 	LB_NEED_RUN,        /* and the run's figures: counts, latencies, safe size, checks, verdict */
+};
+
+/* Bounds of the cause analysis a reader accepts (the writer stays well inside them). */
+#define LB_RESULT_MAX_CAUSES 1024
+#define LB_RESULT_MAX_PARTS 256
+#define LB_RESULT_MAX_SPIKES 1024
+#define LB_RESULT_MAX_TIMELINE 3600    /* the writer merges steps to keep this many at most */
+#define LB_RESULT_MAX_SECONDS 1e9      /* "at_s", "step_s" */
+#define LB_RESULT_MAX_CPU 65535
+
+/* One of "causes": kind is an enum lb_cause_kind. */
+struct lb_result_cause {
+	int kind;
+	char *name;
+	int cpu;                  /* -1: null */
+	uint64_t count;
+	double max_us, total_us;
+	int irq;                  /* -1: none */
+	char *device, *driver;    /* NULL: none */
+	int pid;                  /* 0: none */
+	char *policy;             /* NULL: none */
+	int priority, has_priority;
+};
+
+struct lb_result_part {
+	int kind;
+	char *name;
+	double us;
+};
+
+/* "cause_analysis"."worst" */
+struct lb_result_wakeup {
+	int cpu;
+	double at_s, latency_us, irq_latency_us, timer_irq_us, unaccounted_us;
+	struct lb_result_part *parts;
+	int nparts;
+};
+
+/* One of "spikes": kind -1 and name NULL when no cause was found. */
+struct lb_result_spike {
+	int cpu;
+	double at_s, latency_us;
+	int kind;
+	char *name;
 };
 
 struct lb_result {
@@ -71,6 +117,21 @@ struct lb_result {
 	char *verdict;          /* "verdict"."summary"; NULL when the file has none */
 	struct lb_result_check *checks;
 	int nchecks;
+	/* LB_NEED_CAUSES and LB_NEED_RUN, each when the file has it */
+	int has_analysis;       /* "cause_analysis" is there */
+	int analysis_available;
+	char *analysis_reason;  /* why not, when not available; NULL otherwise */
+	double threshold_us;    /* NAN when not given */
+	uint64_t late_wakeups, lost_events, dropped_causes;
+	int has_worst;
+	struct lb_result_wakeup worst;
+	struct lb_result_cause *causes; /* ranked by max_us, as written */
+	int ncauses;
+	struct lb_result_spike *spikes;
+	int nspikes;
+	double timeline_step_s; /* 0: no "timeline" */
+	double *timeline_us;    /* the worst wakeup of each step; NAN for a step without samples */
+	size_t ntimeline;
 };
 
 /*

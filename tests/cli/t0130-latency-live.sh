@@ -1,7 +1,8 @@
 #!/bin/bash
 # t0130-latency-live: latency-bench --live driven in a tmux pane: the screen (title, one row per
-# CPU, histogram, running verdict) refreshes, q and Ctrl-C end the run with a result and a sane
-# terminal, a resize redraws to fit, and without a terminal the plain progress lines come instead
+# CPU, histogram, running verdict, the top cause or why there is none) refreshes, q and Ctrl-C
+# end the run with a result and a sane terminal, a resize redraws to fit, and without a terminal
+# the plain progress lines come instead
 . "$(dirname "$0")/../test-lib.sh"
 LB=${LATENCY_BENCH:-$SRCDIR/latency-bench}
 JGET=$SRCDIR/tests/tools/jget
@@ -113,7 +114,15 @@ test_expect_success 'one CPU: title, the row of the CPU, a histogram of its samp
 	test "$(cat rc)" = 0 &&
 	rel=$("$JGET" r.json "r[\"system\"][\"kernel_release\"]") &&
 	model=$("$JGET" r.json "r[\"system\"][\"preemption_model\"]") &&
+	reason=$("$JGET" r.json "r[\"cause_analysis\"].get(\"reason\") or \"\"") &&
 	for s in s1 s2; do
+		# the line under the verdict: the top cause so far, or why the run has no cause analysis
+		cause=$(sed -n "/^verdict so far: /,/^ q quit/p" $s | grep -E "^(cause analysis|top cause: |no late wakeup yet)") &&
+		if [ -n "$reason" ]; then
+			test "$cause" = "cause analysis unavailable: $reason"
+		else
+			echo "$cause" | grep -E -x "top cause: .+, [0-9.]+ us at worst, [0-9]+ late wakeups?|no late wakeup yet \(later than [0-9.]+ us\)"
+		fi || exit 1
 		test $(wc -l <$s) = 24 &&
 		! awk "length > 80" $s | grep . &&
 		echo "latency-bench: timer plane, kernel $rel, $model" >expect &&

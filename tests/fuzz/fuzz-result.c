@@ -1,4 +1,5 @@
-/* fuzz-result.c - libFuzzer harness: a latency-bench result file through result.c's validating reader, as plot and compare read it */
+/* fuzz-result.c - libFuzzer harness: a latency-bench result file through result.c's validating reader, as plot,
+ * plot --over-time (its causes, spikes and timeline) and compare read it */
 #include <string.h>
 
 #include "fuzz.h"
@@ -7,7 +8,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const enum lb_result_need needs[] = { LB_NEED_HISTOGRAM, LB_NEED_RUN };
+	static const enum lb_result_need needs[] = { LB_NEED_HISTOGRAM, LB_NEED_CAUSES, LB_NEED_RUN };
 	char *path;
 
 	fuzz_write("result.json", data, size);

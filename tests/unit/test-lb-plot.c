@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdint.h>
 
+#include "cause.h"
 #include "fs.h"
 #include "plot.h"
 #include "result.h"
@@ -332,6 +333,93 @@ out:
 	free(png_path);
 }
 
+static void test_over_time(const char *top)
+{
+	static const double a[] = { 20.5, NAN, 120, 21 }, b[] = { 10, 45 };
+	struct lb_result_spike spikes[2] = {
+		{ .cpu = 1, .at_s = 2.5, .latency_us = 120, .kind = LB_CAUSE_IRQ, .name = "24 i915 <gpu>" },
+		{ .cpu = -1, .at_s = 3.5, .latency_us = 21, .kind = -1 },
+	};
+	struct lb_timeline t[2] = {
+		{ "6.1 <base>", 1, a, ARRAY_SIZE(a), spikes, 2 },
+		{ "6.12 rt", 1, b, ARRAY_SIZE(b), NULL, 0 },
+	};
+	struct lb_plot_opts o = { .width = 600, .height = 400 };
+	char *base = fixture("compare/causes-base.json"), *older = fixture("compare/older.json"), *got, *want;
+	char *svg_path = xasprintf("%s/time.svg", top), *png_path = xasprintf("%s/time.png", top);
+	const char *paths[2] = { base, older };
+	struct strbuf svg = STRBUF_INIT, png = STRBUF_INIT;
+
+	strbuf_reset(&err);
+	is_int(lb_plot_timeline_render(t, 2, &o, &svg, &err), 0, "over time: two timelines plot");
+	ok(strstr(svg.buf, "font-weight=\"bold\">Latency over time</text>"), "over time: the default title");
+	is_int(count_of(svg.buf, "<path "), 2, "over time: one curve per timeline");
+	/* x = 67.1 + s / 4 * 508.9, y = 344 - us / 200 * 300 */
+	ok(strstr(svg.buf, "<path stroke=\"#1f77b4\" d=\"M67.1,313.2 H194.3 M321.5,164.0 H448.8 V312.5 H576.0\">"
+			   "<title>6.1 &lt;base&gt;</title></path>"),
+	   "over time: a step curve, broken where a step has no samples");
+	ok(strstr(svg.buf, "<path stroke=\"#d62728\" d=\"M67.1,329.0 H194.3 V276.5 H321.5\">"),
+	   "over time: the second curve in the second colour");
+	got = texts_in_group(svg.buf, "<g text-anchor=\"end\">");
+	is_str(got, "0,50,100,150,200", "over time: y in µs, the worst spike below the legend");
+	free(got);
+	got = texts_in_group(svg.buf, "<g text-anchor=\"middle\">");
+	is_str(got, "0,0.5,1,1.5,2,2.5,3,3.5,4", "over time: x in seconds to the end of the longest run");
+	free(got);
+	ok(strstr(svg.buf, ">Worst latency of each 1 s (&#181;s)</text>") &&
+	   strstr(svg.buf, ">Time since the start of the run (s)</text>"), "over time: the axis titles");
+	is_int(count_of(svg.buf, "<circle "), 2, "over time: a marker for each spike");
+	ok(strstr(svg.buf, "<circle cx=\"385.2\" cy=\"164.0\" r=\"4\" fill=\"#1f77b4\"><title>6.1 &lt;base&gt;: "
+			   "120.0 &#181;s at 2.50 s on CPU 1: irq 24 i915 &lt;gpu&gt;</title></circle>"),
+	   "over time: the worst spike's marker, its cause in the tooltip");
+	got = texts_in_group(svg.buf, "<g id=\"spike-labels\"");
+	is_str(got, "irq 24 i915 &lt;gpu&gt;,no cause found", "over time: each spike labelled with its cause");
+	free(got);
+	got = texts_in_group(svg.buf, "<g id=\"time-legend\">");
+	is_str(got, "6.1 &lt;base&gt; (max 120.0 &#181;s),6.12 rt (max 45.0 &#181;s)", "over time: the legend");
+	free(got);
+	ok(!strstr(svg.buf, "nan") && !strstr(svg.buf, "inf"), "over time: no NaN or Inf anywhere");
+
+	strbuf_reset(&svg);
+	strbuf_reset(&err);
+	is_int(lb_plot_timeline_files(paths, 1, NULL, &svg, &err), 0, "over time: a result file");
+	got = texts_in_group(svg.buf, "<g id=\"spike-labels\"");
+	is_str(got, "irq 24 i915 (0000:00:02.0),thread kworker/0:1,no cause found",
+	       "over time: the file's spikes labelled, the worst first");
+	free(got);
+	if (run_have_program("rsvg-convert")) {
+		const char *argv[] = { "rsvg-convert", "-o", png_path, svg_path, NULL };
+		struct run_cmd cmd = { .argv = argv, .quiet = 1 };
+
+		fs_write_atomic(svg_path, svg.buf, svg.len, NULL);
+		is_int(run_command(&cmd), 0, "over time: rsvg-convert renders it without complaint");
+		ok(fs_read_file(png_path, &png) == 0 && png.len > 24 && be32((const unsigned char *)png.buf + 16) == 960,
+		   "over time: a PNG of the default width");
+	} else {
+		printf("ok %d # SKIP rsvg-convert not installed (librsvg2-bin)\n", ++tap_count);
+		printf("ok %d # SKIP rsvg-convert not installed (librsvg2-bin)\n", ++tap_count);
+	}
+
+	strbuf_reset(&svg);
+	strbuf_reset(&err);
+	is_int(lb_plot_timeline_files(paths, 2, NULL, &svg, &err), -EINVAL, "over time: a file without a timeline");
+	want = xasprintf("%s: error: no \"timeline\" (latency over the run's time): written by a latency-bench "
+			 "that did not record it", older);
+	is_str(err.buf, want, "over time: the message names it");
+	is_int((int)svg.len, 0, "over time: nothing appended");
+	strbuf_reset(&err);
+	t[1].step_s = 0;
+	is_int(lb_plot_timeline_render(t, 2, NULL, &svg, &err), -EINVAL, "over time: a step of 0");
+	is_str(err.buf, "error: the step of timeline 2 is not a time from 0 to 1000000000 s", "over time: its message");
+	free(want);
+	free(base);
+	free(older);
+	free(svg_path);
+	free(png_path);
+	strbuf_release(&svg);
+	strbuf_release(&png);
+}
+
 int main(void)
 {
 	char *top = tap_scratch_dir("lb-plot");
@@ -344,6 +432,7 @@ int main(void)
 	test_errors();
 	test_unbounded(top);
 	test_render(top);
+	test_over_time(top);
 
 	is_int(fs_remove_tree(top), 0, "scratch directory removed");
 	free(top);
