@@ -284,6 +284,21 @@ static void tracer_free(struct lb_tracer *t)
 	free(t);
 }
 
+/* The kernel knows tracefs (/proc/filesystems); when that cannot be read, assume it may. */
+static int has_tracefs(void)
+{
+	char line[128];
+	FILE *f = fopen("/proc/filesystems", "re");
+	int found = 0;
+
+	if (!f)
+		return 1;
+	while (!found && fgets(line, sizeof(line), f))
+		found = strstr(line, "\ttracefs\n") != NULL;
+	fclose(f);
+	return found;
+}
+
 /* Why a run does not start the tracer at all, in r->causes.unavailable: 1, else 0. */
 static int not_run_reason(struct lb_run *r)
 {
@@ -323,6 +338,11 @@ int lb_causes_start(struct lb_run *r, struct lb_tracer **tp)
 	if (geteuid() != 0) {
 		unavailable(r, "the kernel's tracers need root (tracefs); run latency-bench as root for the causes");
 		return -EPERM;
+	}
+	if (!has_tracefs()) {
+		unavailable(r, "this kernel (%s) has no tracefs: build it with CONFIG_FTRACE, CONFIG_OSNOISE_TRACER and "
+			    "CONFIG_TIMERLAT_TRACER (kbuild's audio profile sets them)", r->sys.kernel_release);
+		return -ENOENT;
 	}
 	dir = tracefs_tracing_dir();
 	if (!dir) {

@@ -37,24 +37,25 @@ test_expect_success 'the tracers guest kernel has osnoise and timerlat, the plai
 '
 
 test_expect_success 'the lb_irqoff test module builds against the guest kernel' '
-	cp -r "$SRCDIR/tests/tools/lb-irqoff" irqoff &&
-	{ make -C "$G" M="$PWD/irqoff" modules >build.log 2>&1 || { tail -n 20 build.log; false; }; } &&
-	test -f irqoff/lb_irqoff.ko &&
-	modinfo -F vermagic irqoff/lb_irqoff.ko | grep -q "^$REL "
+	rm -rf "$TRASH_ROOT/irqoff" && cp -r "$SRCDIR/tests/tools/lb-irqoff" "$TRASH_ROOT/irqoff" &&
+	{ make -C "$G" M="$TRASH_ROOT/irqoff" modules >build.log 2>&1 || { tail -n 20 build.log; false; }; } &&
+	test -f "$TRASH_ROOT/irqoff/lb_irqoff.ko" &&
+	modinfo -F vermagic "$TRASH_ROOT/irqoff/lb_irqoff.ko" | grep -q "^$REL "
 '
 
 # 64 frames at 48 kHz: the kernel counts the period in whole microseconds (1333 us); a quarter of
 # it (333.25 us) is both the cause threshold and the result's first over-budget count
-cat >guest.sh <<'SCRIPT'
+echo "I=$INTERFERE" >"$TRASH_ROOT/guest.sh"
+cat >>"$TRASH_ROOT/guest.sh" <<'SCRIPT'
 T=/sys/kernel/tracing
 mount -t tracefs nodev $T
 for k in options timerlat_period_us cpus; do cat $T/osnoise/$k > /out/before.$k; done
-lb-interfere 0 90 800 10000 7 > /out/spin.windows &
+$I 0 90 800 10000 7 > /out/spin.windows &
 sleep 0.5
 latency-bench --cpus 0 -D 5 --threshold 333.25us --json /out/spin.json > /out/spin.txt 2> /out/spin.err
 echo $? > /out/spin.rc
 wait
-lb-interfere 0 90 800 10000 7 > /dev/null &
+$I 0 90 800 10000 7 > /dev/null &
 sleep 0.5
 cd /out && rtla timerlat top -c 0 -d 5 -a 500 -P f:80 -q > /out/rtla.txt 2>&1
 echo $? > /out/rtla.rc
@@ -72,8 +73,8 @@ SCRIPT
 RTLA=$(command -v rtla || echo /usr/bin/rtla)
 
 test_expect_success 'one boot of the tracers guest: the runs with a thread, with interrupts off and quiet, and rtla' '
-	"$GR" --icount --smp 1 -t 600 --add "$INTERFERE" --add "$RTLA" --file irqoff/lb_irqoff.ko \
-		--script guest.sh "$G" "$GUEST" >out 2>err || { cat err; tail -n 30 "$GUEST/output.log"; false; } &&
+	"$GR" --icount --smp 1 -t 600 --add "$INTERFERE" --add "$RTLA" --file "$TRASH_ROOT/irqoff/lb_irqoff.ko" \
+		--script "$TRASH_ROOT/guest.sh" "$G" "$GUEST" >out 2>err || { cat err; tail -n 30 "$GUEST/output.log"; false; } &&
 	for run in spin irqoff quiet; do test "$(cat "$GUEST/$run.rc")" = 0 || { cat "$GUEST/$run.err"; exit 1; }; done
 '
 
@@ -149,10 +150,10 @@ test_expect_success 'the guest kernel without the tracers: one line says why, th
 		{ cat err; false; } &&
 	test "$(cat plain/rc)" = 0 && test "$(cat plain/b.rc)" = 1 &&
 	REL0=$(cat "$GP/include/config/kernel.release") &&
-	test_grep "^cause analysis unavailable: this kernel ($REL0) has no timerlat tracer: build it with CONFIG_OSNOISE_TRACER and CONFIG_TIMERLAT_TRACER (kbuild.s audio profile sets them)$" plain/r.txt &&
+	test_grep "^cause analysis unavailable: this kernel ($REL0) has no tracefs: build it with CONFIG_FTRACE, CONFIG_OSNOISE_TRACER and CONFIG_TIMERLAT_TRACER (kbuild.s audio profile sets them)$" plain/r.txt &&
 	test_grep "^cause analysis unavailable: " plain/b.txt &&
 	test "$("$JGET" plain/r.json "r[\"cause_analysis\"][\"available\"]")" = false &&
-	test "$("$JGET" plain/r.json "r[\"cause_analysis\"][\"reason\"]")" = "this kernel ($REL0) has no timerlat tracer: build it with CONFIG_OSNOISE_TRACER and CONFIG_TIMERLAT_TRACER (kbuild'"'"'s audio profile sets them)" &&
+	test "$("$JGET" plain/r.json "r[\"cause_analysis\"][\"reason\"]")" = "this kernel ($REL0) has no tracefs: build it with CONFIG_FTRACE, CONFIG_OSNOISE_TRACER and CONFIG_TIMERLAT_TRACER (kbuild'"'"'s audio profile sets them)" &&
 	test "$("$JGET" plain/r.json "r[\"causes\"]")" = "[]"
 '
 
