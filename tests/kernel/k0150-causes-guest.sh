@@ -137,6 +137,14 @@ test_expect_success 'a quiet run names no cause, and says so' '
 	test_grep "^causes: no wakeup was later than 100.0 us" "$GUEST/quiet.txt"
 '
 
+# the figures, for the record
+if [ -f "$GUEST/spin.json" ] && [ -f "$GUEST/irqoff.json" ] && [ -f "$GUEST/quiet.json" ]; then
+	say "thread: $(j spin.json "[(c[\"kind\"], c[\"name\"], c[\"count\"], c[\"max_us\"]) for c in r[\"causes\"][:3]]")," \
+		"late $(j spin.json "r[\"cause_analysis\"][\"late_wakeups\"]"), over a quarter period $(j spin.json "r[\"over_budget\"][0][\"samples\"]"), spin windows $(cat "$GUEST/spin.windows")"
+	say "irq-off: $(j irqoff.json "[(c[\"kind\"], c[\"name\"], c[\"count\"], c[\"max_us\"]) for c in r[\"causes\"][:3]]")"
+	say "quiet: max $(j quiet.json "r[\"latency_us\"][\"max\"]") us, causes $(j quiet.json "r[\"causes\"]")"
+fi
+
 test_expect_success 'every run put the tracer back: the kernel.s own timerlat threads on, period, CPUs, no instance left' '
 	for k in options timerlat_period_us cpus; do test_cmp "$GUEST/before.$k" "$GUEST/after.$k" || exit 1; done &&
 	test_grep "OSNOISE_WORKLOAD" "$GUEST/after.options" && ! grep -q NO_OSNOISE_WORKLOAD "$GUEST/after.options" &&
