@@ -120,6 +120,11 @@ struct lb_tracer {
 	struct cpu_state *cs;       /* per measured CPU */
 	int ncs;
 	int tl_id, irq_id, softirq_id, nmi_id, thread_id; /* event ids; -1 unknown */
+	/* the fields read, looked up once: a tick reads thousands of events */
+	struct tep_format_field *tl_ctx, *tl_lat, *tl_seq;
+	struct tep_format_field *irq_start, *irq_dur, *irq_vec, *irq_desc;
+	struct tep_format_field *sirq_dur, *sirq_vec, *nmi_start, *nmi_dur;
+	struct tep_format_field *thr_pid, *thr_dur, *thr_comm;
 	struct thread_info threads[THREAD_CACHE];
 	int nthreads;
 	volatile int thread_failed; /* a measuring thread could not open its timerlat file */
@@ -251,6 +256,32 @@ static int event_id(struct tep_handle *tep, const char *sys, const char *name)
 	struct tep_event *e = tep_find_event_by_name(tep, sys, name);
 
 	return e ? e->id : -1;
+}
+
+static int find_fields(struct lb_tracer *t)
+{
+	struct tep_event *tl = tep_find_event(t->tep, t->tl_id), *irq = tep_find_event(t->tep, t->irq_id),
+			 *sirq = tep_find_event(t->tep, t->softirq_id), *nmi = tep_find_event(t->tep, t->nmi_id),
+			 *thr = tep_find_event(t->tep, t->thread_id);
+
+	if (!tl || !irq || !sirq || !nmi || !thr)
+		return 0;
+	t->tl_ctx = tep_find_field(tl, "context");
+	t->tl_lat = tep_find_field(tl, "timer_latency");
+	t->tl_seq = tep_find_field(tl, "seqnum");
+	t->irq_start = tep_find_field(irq, "start");
+	t->irq_dur = tep_find_field(irq, "duration");
+	t->irq_vec = tep_find_field(irq, "vector");
+	t->irq_desc = tep_find_field(irq, "desc");
+	t->sirq_dur = tep_find_field(sirq, "duration");
+	t->sirq_vec = tep_find_field(sirq, "vector");
+	t->nmi_start = tep_find_field(nmi, "start");
+	t->nmi_dur = tep_find_field(nmi, "duration");
+	t->thr_pid = tep_find_field(thr, "pid");
+	t->thr_dur = tep_find_field(thr, "duration");
+	t->thr_comm = tep_find_field(thr, "comm");
+	return t->tl_ctx && t->tl_lat && t->tl_seq && t->irq_start && t->irq_dur && t->irq_vec && t->irq_desc &&
+	       t->sirq_dur && t->sirq_vec && t->nmi_start && t->nmi_dur && t->thr_pid && t->thr_dur && t->thr_comm;
 }
 
 static void restore(struct lb_tracer *t)
@@ -428,8 +459,8 @@ int lb_causes_start(struct lb_run *r, struct lb_tracer **tp)
 	t->softirq_id = event_id(t->tep, "osnoise", "softirq_noise");
 	t->nmi_id = event_id(t->tep, "osnoise", "nmi_noise");
 	t->thread_id = event_id(t->tep, "osnoise", "thread_noise");
-	if (t->tl_id < 0 || t->irq_id < 0 || t->thread_id < 0) {
-		unavailable(r, "this kernel's trace has no timerlat or osnoise event formats");
+	if (t->tl_id < 0 || t->irq_id < 0 || t->thread_id < 0 || t->softirq_id < 0 || t->nmi_id < 0 || !find_fields(t)) {
+		unavailable(r, "this kernel's trace has no timerlat or osnoise event formats (or other ones than Linux 6.6's)");
 		goto fail;
 	}
 	if (tracefs_tracer_set(t->inst, TRACEFS_TRACER_CUSTOM, "timerlat") < 0) {
@@ -682,12 +713,34 @@ static void account(struct lb_tracer *t, struct cpu_state *s, uint64_t latency, 
 	}
 }
 
-static unsigned long long field(struct tep_event *e, struct tep_record *rec, const char *name)
+static unsigned long long num(struct tep_format_field *f, struct tep_record *rec)
 {
 	unsigned long long v = 0;
 
-	tep_get_field_val(NULL, e, name, rec, &v, 0);
+	if (f->offset + f->size > rec->size || tep_read_number_field(f, rec->data, &v))
+		return 0;
 	return v;
+}
+
+/* A string field, fixed (char comm[16]) or dynamic (__data_loc char[] desc), bounded by the record. */
+static void str(struct tep_format_field *f, struct tep_record *rec, char *buf, size_t len)
+{
+	const char *data = rec->data;
+	unsigned off = (unsigned)f->offset, size = (unsigned)f->size;
+
+	buf[0] = '\0';
+	if (f->flags & TEP_FIELD_IS_DYNAMIC) {
+		unsigned long long loc;
+		if (f->offset + f->size > rec->size || tep_read_number_field(f, rec->data, &loc))
+			return;
+		off = (unsigned)(loc & 0xffff);
+		size = (unsigned)(loc >> 16);
+	}
+	if (off >= (unsigned)rec->size)
+		return;
+	if (size > (unsigned)rec->size - off)
+		size = (unsigned)rec->size - off;
+	snprintf(buf, len, "%.*s", (int)strnlen(data + off, size), data + off);
 }
 
 static int on_event(struct tep_event *e, struct tep_record *rec, int cpu, void *data)
@@ -704,12 +757,12 @@ static int on_event(struct tep_event *e, struct tep_record *rec, int cpu, void *
 	if (rec->missed_events > 0)
 		t->run->causes.lost_events += (uint64_t)rec->missed_events;
 	if (e->id == t->tl_id) {
-		unsigned long long ctx = field(e, rec, "context"), lat = field(e, rec, "timer_latency");
+		unsigned long long ctx = num(t->tl_ctx, rec), lat = num(t->tl_lat, rec);
 		if (ctx == 0) { /* the timer's interrupt */
 			s->waiting_thread = 1;
 			s->irq_ts = rec->ts;
 			s->irq_latency = lat;
-			s->irq_seq = field(e, rec, "seqnum");
+			s->irq_seq = num(t->tl_seq, rec);
 			s->blocking_pid = tep_data_pid(t->tep, rec);
 			s->timer_irq_seen = 0;
 			memset(&s->w, 0, sizeof(s->w));
@@ -718,7 +771,7 @@ static int on_event(struct tep_event *e, struct tep_record *rec, int cpu, void *
 				s->first_ts = rec->ts;
 				s->have_first = 1;
 			}
-			if (field(e, rec, "seqnum") == s->irq_seq && lat > t->run->causes.threshold_ns)
+			if (num(t->tl_seq, rec) == s->irq_seq && lat > t->run->causes.threshold_ns)
 				account(t, s, lat, rec->ts);
 			s->waiting_thread = 0;
 			s->prev_kind = -1;
@@ -726,16 +779,17 @@ static int on_event(struct tep_event *e, struct tep_record *rec, int cpu, void *
 		return 0;
 	}
 	if (e->id == t->irq_id || e->id == t->nmi_id) {
-		int nmi = e->id == t->nmi_id, irq = nmi ? -1 : (int)field(e, rec, "vector");
-		unsigned long long start = field(e, rec, "start"), dur = field(e, rec, "duration");
-		int len = 0;
-		const char *desc = nmi ? NULL : tep_get_field_raw(NULL, e, "desc", rec, &len, 0);
+		int nmi = e->id == t->nmi_id, irq = nmi ? -1 : (int)num(t->irq_vec, rec);
+		unsigned long long start = num(nmi ? t->nmi_start : t->irq_start, rec),
+				   dur = num(nmi ? t->nmi_dur : t->irq_dur, rec);
+		char desc[LB_CAUSE_NAME - 16];
 
 		if (nmi)
 			snprintf(name, sizeof(name), "NMI");
-		else
-			snprintf(name, sizeof(name), "IRQ %d (%.*s)", irq, desc ? (int)strnlen(desc, (size_t)len) : 1,
-				 desc ? desc : "?");
+		else {
+			str(t->irq_desc, rec, desc, sizeof(desc));
+			snprintf(name, sizeof(name), "IRQ %d (%s)", irq, desc[0] ? desc : "?");
+		}
 		if (!s->waiting_thread) {
 			s->prev_kind = nmi ? LB_CAUSE_NMI : LB_CAUSE_IRQ;
 			snprintf(s->prev_name, sizeof(s->prev_name), "%s", name);
@@ -752,27 +806,26 @@ static int on_event(struct tep_event *e, struct tep_record *rec, int cpu, void *
 		return 0;
 	}
 	if (e->id == t->softirq_id && s->waiting_thread) {
-		unsigned long long v = field(e, rec, "vector");
+		unsigned long long v = num(t->sirq_vec, rec);
 		snprintf(name, sizeof(name), "%s", v < 10 ? softirq_names[v] : "?");
-		add_part(s, LB_CAUSE_SOFTIRQ, name, -1, 0, field(e, rec, "duration"));
+		add_part(s, LB_CAUSE_SOFTIRQ, name, -1, 0, num(t->sirq_dur, rec));
 		return 0;
 	}
 	if (e->id == t->thread_id && s->waiting_thread) {
-		int pid = (int)field(e, rec, "pid"), len = 0;
-		const char *traced = tep_get_field_raw(NULL, e, "comm", rec, &len, 0);
-		char comm[LB_CAUSE_NAME] = "";
-		const struct thread_info *ti = thread_lookup(t, pid);
+		int pid = (int)num(t->thr_pid, rec);
+		char comm[LB_CAUSE_NAME];
+		const struct thread_info *ti;
 
-		if (traced && len > 0)
-			snprintf(comm, sizeof(comm), "%.*s", (int)strnlen(traced, (size_t)len), traced);
-		comm_of(pid, comm, name, sizeof(name));
 		if (pid == 0) { /* the idle task on its way out of idle */
-			add_part(s, LB_CAUSE_IDLE, IDLE_NAME, -1, 0, field(e, rec, "duration"));
+			add_part(s, LB_CAUSE_IDLE, IDLE_NAME, -1, 0, num(t->thr_dur, rec));
 			return 0;
 		}
+		ti = thread_lookup(t, pid);
+		str(t->thr_comm, rec, comm, sizeof(comm));
+		comm_of(pid, comm, name, sizeof(name));
 		/* a thread that may preempt the audio thread ran first; one that may not held the CPU */
 		add_part(s, ti->rt && ti->priority >= t->audio_priority ? LB_CAUSE_THREAD : LB_CAUSE_PREEMPT_OFF, name, -1,
-			 pid, field(e, rec, "duration"));
+			 pid, num(t->thr_dur, rec));
 	}
 	return 0;
 }

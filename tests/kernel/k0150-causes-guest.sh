@@ -3,7 +3,7 @@
 # QEMU guest whose kernel kbuild built from the tests' fragments and the audio profile's tracers
 # (kt_guest_kernel tracers). The guest counts time in its own instructions (guest-run --icount, one
 # CPU), so a delay the guest makes has its own length, whatever the host does meanwhile:
-# - a SCHED_FIFO 90 thread (lb-interfere) spinning 800 us every 10 ms on the measured CPU is the
+# - a SCHED_FIFO 90 thread (lb-interfere) spinning 800 us every 10 ms (10.007, so that it meets every phase of the period) on the measured CPU is the
 #   top cause, of kind thread, by name, its largest share near 800 us, counted once for each
 #   wakeup it made late; rtla timerlat on the same kernel blames the same thread;
 # - a kernel thread (the lb_irqoff test module, built against the guest kernel) keeping interrupts
@@ -50,12 +50,12 @@ cat >>"$TRASH_ROOT/guest.sh" <<'SCRIPT'
 T=/sys/kernel/tracing
 mount -t tracefs nodev $T
 for k in options timerlat_period_us cpus; do cat $T/osnoise/$k > /out/before.$k; done
-$I 0 90 800 10000 7 > /out/spin.windows &
+$I 0 90 800 10007 7 > /out/spin.windows &
 sleep 0.5
 latency-bench --cpus 0 -D 5 --threshold 333.25us --json /out/spin.json > /out/spin.txt 2> /out/spin.err
 echo $? > /out/spin.rc
 wait
-$I 0 90 800 10000 7 > /dev/null &
+$I 0 90 800 10007 7 > /dev/null &
 sleep 0.5
 cd /out && rtla timerlat top -c 0 -d 5 -a 500 -P f:80 -q > /out/rtla.txt 2>&1
 echo $? > /out/rtla.rc
