@@ -438,7 +438,8 @@ static int by_worst(const void *a, const void *b)
 
 static void compare_causes(struct lb_cmp *c)
 {
-	struct strmap index; /* "kind name" -> cause number + 1 */
+	struct strmap index; /* "kind name" (allocated) -> cause number + 1 */
+	const struct strmap_entry *e;
 	int alloc = 0;
 
 	strmap_init(&index);
@@ -469,9 +470,10 @@ static void compare_causes(struct lb_cmp *c)
 						.kind = rc->kind, .name = rc->name,
 						.side = xcalloc((size_t)c->ngroups, sizeof(*c->cause[0].side)) };
 					n = ++c->ncauses;
-					strmap_put(&index, key, (void *)n);
+					strmap_put(&index, key, (void *)n); /* the map keeps the key */
+				} else {
+					free(key);
 				}
-				free(key);
 				sd = &c->cause[n - 1].side[k];
 				sd->seen = 1;
 				if (rc->max_us > sd->max_us)
@@ -484,6 +486,8 @@ static void compare_causes(struct lb_cmp *c)
 			}
 		}
 	}
+	for (size_t it = 0; strmap_next(&index, &it, &e);)
+		free((char *)e->key);
 	strmap_release(&index);
 	if (c->ncauses)
 		qsort(c->cause, (size_t)c->ncauses, sizeof(*c->cause), by_worst);

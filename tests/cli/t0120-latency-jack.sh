@@ -62,6 +62,9 @@ test_expect_success '--start-server dummy measures at the asked rate and period 
 	# thread priority recorded is the one jackd gave it (-P 80 makes clients 75)
 	test "$("$JGET" r.json "r[\"audio\"][\"server_xruns\"] == r[\"xruns\"]")" = true &&
 	if [ "$(id -u)" = 0 ]; then test "$("$JGET" r.json "r[\"params\"][\"priority\"]")" = 75; fi &&
+	# latency over time: the reporter took the worst wakeup of each of the 3 seconds
+	test "$("$JGET" r.json "(r[\"timeline\"][\"step_s\"], len(r[\"timeline\"][\"max_us\"]))")" = "[1, 3]" &&
+	test "$("$JGET" r.json "max(v for v in r[\"timeline\"][\"max_us\"] if v is not None) == r[\"latency_us\"][\"max\"]")" = true &&
 	# the run measures from the activation of the client (however long a loaded machine makes
 	# jackd take to grant it) for its duration_s: 3 s at 128 frames, 48 kHz is 1125 cycles.
 	# Every cycle is measured or, when the client was not called in time (an xrun, a stalled
