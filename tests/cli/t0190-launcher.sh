@@ -113,7 +113,7 @@ test_expect_success 'install-deps build lists every package the launchers ask fo
 	"$SRCDIR/scripts/install-deps" --print build >print &&
 	(. "$SRCDIR/scripts/launch.sh" && launch_needs kbuild && launch_needs latency-bench) |
 		awk "{ print \$4 }" | sort -u >asked &&
-	test "$(wc -l <asked)" -eq 8 &&
+	test "$(wc -l <asked)" -eq 10 &&
 	for p in $(cat asked) build-essential; do grep -q " $p\( \|$\)" print || { echo "not in build: $p"; false; }; done
 '
 
