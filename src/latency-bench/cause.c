@@ -68,6 +68,7 @@ void lb_causes_finish(struct lb_causes *c)
 #include <sys/stat.h>
 #include <unistd.h>
 #include <event-parse.h>
+#include <kbuffer.h>
 #include <tracefs.h>
 
 #define TRACE_BUFFER_KB 4096    /* per CPU: a few seconds of events at the shortest period */
@@ -127,6 +128,11 @@ struct lb_tracer {
 	struct tep_format_field *thr_pid, *thr_dur, *thr_comm;
 	struct thread_info threads[THREAD_CACHE];
 	int nthreads;
+	/* the per-CPU readers, opened and allocated before the run: a tick allocates nothing */
+	struct tracefs_cpu **tcpu;
+	struct kbuffer *kbuf;
+	void *page;
+	int page_size;
 	volatile int thread_failed; /* a measuring thread could not open its timerlat file */
 	char failed_why[160];
 	struct lb_run *run;
@@ -303,10 +309,25 @@ static void restore(struct lb_tracer *t)
 	}
 }
 
+static void readers_close(struct lb_tracer *t)
+{
+	for (int i = 0; t->tcpu && i < t->ncs; i++)
+		if (t->tcpu[i])
+			tracefs_cpu_close(t->tcpu[i]);
+	free(t->tcpu);
+	t->tcpu = NULL;
+	if (t->kbuf)
+		kbuffer_free(t->kbuf);
+	t->kbuf = NULL;
+	free(t->page);
+	t->page = NULL;
+}
+
 static void tracer_free(struct lb_tracer *t)
 {
 	if (!t)
 		return;
+	readers_close(t);
 	restore(t);
 	if (t->tep)
 		tep_free(t->tep);
@@ -465,6 +486,27 @@ int lb_causes_start(struct lb_run *r, struct lb_tracer **tp)
 	}
 	if (tracefs_tracer_set(t->inst, TRACEFS_TRACER_CUSTOM, "timerlat") < 0) {
 		unavailable(r, "cannot start the timerlat tracer: %s", strerror(errno));
+		goto fail;
+	}
+	/* after the tracer: while its trace is open for reading, the tracer cannot be changed */
+	t->tcpu = calloc((size_t)t->ncs, sizeof(*t->tcpu));
+	t->kbuf = tep_kbuffer(t->tep);
+	if (!t->tcpu || !t->kbuf) {
+		unavailable(r, "cannot set up the trace readers: %s", strerror(ENOMEM));
+		goto fail;
+	}
+	for (int i = 0; i < t->ncs; i++) {
+		t->tcpu[i] = tracefs_cpu_open(t->inst, t->cs[i].cpu, true);
+		if (!t->tcpu[i]) {
+			unavailable(r, "cannot open the trace of CPU %d: %s", t->cs[i].cpu, strerror(errno));
+			goto fail;
+		}
+		if (tracefs_cpu_read_size(t->tcpu[i]) > t->page_size)
+			t->page_size = tracefs_cpu_read_size(t->tcpu[i]);
+	}
+	t->page = t->page_size > 0 ? malloc((size_t)t->page_size) : NULL;
+	if (!t->page) {
+		unavailable(r, "cannot set up the trace readers: %s", strerror(ENOMEM));
 		goto fail;
 	}
 	r->causes.available = 1;
@@ -754,8 +796,6 @@ static int on_event(struct tep_event *e, struct tep_record *rec, int cpu, void *
 			s = &t->cs[i];
 	if (!s)
 		return 0;
-	if (rec->missed_events > 0)
-		t->run->causes.lost_events += (uint64_t)rec->missed_events;
 	if (e->id == t->tl_id) {
 		unsigned long long ctx = num(t->tl_ctx, rec), lat = num(t->tl_lat, rec);
 		if (ctx == 0) { /* the timer's interrupt */
@@ -830,11 +870,48 @@ static int on_event(struct tep_event *e, struct tep_record *rec, int cpu, void *
 	return 0;
 }
 
+/* The events of one page of CPU i's trace. */
+static void read_page(struct lb_tracer *t, int i)
+{
+	unsigned long long ts;
+	void *data;
+	int missed;
+
+	if (kbuffer_load_subbuffer(t->kbuf, t->page) < 0)
+		return;
+	missed = kbuffer_missed_events(t->kbuf);
+	if (missed)
+		t->run->causes.lost_events += missed > 0 ? (uint64_t)missed : 1;
+	for (data = kbuffer_read_event(t->kbuf, &ts); data; data = kbuffer_next_event(t->kbuf, &ts)) {
+		struct tep_record rec = { .ts = ts, .cpu = t->cs[i].cpu, .data = data,
+					  .size = kbuffer_event_size(t->kbuf) };
+		struct tep_event *e;
+
+		if (rec.size <= 0)
+			continue;
+		e = tep_find_event(t->tep, tep_data_type(t->tep, &rec));
+		if (e)
+			on_event(e, &rec, rec.cpu, t);
+	}
+}
+
+/* Everything the trace holds now, page by page, without blocking; at the end also the page being written. */
+static void drain(struct lb_tracer *t, int flush)
+{
+	for (int i = 0; i < t->ncs; i++) {
+		int pages = 0;
+		while (pages++ < 4096 && tracefs_cpu_read(t->tcpu[i], t->page, true) > 0)
+			read_page(t, i);
+		if (flush && tracefs_cpu_flush(t->tcpu[i], t->page) > 0)
+			read_page(t, i);
+	}
+}
+
 void lb_causes_poll(struct lb_tracer *t, struct lb_run *r)
 {
 	(void)r;
 	if (t)
-		tracefs_iterate_raw_events(t->tep, t->inst, NULL, 0, on_event, t);
+		drain(t, 0);
 }
 
 void lb_causes_set_start(struct lb_tracer *t, double first_expiry_s)
@@ -846,7 +923,7 @@ void lb_causes_stop(struct lb_tracer *t, struct lb_run *r)
 {
 	if (!t)
 		return;
-	lb_causes_poll(t, r);
+	drain(t, 1);
 	if (t->thread_failed)
 		unavailable(r, "%s", t->failed_why);
 	tracer_free(t);

@@ -100,8 +100,9 @@ test_expect_success 'its count is the wakeups it made late: every late wakeup, a
 	windows=$(cat "$GUEST/spin.windows") && samples=$(j spin.json "r[\"samples\"]") &&
 	echo "count $count late $late over-quarter $over windows $windows samples $samples" &&
 	test "$count" = "$late" &&
-	# the run measures the same wakeups on its own clock: off by the few that sit on the threshold
-	python3 -c "import sys; sys.exit(not abs($count - $over) <= 3)" &&
+	# the run measures the same wakeups on its own clock, read a few microseconds after the
+	# kernel's (the guest's slow instructions): off by the few wakeups that sit on the threshold
+	python3 -c "import sys; sys.exit(not abs($count - $over) <= 8)" &&
 	# a spin window makes the next expiry in it late by more than 333 us when that expiry comes in
 	# its first 467 us: of the 5 s run at 100 windows a second, 500 x 467 / 1333 = 175 expected
 	python3 -c "import sys; sys.exit(not 140 <= $count <= 210)"
