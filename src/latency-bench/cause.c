@@ -223,10 +223,19 @@ static void remove_stale(const char *dir)
 			tracefs_instance_destroy(old);
 			tracefs_instance_free(old);
 		}
-		/* its run switched the kernel's own timerlat threads off: the default is on */
+		/* what its run changed is lost with it: the kernel's defaults, which a run that ends
+		 * cleanly puts back too unless someone had set other values before it */
+		char *online = knob_read("/sys/devices/system/cpu", "online");
 		knob_write(dir, "osnoise/options", "OSNOISE_WORKLOAD");
-		kb_warning("removed the tracing instance '%s' of an earlier run (process %ld) that did not end cleanly",
-			   de->d_name, pid);
+		knob_write(dir, "osnoise/timerlat_period_us", "1000");
+		knob_write(dir, "osnoise/stop_tracing_us", "0");
+		knob_write(dir, "osnoise/stop_tracing_total_us", "0");
+		knob_write(dir, "osnoise/print_stack", "0");
+		if (online)
+			knob_write(dir, "osnoise/cpus", online);
+		free(online);
+		kb_warning("removed the tracing instance '%s' of an earlier run (process %ld) that did not end cleanly, "
+			   "and put the osnoise tracer's settings back to the kernel's defaults", de->d_name, pid);
 	}
 	closedir(d);
 }

@@ -66,6 +66,15 @@ echo $? > /out/irqoff.rc
 rmmod lb_irqoff
 latency-bench --cpus 0 -D 5 --threshold 100us --json /out/quiet.json > /out/quiet.txt 2> /out/quiet.err
 echo $? > /out/quiet.rc
+# a run killed mid-way leaves its instance; the next run removes it and puts the settings back
+latency-bench --cpus 0 -D 60 -q > /dev/null 2>&1 &
+sleep 3
+kill -9 $!
+wait
+ls $T/instances > /out/killed.instances
+cat $T/osnoise/options > /out/killed.options
+latency-bench --cpus 0 -D 1 -q > /out/next.txt 2> /out/next.err
+echo $? > /out/next.rc
 for k in options timerlat_period_us cpus; do cat $T/osnoise/$k > /out/after.$k; done
 ls $T/instances > /out/after.instances
 cat $T/current_tracer > /out/after.tracer
@@ -101,7 +110,7 @@ test_expect_success 'its count is the wakeups it made late: every late wakeup, a
 	echo "count $count late $late over-quarter $over windows $windows samples $samples" &&
 	test "$count" = "$late" &&
 	# the run measures the same wakeups on its own clock, read a few microseconds after the
-	# kernel's (the guest's slow instructions): off by the few wakeups that sit on the threshold
+	# kernel clock (the guest runs slow instructions): off by the few wakeups that sit on the threshold
 	python3 -c "import sys; sys.exit(not abs($count - $over) <= 8)" &&
 	# a spin window makes the next expiry in it late by more than 333 us when that expiry comes in
 	# its first 467 us: of the 5 s run at 100 windows a second, 500 x 467 / 1333 = 175 expected
@@ -145,6 +154,14 @@ if [ -f "$GUEST/spin.json" ] && [ -f "$GUEST/irqoff.json" ] && [ -f "$GUEST/quie
 	say "irq-off: $(j irqoff.json "[(c[\"kind\"], c[\"name\"], c[\"count\"], c[\"max_us\"]) for c in r[\"causes\"][:3]]")"
 	say "quiet: max $(j quiet.json "r[\"latency_us\"][\"max\"]") us, causes $(j quiet.json "r[\"causes\"]")"
 fi
+
+test_expect_success 'a run killed with SIGKILL: its instance stays, the next run removes it and says so' '
+	grep -q "^latency-bench-[0-9]*$" "$GUEST/killed.instances" &&
+	test_grep "NO_OSNOISE_WORKLOAD" "$GUEST/killed.options" &&
+	test "$(cat "$GUEST/next.rc")" = 0 &&
+	test_grep "^latency-bench: warning: removed the tracing instance .latency-bench-[0-9]*. of an earlier run (process [0-9]*) that did not end cleanly, and put the osnoise tracer.s settings back to the kernel.s defaults$" "$GUEST/next.err" &&
+	test_grep "^causes: no wakeup was later than" "$GUEST/next.txt"
+'
 
 test_expect_success 'every run put the tracer back: the kernel.s own timerlat threads on, period, CPUs, no instance left' '
 	for k in options timerlat_period_us cpus; do test_cmp "$GUEST/before.$k" "$GUEST/after.$k" || exit 1; done &&
