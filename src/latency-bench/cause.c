@@ -833,6 +833,13 @@ static int on_event(struct tep_event *e, struct tep_record *rec, int cpu, void *
 				   dur = num(nmi ? t->nmi_dur : t->irq_dur, rec);
 		char desc[LB_CAUSE_NAME - 16];
 
+		/* the timer's own interrupt, once a period: no name needed */
+		if (s->waiting_thread && !nmi && !s->timer_irq_seen) {
+			s->timer_irq_seen = 1;
+			s->timer_irq_start = start;
+			s->timer_irq_dur = dur;
+			return 0;
+		}
 		if (nmi)
 			snprintf(name, sizeof(name), "NMI");
 		else {
@@ -845,11 +852,6 @@ static int on_event(struct tep_event *e, struct tep_record *rec, int cpu, void *
 			s->prev_irq = irq;
 			s->prev_start = start;
 			s->prev_dur = dur;
-		} else if (!nmi && !s->timer_irq_seen) {
-			/* the first interrupt after the sample is the timer's own */
-			s->timer_irq_seen = 1;
-			s->timer_irq_start = start;
-			s->timer_irq_dur = dur;
 		} else
 			add_part(s, nmi ? LB_CAUSE_NMI : LB_CAUSE_IRQ, name, irq, 0, dur);
 		return 0;
