@@ -135,7 +135,7 @@ test_expect_success 'plot --over-time: a result without a timeline, or a bad one
 	test_cmp expect err && ! test -e t.svg &&
 	edit "$F/causes-base.json" bad.json "r[\"spikes\"][1][\"kind\"] = \"gremlin\"" &&
 	test_must_fail --exit 2 "$LB" plot --over-time bad.json -o t.svg 2>err &&
-	echo "latency-bench: bad.json: error: \"spikes\"[1].\"kind\" is '"'"'gremlin'"'"', not a kind of cause (irq, softirq, nmi, thread, hardware, irq-off, preempt-off)" >expect &&
+	echo "latency-bench: bad.json: error: \"spikes\"[1].\"kind\" is '"'"'gremlin'"'"', not a kind of cause (irq, softirq, nmi, thread, hardware, irq-off, preempt-off, idle)" >expect &&
 	test_cmp expect err && ! test -e t.svg &&
 	test_must_fail --exit 2 "$LB" compare "$F/causes-rt.json" bad.json 2>err &&
 	test_cmp expect err &&

@@ -328,14 +328,14 @@ static void test_rejections(const char *top)
 		    "\"irq_latency_us\": 1, \"timer_irq_us\": 1, \"unaccounted_us\": 0, \"parts\": [{\"kind\": \"gremlin\", "
 		    "\"name\": \"x\", \"us\": 1}]}}",
 	       ": error: \"cause_analysis\".\"worst\".\"parts\"[0].\"kind\" is 'gremlin', not a kind of cause "
-	       "(irq, softirq, nmi, thread, hardware, irq-off, preempt-off)");
+	       "(irq, softirq, nmi, thread, hardware, irq-off, preempt-off, idle)");
 	expect(top, "\"cause_analysis\": {\"available\": true, \"worst\": {\"cpu\": 0, \"at_s\": -1}}",
 	       ": error: \"cause_analysis\".\"worst\".\"at_s\" is not a number of seconds from 0 to 1000000000");
 	expect(top, "\"causes\": {}", ": error: \"causes\" is not an array");
 	expect(top, "\"causes\": [1]", ": error: \"causes\"[0] is not an object");
 	expect(top, "\"causes\": [{\"kind\": \"IRQ\", \"name\": \"x\"}]",
 	       ": error: \"causes\"[0].\"kind\" is 'IRQ', not a kind of cause "
-	       "(irq, softirq, nmi, thread, hardware, irq-off, preempt-off)");
+	       "(irq, softirq, nmi, thread, hardware, irq-off, preempt-off, idle)");
 	expect(top, "\"causes\": [{\"name\": \"x\"}]", ": error: \"causes\"[0].\"kind\" is not a string");
 	expect(top, "\"causes\": [{\"kind\": \"nmi\", \"name\": 7}]", ": error: \"causes\"[0].\"name\" is not a string");
 	expect(top, "\"causes\": [{\"kind\": \"nmi\", \"name\": \"NMI\", \"cpu\": -1}]",
@@ -361,7 +361,7 @@ static void test_rejections(const char *top)
 	       ": error: \"causes\"[0].\"device\" is not null or a string");
 	expect(top, "\"spikes\": [{\"cpu\": 0, \"at_s\": 1, \"latency_us\": 5, \"kind\": \"hw\", \"name\": \"x\"}]",
 	       ": error: \"spikes\"[0].\"kind\" is 'hw', not a kind of cause "
-	       "(irq, softirq, nmi, thread, hardware, irq-off, preempt-off)");
+	       "(irq, softirq, nmi, thread, hardware, irq-off, preempt-off, idle)");
 	expect(top, "\"spikes\": [{\"cpu\": 0, \"at_s\": 1, \"latency_us\": 5, \"kind\": null, \"name\": null}]", "");
 	expect(top, "\"timeline\": []", ": error: \"timeline\" is not null or an object");
 	expect(top, "\"timeline\": {\"step_s\": 0, \"max_us\": []}",
