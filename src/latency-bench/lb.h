@@ -175,6 +175,16 @@ uint64_t lb_run_xruns(const struct lb_run *r);
 uint64_t lb_now_ns(void);                 /* CLOCK_MONOTONIC */
 void lb_sleep_ns(uint64_t ns);
 int lb_memory_lock(void);                 /* mlockall, and 1 only when the kernel counts locked pages */
+/*
+ * The same, locking pages as they are touched (MCL_ONFAULT) and the program's own code and data
+ * at once: for a loop that prefaults what else it touches (lb_prefault, lb_loop_warm_up).
+ */
+int lb_memory_lock_onfault(void);
+/* Write-touch every page of [p, p + len): present (and locked) before a loop uses it. */
+void lb_prefault(void *p, size_t len);
+/* In a measuring thread before its loop: its stack and the libc calls of a timed wait. */
+void lb_loop_warm_up(void);
+#define LB_STACK_PREFAULT (16 * 1024)
 int lb_dma_latency_hold(struct lb_run *r); /* /dev/cpu_dma_latency at 0: an fd, or -1 */
 void lb_dma_latency_release(int fd);
 /*

@@ -42,6 +42,7 @@ static void *timer_thread(void *p)
 
 	for (i = 0; i < LB_NBUDGETS; i++)
 		over[i] = (uint64_t)(lb_budget_fractions[i] * (double)interval);
+	lb_loop_warm_up(); /* memory is locked as it is touched: no page fault in the loop */
 	while (!*sh->stop && next <= sh->end_ns) {
 		struct timespec t = ns_ts(next);
 		uint64_t now, lat;
@@ -78,7 +79,7 @@ int lb_plane_timer(struct lb_run *r, volatile sig_atomic_t *stop, lb_progress_fn
 	if (!args)
 		return -ENOMEM;
 	dma_fd = lb_dma_latency_hold(r);
-	r->memory_locked = lb_memory_lock();
+	r->memory_locked = lb_memory_lock_onfault();
 	r->sched_fifo = 1;
 
 	/* measuring threads take no signals: the reporter (this thread) handles Ctrl-C */
