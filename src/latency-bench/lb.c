@@ -161,14 +161,6 @@ double lb_audio_roundtrip_extra(const struct lb_audio *a)
 	return a->rt_median - a->rt_buffering - a->rt_reported;
 }
 
-uint64_t lb_now_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * LB_NSEC + (uint64_t)t.tv_nsec;
-}
-
 void lb_sleep_ns(uint64_t ns)
 {
 	struct timespec t = { (time_t)(ns / LB_NSEC), (long)(ns % LB_NSEC) };

@@ -36,14 +36,16 @@ static void *timer_thread(void *p)
 	struct timer_arg *a = p;
 	struct lb_cpu *c = a->c;
 	struct timer_shared *sh = a->sh;
-	const uint64_t interval = c->run->interval_ns;
+	/* copies on this thread's stack: the shared struct's page is not touched on every wakeup */
+	volatile sig_atomic_t *stop = sh->stop;
+	const uint64_t interval = c->run->interval_ns, end_ns = sh->end_ns;
 	uint64_t over[LB_NBUDGETS], next = sh->start_ns + interval;
 	unsigned i;
 
 	for (i = 0; i < LB_NBUDGETS; i++)
 		over[i] = (uint64_t)(lb_budget_fractions[i] * (double)interval);
 	lb_loop_warm_up(); /* memory is locked as it is touched: no page fault in the loop */
-	while (!*sh->stop && next <= sh->end_ns) {
+	while (!*stop && next <= end_ns) {
 		struct timespec t = ns_ts(next);
 		uint64_t now, lat;
 
@@ -56,7 +58,7 @@ static void *timer_thread(void *p)
 		if (lat >= interval) {
 			/* the deadlines passed while we slept are periods an audio thread never served;
 			 * those after the end of the run are not part of it */
-			uint64_t m = lat / interval, left = (sh->end_ns - next) / interval;
+			uint64_t m = lat / interval, left = (end_ns - next) / interval;
 			if (m > left)
 				m = left;
 			__atomic_store_n(&c->missed, c->missed + m, __ATOMIC_RELAXED);
