@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stddef.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -28,13 +29,16 @@ int lb_run_alloc(struct lb_run *r)
 	r->cpu = calloc((size_t)r->ncpus, sizeof(*r->cpu));
 	if (!r->cpu)
 		return -ENOMEM;
-	/* present before the run, whether memory is then locked as a whole or as it is touched */
-	lb_prefault(r->cpu, (size_t)r->ncpus * sizeof(*r->cpu));
 	for (i = 0; i < r->ncpus; i++) {
 		struct lb_cpu *c = &r->cpu[i];
 
+		/* present before the run, whether memory is then locked as a whole or as it is
+		 * touched: all but the jitter histogram's buckets, which calloc zeroed and only an
+		 * audio plane (its memory locked whole) fills */
+		lb_prefault(c, offsetof(struct lb_cpu, jitter.buckets));
+		lb_prefault(&c->jitter.buckets[HIST_BUCKETS], sizeof(*c) - offsetof(struct lb_cpu, jitter.buckets[HIST_BUCKETS]));
 		hist_init(&c->hist);
-		hist_init(&c->jitter);
+		c->jitter.min_ns = UINT64_MAX; /* hist_init, less the memset */
 		c->cpu = r->cpus[i];
 		snprintf(c->name, sizeof(c->name), "cpu%d", c->cpu);
 		c->run = r;
