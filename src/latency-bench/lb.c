@@ -2,8 +2,8 @@
  * the clock, locked memory, the PM QoS request, real-time threads and the reporter */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <link.h>
 #include <fcntl.h>
+#include <link.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -36,7 +36,8 @@ int lb_run_alloc(struct lb_run *r)
 		 * touched: all but the jitter histogram's buckets, which calloc zeroed and only an
 		 * audio plane (its memory locked whole) fills */
 		lb_prefault(c, offsetof(struct lb_cpu, jitter.buckets));
-		lb_prefault(&c->jitter.buckets[HIST_BUCKETS], sizeof(*c) - offsetof(struct lb_cpu, jitter.buckets[HIST_BUCKETS]));
+		lb_prefault(&c->jitter.buckets[HIST_BUCKETS],
+			    sizeof(*c) - offsetof(struct lb_cpu, jitter.buckets[HIST_BUCKETS]));
 		hist_init(&c->hist);
 		c->jitter.min_ns = UINT64_MAX; /* hist_init, less the memset */
 		c->cpu = r->cpus[i];
@@ -338,9 +339,9 @@ static int lock_program(struct dl_phdr_info *info, size_t size, void *data)
 }
 
 /*
- * MCL_ONFAULT locks a page when it is first touched: the ~9 MB of libraries this program links
- * for its other planes and views (alsa-lib, jack and its libstdc++ and libdb, libpipewire,
- * ncurses) are not read in and pinned for a loop that never runs them. The program's own code
+ * MCL_ONFAULT locks a page when it is first touched: the libraries this program links for its
+ * other planes, views and reports (alsa-lib, libpipewire, ncurses, json-c; libjack once the JACK
+ * plane has opened it) are not read in and pinned for a loop that never runs them. The program's own code
  * and data are locked whole here; the caller prefaults the rest its loop touches (lb_prefault,
  * lb_loop_warm_up) before the loop runs, so the loop takes no page fault, as with MCL_CURRENT.
  */
