@@ -3,10 +3,12 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <link.h>
 #include <math.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stddef.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -31,8 +33,14 @@ int lb_run_alloc(struct lb_run *r)
 	for (i = 0; i < r->ncpus; i++) {
 		struct lb_cpu *c = &r->cpu[i];
 
+		/* present before the run, whether memory is then locked as a whole or as it is
+		 * touched: all but the jitter histogram's buckets, which calloc zeroed and only an
+		 * audio plane (its memory locked whole) fills */
+		lb_prefault(c, offsetof(struct lb_cpu, jitter.buckets));
+		lb_prefault(&c->jitter.buckets[HIST_BUCKETS],
+			    sizeof(*c) - offsetof(struct lb_cpu, jitter.buckets[HIST_BUCKETS]));
 		hist_init(&c->hist);
-		hist_init(&c->jitter);
+		c->jitter.min_ns = UINT64_MAX; /* hist_init, less the memset */
 		c->cpu = r->cpus[i];
 		snprintf(c->name, sizeof(c->name), "cpu%d", c->cpu);
 		c->run = r;
@@ -43,6 +51,7 @@ int lb_run_alloc(struct lb_run *r)
 				lb_run_free(r);
 				return -ENOMEM;
 			}
+			lb_prefault(c->us_bins, c->us_len * sizeof(*c->us_bins));
 		}
 	}
 	hist_init(&r->merged);
@@ -246,14 +255,6 @@ double lb_audio_roundtrip_extra(const struct lb_audio *a)
 	return a->rt_median - a->rt_buffering - a->rt_reported;
 }
 
-uint64_t lb_now_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * LB_NSEC + (uint64_t)t.tv_nsec;
-}
-
 void lb_sleep_ns(uint64_t ns)
 {
 	struct timespec t = { (time_t)(ns / LB_NSEC), (long)(ns % LB_NSEC) };
@@ -382,14 +383,12 @@ void lb_log_last_line(int fd, char *buf, size_t len)
 }
 
 /* Locked memory as the kernel counts it: mlockall can "succeed" without locking (sanitizers) */
-int lb_memory_lock(void)
+static int memory_locked(void)
 {
 	char line[256];
 	long kb = 0;
 	FILE *fp;
 
-	if (mlockall(MCL_CURRENT | MCL_FUTURE) < 0)
-		return 0;
 	fp = fopen("/proc/self/status", "re");
 	if (!fp)
 		return 1; /* no /proc: trust mlockall */
@@ -398,6 +397,87 @@ int lb_memory_lock(void)
 			break;
 	fclose(fp);
 	return kb > 0;
+}
+
+int lb_memory_lock(void)
+{
+	if (mlockall(MCL_CURRENT | MCL_FUTURE) < 0)
+		return 0;
+	return memory_locked();
+}
+
+/* mlock every loaded segment of the program itself (the first object dl_iterate_phdr reports) */
+static int lock_program(struct dl_phdr_info *info, size_t size, void *data)
+{
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	int i, *err = data;
+
+	(void)size;
+	for (i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		uintptr_t from, to;
+
+		if (ph->p_type != PT_LOAD)
+			continue;
+		from = (info->dlpi_addr + ph->p_vaddr) & ~(page - 1);
+		to = info->dlpi_addr + ph->p_vaddr + ph->p_memsz;
+		if (mlock((void *)from, to - from) < 0 && !*err)
+			*err = -errno;
+	}
+	return 1; /* the program only, not the libraries */
+}
+
+/*
+ * MCL_ONFAULT locks a page when it is first touched: the libraries this program links for its
+ * other planes, views and reports (alsa-lib, libpipewire, ncurses, json-c; libjack once the JACK
+ * plane has opened it) are not read in and pinned for a loop that never runs them. The program's own code
+ * and data are locked whole here; the caller prefaults the rest its loop touches (lb_prefault,
+ * lb_loop_warm_up) before the loop runs, so the loop takes no page fault, as with MCL_CURRENT.
+ */
+int lb_memory_lock_onfault(void)
+{
+	int err = 0;
+
+	if (mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) < 0)
+		return errno == EINVAL ? lb_memory_lock() : 0; /* before Linux 4.4: everything */
+	dl_iterate_phdr(lock_program, &err);
+	if (err) {
+		munlockall();
+		return lb_memory_lock();
+	}
+	return memory_locked();
+}
+
+void lb_prefault(void *p, size_t len)
+{
+	volatile char *b = p;
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), off;
+
+	/* a write: a read of an untouched anonymous page maps the shared zero page, and the
+	 * loop's first write to it would still fault */
+	for (off = 0; off < len; off += page)
+		b[off] = b[off];
+	if (len)
+		b[len - 1] = b[len - 1];
+}
+
+/* Below the caller's frame: what the loop's calls (clock_nanosleep, clock_gettime) use of the stack */
+static __attribute__((noinline)) void prefault_stack(void)
+{
+	char buf[LB_STACK_PREFAULT];
+
+	memset(buf, 0, sizeof(buf));
+	__asm__ volatile("" : : "r"(buf) : "memory"); /* the memset is not dead */
+}
+
+void lb_loop_warm_up(void)
+{
+	struct timespec past = { 0, 0 };
+
+	prefault_stack();
+	/* the libc and vDSO pages of the loop's calls: an absolute deadline long past returns at once */
+	clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &past, NULL);
+	(void)lb_now_ns();
 }
 
 /* A deep C-state exit is latency too: hold the PM QoS request at 0 while measuring. */

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 #include "cause.h"
 #include "hist.h"
 #include "pipewire.h"
@@ -31,25 +32,27 @@ struct lb_xrun {
  * plane has one per CPU; an audio plane has one per stream it waits on (named after it).
  */
 struct lb_cpu {
-	int cpu;                /* pinned to this CPU; -1 when not pinned */
-	char name[48];          /* "cpu0", "hw:0,0 playback", "jack" */
+	/* what lb_cpu_sample touches on every wakeup comes first, with the histogram's counters
+	 * right after it: a few cache lines of one page, not four pages 100 KB apart */
 	uint64_t last_ns;       /* the latest sample, for the live view */
 	uint64_t win_max_ns;    /* the worst sample since the reporter last took it, for the timeline */
-	struct hist hist;
 	uint64_t over[LB_NBUDGETS];
 	uint64_t missed;        /* periods whose deadline passed entirely while we slept */
 	uint64_t xruns;         /* wakeups that missed at least one period */
 	uint64_t cycles;        /* wakeups so far (cyclictest's cycle counter) */
+	/* cyclictest histogram: 1 us bins, only with --histogram */
+	uint64_t *us_bins;
+	unsigned us_len;
+	uint64_t us_overflow;
+	struct hist hist;
+	int cpu;                /* pinned to this CPU; -1 when not pinned */
+	char name[48];          /* "cpu0", "hw:0,0 playback", "jack" */
+	uint64_t us_overflow_cycle[LB_OVERFLOW_CYCLES];
 	/* audio planes: period-to-period jitter, |time between wakeups - period|, and the xrun log */
 	struct hist jitter;
 	uint64_t xrun_ns;       /* total time spent in xruns */
 	struct lb_xrun xrun_log[LB_XRUN_LOG];
 	uint64_t nxrun_log;     /* entries of xrun_log used (one entry may stand for several xruns in a row) */
-	/* cyclictest histogram: 1 us bins, only with --histogram */
-	uint64_t *us_bins;
-	unsigned us_len;
-	uint64_t us_overflow;
-	uint64_t us_overflow_cycle[LB_OVERFLOW_CYCLES];
 	/* set up by the plane */
 	pthread_t thread;
 	int started;
@@ -184,9 +187,26 @@ uint64_t lb_run_xruns(const struct lb_run *r);
 #define LB_NSEC 1000000000ULL
 #define LB_THREAD_STACK (256 * 1024)
 
-uint64_t lb_now_ns(void);                 /* CLOCK_MONOTONIC */
+/* CLOCK_MONOTONIC; inline: the measuring loops call it on every wakeup */
+static inline uint64_t lb_now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * LB_NSEC + (uint64_t)t.tv_nsec;
+}
 void lb_sleep_ns(uint64_t ns);
 int lb_memory_lock(void);                 /* mlockall, and 1 only when the kernel counts locked pages */
+/*
+ * The same, locking pages as they are touched (MCL_ONFAULT) and the program's own code and data
+ * at once: for a loop that prefaults what else it touches (lb_prefault, lb_loop_warm_up).
+ */
+int lb_memory_lock_onfault(void);
+/* Write-touch every page of [p, p + len): present (and locked) before a loop uses it. */
+void lb_prefault(void *p, size_t len);
+/* In a measuring thread before its loop: its stack and the libc calls of a timed wait. */
+void lb_loop_warm_up(void);
+#define LB_STACK_PREFAULT (16 * 1024)
 int lb_dma_latency_hold(struct lb_run *r); /* /dev/cpu_dma_latency at 0: an fd, or -1 */
 void lb_dma_latency_release(int fd);
 /*

@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <jack/jack.h>
 #include <jack/statistics.h>
+#include "jack-dl.h"
 #include "lb.h"
 
 #define CLIENT_NAME "latency-bench"
@@ -417,7 +418,12 @@ static jack_client_t *server_connect(struct lb_run *r, struct jack_server *sv, j
 
 int lb_jack_is_pipewire(void)
 {
-	const char *v = jack_get_version_string();
+	char why[256];
+	const char *v;
+
+	if (lb_jack_load(why, sizeof(why)))
+		return 0;
+	v = jack_get_version_string();
 
 	return v && strstr(v, "PipeWire") != NULL;
 }
@@ -428,8 +434,13 @@ int lb_jack_use_pipewire(char **argv, struct strbuf *err)
 {
 	const char *dir = lb_pw_jack_dir(), *old = getenv("LD_LIBRARY_PATH");
 	struct strbuf path = STRBUF_INIT, lib = STRBUF_INIT;
+	char why[256];
 	int e;
 
+	if ((e = lb_jack_load(why, sizeof(why)))) {
+		strbuf_addstr(err, why);
+		return e;
+	}
 	if (lb_jack_is_pipewire()) {
 		unsetenv(PW_JACK_ENV);
 		return 0;
@@ -988,13 +999,16 @@ int lb_plane_jack(struct lb_run *r, volatile sig_atomic_t *stop, lb_progress_fn 
 	struct lb_audio *a = &r->audio;
 	const char *server = a->device, *remote = NULL;
 	const char *shown = server ? server : getenv("JACK_DEFAULT_SERVER");
-	int pipewire = lb_jack_is_pipewire(), jackd_started = a->start_server && str_eq(a->start_server, "dummy");
+	int pipewire, jackd_started = a->start_server && str_eq(a->start_server, "dummy");
 	int pw_started = a->start_server && str_eq(a->start_server, "pipewire");
 	jack_nframes_t frames = 0, rate = 0;
 	sigset_t all, old;
 	uint64_t end_ns;
 	int err = 0, dma_fd = -1, activated = 0, profiling = 0;
 
+	if ((err = lb_jack_load(a->error, sizeof(a->error))))
+		return err;
+	pipewire = lb_jack_is_pipewire();
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;

@@ -39,20 +39,23 @@ static void *timer_thread(void *p)
 	struct timer_arg *a = p;
 	struct lb_cpu *c = a->c;
 	struct timer_shared *sh = a->sh;
-	const uint64_t interval = c->run->interval_ns;
+	/* copies on this thread's stack: the shared struct's page is not touched on every wakeup */
+	volatile sig_atomic_t *stop = sh->stop;
+	const uint64_t interval = c->run->interval_ns, end_ns = sh->end_ns;
 	uint64_t over[LB_NBUDGETS], next = sh->start_ns + interval;
 	unsigned i;
 	int fd = sh->tracer ? lb_causes_thread_open(sh->tracer, c->cpu) : -1;
 
 	for (i = 0; i < LB_NBUDGETS; i++)
 		over[i] = (uint64_t)(lb_budget_fractions[i] * (double)interval);
+	lb_loop_warm_up(); /* memory is locked as it is touched: no page fault in the loop */
 	if (fd >= 0) {
 		/* the kernel's timer is armed one period after the first wait: wait from one period before */
 		struct timespec t = ns_ts(next - interval);
 		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &t, NULL) == EINTR)
 			;
 	}
-	while (!*sh->stop && next <= sh->end_ns) {
+	while (!*stop && next <= end_ns) {
 		struct timespec t = ns_ts(next);
 		uint64_t now, lat;
 
@@ -72,7 +75,7 @@ static void *timer_thread(void *p)
 		if (lat >= interval) {
 			/* the deadlines passed while we slept are periods an audio thread never served;
 			 * those after the end of the run are not part of it */
-			uint64_t m = lat / interval, left = (sh->end_ns - next) / interval;
+			uint64_t m = lat / interval, left = (end_ns - next) / interval;
 			if (m > left)
 				m = left;
 			__atomic_store_n(&c->missed, c->missed + m, __ATOMIC_RELAXED);
@@ -110,7 +113,7 @@ int lb_plane_timer(struct lb_run *r, volatile sig_atomic_t *stop, lb_progress_fn
 	if (lb_causes_start(r, &sh.tracer) == 0)
 		r->interval_ns = lb_causes_period_ns(sh.tracer);
 	dma_fd = lb_dma_latency_hold(r);
-	r->memory_locked = lb_memory_lock();
+	r->memory_locked = lb_memory_lock_onfault();
 	r->sched_fifo = 1;
 
 	/* measuring threads take no signals: the reporter (this thread) handles Ctrl-C */

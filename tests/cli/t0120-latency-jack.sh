@@ -28,6 +28,25 @@ stop_jackd() {
 	wait "$JACKD" || true
 }
 
+# libjack is opened by the plane (jack-dl.c), not linked: jack2's brings libstdc++ and libdb,
+# ~2 MB that every timer-plane run would read in and lock
+test_expect_success 'libjack is not linked: the timer plane runs where it cannot be loaded, the JACK plane says why' '
+	if command -v readelf >/dev/null; then
+		readelf -d "$LB" >dyn &&
+		grep -q "NEEDED.*libc\.so" dyn &&
+		! grep "NEEDED.*libjack" dyn
+	fi &&
+	mkdir badlib &&
+	: >badlib/libjack.so.0 &&
+	LD_LIBRARY_PATH=$PWD/badlib "$LB" -q --cpus "$CPU" --interval 1ms -D 1s --json t.json >out 2>err &&
+	test "$("$JGET" t.json "r[\"samples\"] > 900")" = true &&
+	test_must_fail --exit 3 env LD_LIBRARY_PATH="$PWD/badlib" "$LB" -q --plane jack --device "$NAME-none" -D 1s \
+		--json r.json >out 2>err &&
+	echo "latency-bench: error: cannot load the JACK library '\''libjack.so.0'\'': $PWD/badlib/libjack.so.0: file too short (install libjack-jackd2-0, or pipewire-jack)" >expect &&
+	test_cmp expect err &&
+	! test -e r.json
+'
+
 if ! command -v jackd >/dev/null; then
 	test_skip 'no server: exit 3, a clear message, no result' 'no jackd (apt-get install jackd2)'
 	test_skip '--start-server dummy measures at the asked rate and period and stops the server' 'no jackd'
