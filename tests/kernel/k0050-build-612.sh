@@ -62,7 +62,7 @@ test_expect_success 'metadata.json: release, source, fragments and config with s
 	test "$(meta "m[\"series\"]")" = None &&
 	test "$(meta "m[\"config\"][\"config_sha256\"]")" = "$(sha256sum <"$B/.config" | cut -d" " -f1)" &&
 	meta "\"\\n\".join(f[\"path\"] + \" \" + f[\"sha256\"] for f in m[\"config\"][\"fragments\"])" >actual &&
-	for f in preempt modules ide-scsi audio qemu-guest; do
+	for f in preempt modules ide-scsi audio tracers qemu-guest; do
 		echo "$SRCDIR/kconfig-fragments/$f.config $(sha256sum <"$SRCDIR/kconfig-fragments/$f.config" | cut -d" " -f1)"
 	done >expect &&
 	test_cmp expect actual &&
