@@ -1,7 +1,7 @@
 #!/bin/bash
 # k0150-causes-guest: latency-bench names what made wakeups late, checked against known causes in a
 # QEMU guest whose kernel kbuild built from the tests' fragments and the audio profile's tracers
-# (kt_guest_kernel tracers). The guest counts time in its own instructions (guest-run --icount, one
+# (kt_guest_kernel). The guest counts time in its own instructions (guest-run --icount, one
 # CPU), so a delay the guest makes has its own length, whatever the host does meanwhile:
 # - a SCHED_FIFO 90 thread (lb-interfere) spinning 800 us every 10 ms (10.007, so that it meets every phase of the period) on the measured CPU is the
 #   top cause, of kind thread, by name, its largest share near 800 us, counted once for each
@@ -22,7 +22,8 @@ for f in "$LATENCY_BENCH" "$INTERFERE"; do
 		exit 1
 	fi
 done
-if ! G=$(kt_guest_kernel tracers) || ! GP=$(kt_guest_kernel); then
+# the guest kernel of the other tests has the audio profile's tracers; signed-plain is built without them
+if ! G=$(kt_guest_kernel) || ! GP=$(kt_guest_kernel signed-plain); then
 	echo "Bail out! cannot build the guest kernels (kt_guest_kernel failed)"
 	exit 1
 fi

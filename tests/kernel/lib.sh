@@ -22,26 +22,28 @@ objdir_for() {
 	cp -a "$tmpl" "$dir"
 }
 
-# kt_guest_kernel [tracers|voluntary|no-elf|signed|signed-plain]: print the build directory of Debian's 6.12 tree built for a
-# QEMU guest (tinyconfig + preempt, modules, ide-scsi and audio fragments + qemu-guest: bzImage, snd-dummy.ko,
-# snd-aloop.ko, no tracers; "tracers": the whole audio profile, which adds the osnoise and timerlat tracers; "voluntary": the
-# same with voluntary preemption instead of PREEMPT_RT; "no-elf": the same without ELF binaries, a
-# kernel that panics at boot because no /init can run; "signed": the same signing its modules, xz-compressed,
-# under forced lockdown, where the guest refuses unsigned ones; "signed-plain": signed with SHA-512 and not
-# compressed, as the running kernel's configuration of this machine kind has it). It lives in a cache shared by test runs, so
+# kt_guest_kernel [voluntary|no-elf|signed|signed-plain]: print the build directory of Debian's 6.12 tree built for a
+# QEMU guest (tinyconfig + the audio profile + qemu-guest: bzImage, snd-dummy.ko, snd-aloop.ko, and the osnoise and
+# timerlat tracers of the profile; scripts/ci-compare-kernels builds the same two, the default and "voluntary", into
+# the same directories in k0080, with the same arguments); "voluntary": the same with voluntary preemption instead
+# of PREEMPT_RT; "no-elf": the same without ELF binaries, a kernel that panics at boot because no /init can run;
+# "signed": the same signing its modules, xz-compressed, under forced lockdown, where the guest refuses unsigned ones;
+# "signed-plain": signed with SHA-512 and not compressed, as the running kernel's configuration of this machine kind
+# has it. The last three name the profile's fragments but the tracers one by one: they need no tracers, and
+# signed-plain is k0150's kernel without them. It lives in a cache shared by test runs, so
 # later runs reuse it: kbuild's rerun is a no-op of a few seconds unless the tree, the fragments or
 # kbuild's config stage changed, and then it rebuilds what they touch. Progress goes to stderr; a
 # lock keeps concurrent test runs from building it at the same time.
 kt_guest_kernel() {
-	local name=guest-6.12 extra=()
+	local name=guest-6.12 extra=() audio=(--config audio)
 	# the audio profile's fragments but its tracers, named one by one
-	local audio=(--config preempt --config modules --config ide-scsi --config audio.config)
+	local notracers=(--config preempt --config modules --config ide-scsi --config audio.config)
 	case ${1-} in
-	tracers) name=guest-6.12-tracers audio=(--config audio) ;;
 	voluntary) name=guest-6.12-voluntary extra=(--config voluntary) ;;
-	no-elf) name=guest-6.12-no-elf extra=(--config "$SRCDIR/tests/fixtures/boot/no-elf.config") ;;
-	signed) name=guest-6.12-signed extra=(--config "$SRCDIR/tests/fixtures/boot/signed.config") ;;
-	signed-plain) name=guest-6.12-signed-plain extra=(--config "$SRCDIR/tests/fixtures/boot/signed-plain.config") ;;
+	no-elf) name=guest-6.12-no-elf audio=("${notracers[@]}") extra=(--config "$SRCDIR/tests/fixtures/boot/no-elf.config") ;;
+	signed) name=guest-6.12-signed audio=("${notracers[@]}") extra=(--config "$SRCDIR/tests/fixtures/boot/signed.config") ;;
+	signed-plain) name=guest-6.12-signed-plain audio=("${notracers[@]}")
+		extra=(--config "$SRCDIR/tests/fixtures/boot/signed-plain.config") ;;
 	esac
 	local dir=${KBUILD_TEST_BUILDS:-${XDG_CACHE_HOME:-$HOME/.cache}/kbuild/test-builds}/$name
 	mkdir -p "$dir" || return 1
