@@ -9,6 +9,7 @@
 #include <string.h>
 #include "lb.h"
 #include "log.h"
+#include "opt.h"
 
 static const char *const kind_names[LB_CAUSE_NKINDS] = {
 	[LB_CAUSE_IRQ] = "irq",
@@ -65,6 +66,7 @@ void lb_causes_finish(struct lb_causes *c)
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <event-parse.h>
@@ -74,6 +76,14 @@ void lb_causes_finish(struct lb_causes *c)
 #define TRACE_BUFFER_KB 4096    /* per CPU: a few seconds of events at the shortest period */
 #define THREAD_CACHE 64
 #define IDLE_NAME "the CPU leaving idle"
+#define WATCH_BUFFER_KB 2048    /* per CPU, audio planes: every CPU, read every tick */
+#define SPANS 8192              /* per CPU, audio planes: the last second or more of what ran */
+#define WAKINGS 8192            /* audio planes: the latest wakeups of any thread, for the chains */
+#define LATES 1024              /* audio planes: late wakeups waiting for their trace */
+#define CPUS_MAX 1024
+#define IRQ_TAIL_NS 3000        /* an interrupt's exit after osnoise saw its end */
+#define LATE_IRQ_NS 50000       /* audio planes: how late a device's interrupt may come by its own timing */
+#define CHAIN 4                 /* audio planes: wakers followed back from the audio thread */
 
 /* The osnoise knobs timerlat reads; global, not per instance: saved and put back. */
 static const char *const knobs[] = {
@@ -99,6 +109,35 @@ struct cpu_state {
 	int part_irq[LB_CAUSE_PARTS], part_pid[LB_CAUSE_PARTS];
 	uint64_t first_ts;          /* the first thread sample's trace time, at start_ns + one period */
 	int have_first;
+	/* audio planes: what ran on this CPU, in the order it ended (the trace's order) */
+	struct span *span;
+	uint64_t nspan;             /* spans written; the ring holds the last SPANS */
+	int64_t off;                /* the trace clock (mono) minus osnoise's start times (sched_clock) */
+	int have_off;
+};
+
+/* Audio planes: one stretch of an interrupt, softirq, NMI or thread on one CPU, in the trace's clock. */
+enum span_kind { SPAN_IRQ, SPAN_SOFTIRQ, SPAN_NMI, SPAN_THREAD };
+struct span {
+	uint64_t start, end;        /* CLOCK_MONOTONIC ns */
+	uint64_t net;               /* its own time: a thread's or softirq's without the interrupts inside */
+	int pid;                    /* thread: its pid, 0 the idle task */
+	int irq;                    /* irq: the vector */
+	unsigned char kind;
+	char name[27];
+};
+
+/* Audio planes: a thread made runnable (sched_waking), on the CPU that woke it. */
+struct waking {
+	uint64_t ts;
+	int pid, waker, cpu;
+};
+
+/* Audio planes: a late wakeup the plane measured, waiting for its trace. */
+struct late {
+	uint64_t expected, woke;    /* CLOCK_MONOTONIC ns: when it was due, when the plane ran */
+	double at_s;
+	int tid;
 };
 
 /* A thread seen in the trace: its scheduling, read once. */
@@ -125,7 +164,7 @@ struct lb_tracer {
 	struct tep_format_field *tl_ctx, *tl_lat, *tl_seq;
 	struct tep_format_field *irq_start, *irq_dur, *irq_vec, *irq_desc;
 	struct tep_format_field *sirq_dur, *sirq_vec, *nmi_start, *nmi_dur;
-	struct tep_format_field *thr_pid, *thr_dur, *thr_comm;
+	struct tep_format_field *thr_pid, *thr_dur, *thr_comm, *thr_start, *sirq_start;
 	struct thread_info threads[THREAD_CACHE];
 	int nthreads;
 	/* the per-CPU readers, opened and allocated before the run: a tick allocates nothing */
@@ -133,6 +172,16 @@ struct lb_tracer {
 	struct kbuffer *kbuf;
 	void *page;
 	int page_size;
+	/* audio planes: the osnoise tracer watching every CPU with no workload of its own */
+	int watch;
+	int reporter_nice, reniced; /* the reporter's nice value before the run, and whether it was changed */
+	int waking_id;
+	struct tep_format_field *wk_pid;
+	struct waking *wakings;
+	uint64_t nwakings;
+	struct late lates[LATES];   /* written by the measuring thread, read by the reporter */
+	unsigned late_head, late_tail;
+	uint64_t late_dropped;      /* late wakeups that found the queue full */
 	volatile int thread_failed; /* a measuring thread could not open its timerlat file */
 	char failed_why[160];
 	struct lb_run *run;
@@ -279,23 +328,33 @@ static int find_fields(struct lb_tracer *t)
 			 *sirq = tep_find_event(t->tep, t->softirq_id), *nmi = tep_find_event(t->tep, t->nmi_id),
 			 *thr = tep_find_event(t->tep, t->thread_id);
 
-	if (!tl || !irq || !sirq || !nmi || !thr)
+	if ((!tl && !t->watch) || !irq || !sirq || !nmi || !thr)
 		return 0;
-	t->tl_ctx = tep_find_field(tl, "context");
-	t->tl_lat = tep_find_field(tl, "timer_latency");
-	t->tl_seq = tep_find_field(tl, "seqnum");
+	if (t->watch) {
+		struct tep_event *wk = tep_find_event(t->tep, t->waking_id);
+		if (!wk || !(t->wk_pid = tep_find_field(wk, "pid")))
+			return 0;
+	} else {
+		t->tl_ctx = tep_find_field(tl, "context");
+		t->tl_lat = tep_find_field(tl, "timer_latency");
+		t->tl_seq = tep_find_field(tl, "seqnum");
+		if (!t->tl_ctx || !t->tl_lat || !t->tl_seq)
+			return 0;
+	}
 	t->irq_start = tep_find_field(irq, "start");
 	t->irq_dur = tep_find_field(irq, "duration");
 	t->irq_vec = tep_find_field(irq, "vector");
 	t->irq_desc = tep_find_field(irq, "desc");
 	t->sirq_dur = tep_find_field(sirq, "duration");
+	t->sirq_start = tep_find_field(sirq, "start");
+	t->thr_start = tep_find_field(thr, "start");
 	t->sirq_vec = tep_find_field(sirq, "vector");
 	t->nmi_start = tep_find_field(nmi, "start");
 	t->nmi_dur = tep_find_field(nmi, "duration");
 	t->thr_pid = tep_find_field(thr, "pid");
 	t->thr_dur = tep_find_field(thr, "duration");
 	t->thr_comm = tep_find_field(thr, "comm");
-	return t->tl_ctx && t->tl_lat && t->tl_seq && t->irq_start && t->irq_dur && t->irq_vec && t->irq_desc &&
+	return t->sirq_start && t->thr_start && t->irq_start && t->irq_dur && t->irq_vec && t->irq_desc &&
 	       t->sirq_dur && t->sirq_vec && t->nmi_start && t->nmi_dur && t->thr_pid && t->thr_dur && t->thr_comm;
 }
 
@@ -340,7 +399,10 @@ static void tracer_free(struct lb_tracer *t)
 	restore(t);
 	if (t->tep)
 		tep_free(t->tep);
+	for (int i = 0; t->cs && i < t->ncs; i++)
+		free(t->cs[i].span);
 	free(t->cs);
+	free(t->wakings);
 	free(t->dir);
 	free(t);
 }
@@ -367,12 +429,6 @@ static int not_run_reason(struct lb_run *r)
 		unavailable(r, "--no-causes");
 		return 1;
 	}
-	if (strcmp(r->plane, "timer") != 0) {
-		unavailable(r, "the %s plane's wakeups come from the %s, which the kernel's timerlat tracer does not follow; "
-			    "run 'latency-bench --plane timer' on the same CPU for the causes", r->plane,
-			    strcmp(r->plane, "alsa") == 0 ? "sound card's interrupt" : "audio server");
-		return 1;
-	}
 	return 0;
 }
 
@@ -384,11 +440,11 @@ void lb_causes_not_run(struct lb_run *r)
 
 int lb_causes_start(struct lb_run *r, struct lb_tracer **tp)
 {
-	static const char *const systems[] = { "ftrace", "osnoise", NULL };
+	static const char *const systems[] = { "ftrace", "osnoise", "sched", NULL };
 	struct lb_tracer *t;
 	const char *dir;
-	char path[512], who[300], val[64], *opts;
-	int err;
+	char path[512], who[300], val[1024], *opts;
+	int err, watch;
 
 	*tp = NULL;
 	r->causes.available = 0;
@@ -410,40 +466,80 @@ int lb_causes_start(struct lb_run *r, struct lb_tracer **tp)
 		unavailable(r, "tracefs is not mounted and could not be mounted (mount -t tracefs nodev /sys/kernel/tracing)");
 		return -ENOENT;
 	}
-	if (!tracefs_tracer_available(dir, "timerlat")) {
+	watch = strcmp(r->plane, "timer") != 0;
+	if (!watch && !tracefs_tracer_available(dir, "timerlat")) {
 		unavailable(r, "this kernel (%s) has no timerlat tracer: build it with CONFIG_OSNOISE_TRACER and "
 			    "CONFIG_TIMERLAT_TRACER (kbuild's audio profile sets them)", r->sys.kernel_release);
 		return -ENOENT;
 	}
+	if (watch && !tracefs_tracer_available(dir, "osnoise")) {
+		unavailable(r, "this kernel (%s) has no osnoise tracer: build it with CONFIG_OSNOISE_TRACER "
+			    "(kbuild's audio profile sets it)", r->sys.kernel_release);
+		return -ENOENT;
+	}
 	snprintf(path, sizeof(path), "%s/osnoise/per_cpu/cpu%d/timerlat_fd", dir, r->cpu[0].cpu);
-	if (access(path, R_OK) != 0) {
+	if (!watch && access(path, R_OK) != 0) {
 		unavailable(r, "this kernel's timerlat tracer (%s) cannot follow a thread of latency-bench's own "
 			    "(osnoise/per_cpu/cpuN/timerlat_fd came in Linux 6.6)", r->sys.kernel_release);
 		return -ENOENT;
 	}
+	opts = knob_read(dir, "osnoise/options");
+	if (watch && (!opts || !strstr(opts, "OSNOISE_WORKLOAD"))) {
+		free(opts);
+		unavailable(r, "this kernel's osnoise tracer (%s) cannot watch without a workload of its own "
+			    "(osnoise/options OSNOISE_WORKLOAD came in Linux 6.4)", r->sys.kernel_release);
+		return -ENOENT;
+	}
+	free(opts);
 	remove_stale(dir);
 	if (tracer_in_use(dir, who, sizeof(who))) {
-		unavailable(r, "the timerlat tracer is in use by another program: %s", who);
+		unavailable(r, "the %s tracer is in use by another program: %s", watch ? "osnoise" : "timerlat", who);
 		return -EBUSY;
 	}
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return -ENOMEM;
 	t->run = r;
+	t->watch = watch;
 	t->dir = strdup(dir);
 	t->audio_priority = r->priority;
-	t->ncs = r->ncpus;
-	t->cs = calloc((size_t)r->ncpus, sizeof(*t->cs));
-	if (!t->dir || !t->cs) {
-		tracer_free(t);
-		return -ENOMEM;
+	if (watch) {
+		/* the audio thread and what wakes it may run on any CPU: watch them all */
+		static unsigned char online[CPUS_MAX];
+		char *list = knob_read("/sys/devices/system/cpu", "online");
+		if (!list || opt_parse_cpulist(list, CPUS_MAX, online) != 0)
+			memset(online, 0, sizeof(online)), online[0] = 1;
+		free(list);
+		for (int i = 0; i < CPUS_MAX; i++)
+			t->ncs += online[i];
+		t->cs = calloc((size_t)t->ncs, sizeof(*t->cs));
+		t->wakings = calloc(WAKINGS, sizeof(*t->wakings));
+		for (int i = 0, n = 0; t->cs && i < CPUS_MAX; i++)
+			if (online[i]) {
+				t->cs[n].cpu = i;
+				t->cs[n].prev_kind = -1;
+				if (!(t->cs[n++].span = calloc(SPANS, sizeof(struct span))))
+					t->wakings = (free(t->wakings), NULL);
+			}
+		if (!t->dir || !t->cs || !t->wakings) {
+			tracer_free(t);
+			return -ENOMEM;
+		}
+		t->period_ns = r->interval_ns;
+	} else {
+		t->ncs = r->ncpus;
+		t->cs = calloc((size_t)r->ncpus, sizeof(*t->cs));
+		if (!t->dir || !t->cs) {
+			tracer_free(t);
+			return -ENOMEM;
+		}
+		for (int i = 0; i < r->ncpus; i++) {
+			t->cs[i].cpu = r->cpu[i].cpu;
+			t->cs[i].prev_kind = -1;
+		}
+		/* the kernel's period is whole microseconds: the run measures at that one */
+		t->period_ns = (r->interval_ns + 500) / 1000 * 1000;
 	}
-	for (int i = 0; i < r->ncpus; i++) {
-		t->cs[i].cpu = r->cpu[i].cpu;
-		t->cs[i].prev_kind = -1;
-	}
-	/* the kernel's period is whole microseconds: the run measures at that one */
-	t->period_ns = (r->interval_ns + 500) / 1000 * 1000;
 	for (size_t i = 0; i < NKNOBS; i++)
 		if (!(t->saved[i] = knob_read(dir, knobs[i]))) {
 			err = -errno;
@@ -453,10 +549,15 @@ int lb_causes_start(struct lb_run *r, struct lb_tracer **tp)
 	opts = knob_read(dir, "osnoise/options");
 	t->workload_was_on = opts && strstr(opts, "NO_OSNOISE_WORKLOAD") == NULL;
 	free(opts);
-	cpulist(r, val, sizeof(val));
+	if (watch) {
+		int n = 0;
+		for (int i = 0; i < t->ncs && n < (int)sizeof(val) - 8; i++)
+			n += snprintf(val + n, sizeof(val) - (size_t)n, "%s%d", i ? "," : "", t->cs[i].cpu);
+	} else
+		cpulist(r, val, sizeof(val));
 	if ((err = knob_write(dir, "osnoise/cpus", val)) ||
-	    (err = knob_write(dir, "osnoise/timerlat_period_us", (snprintf(val, sizeof(val), "%llu",
-				(unsigned long long)(t->period_ns / 1000)), val))) ||
+	    (!watch && (err = knob_write(dir, "osnoise/timerlat_period_us", (snprintf(val, sizeof(val), "%llu",
+				(unsigned long long)(t->period_ns / 1000)), val)))) ||
 	    (err = knob_write(dir, "osnoise/stop_tracing_us", "0")) ||
 	    (err = knob_write(dir, "osnoise/stop_tracing_total_us", "0")) ||
 	    (err = knob_write(dir, "osnoise/print_stack", "0"))) {
@@ -465,7 +566,8 @@ int lb_causes_start(struct lb_run *r, struct lb_tracer **tp)
 	}
 	t->options_changed = 1;
 	if ((err = knob_write(dir, "osnoise/options", "NO_OSNOISE_WORKLOAD"))) {
-		unavailable(r, "cannot switch off the kernel's own timerlat threads (osnoise/options): %s", strerror(-err));
+		unavailable(r, "cannot switch off the kernel's own %s threads (osnoise/options): %s",
+			    watch ? "osnoise" : "timerlat", strerror(-err));
 		goto fail;
 	}
 	snprintf(val, sizeof(val), "latency-bench-%ld", (long)getpid());
@@ -474,9 +576,15 @@ int lb_causes_start(struct lb_run *r, struct lb_tracer **tp)
 		unavailable(r, "cannot create the tracing instance %s: %s", val, strerror(errno));
 		goto fail;
 	}
-	if (tracefs_instance_set_buffer_size(t->inst, TRACE_BUFFER_KB, -1) < 0 ||
-	    tracefs_event_enable(t->inst, "osnoise", NULL) < 0) {
+	if (tracefs_instance_set_buffer_size(t->inst, watch ? WATCH_BUFFER_KB : TRACE_BUFFER_KB, -1) < 0 ||
+	    tracefs_event_enable(t->inst, "osnoise", NULL) < 0 ||
+	    (watch && tracefs_event_enable(t->inst, "sched", "sched_waking") < 0)) {
 		unavailable(r, "cannot enable the osnoise events: %s", strerror(errno));
+		goto fail;
+	}
+	/* the audio planes' times are CLOCK_MONOTONIC: so are the trace's */
+	if (watch && tracefs_instance_file_write(t->inst, "trace_clock", "mono") < 0) {
+		unavailable(r, "cannot set the trace's clock to mono: %s", strerror(errno));
 		goto fail;
 	}
 	t->tep = tracefs_local_events_system(dir, systems);
@@ -489,12 +597,15 @@ int lb_causes_start(struct lb_run *r, struct lb_tracer **tp)
 	t->softirq_id = event_id(t->tep, "osnoise", "softirq_noise");
 	t->nmi_id = event_id(t->tep, "osnoise", "nmi_noise");
 	t->thread_id = event_id(t->tep, "osnoise", "thread_noise");
-	if (t->tl_id < 0 || t->irq_id < 0 || t->thread_id < 0 || t->softirq_id < 0 || t->nmi_id < 0 || !find_fields(t)) {
-		unavailable(r, "this kernel's trace has no timerlat or osnoise event formats (or other ones than Linux 6.6's)");
+	t->waking_id = event_id(t->tep, "sched", "sched_waking");
+	if ((!watch && t->tl_id < 0) || t->irq_id < 0 || t->thread_id < 0 || t->softirq_id < 0 || t->nmi_id < 0 ||
+	    (watch && t->waking_id < 0) || !find_fields(t)) {
+		unavailable(r, "this kernel's trace has no %s event formats (or other ones than Linux 6.6's)",
+			    watch ? "osnoise or sched_waking" : "timerlat or osnoise");
 		goto fail;
 	}
-	if (tracefs_tracer_set(t->inst, TRACEFS_TRACER_CUSTOM, "timerlat") < 0) {
-		unavailable(r, "cannot start the timerlat tracer: %s", strerror(errno));
+	if (tracefs_tracer_set(t->inst, TRACEFS_TRACER_CUSTOM, watch ? "osnoise" : "timerlat") < 0) {
+		unavailable(r, "cannot start the %s tracer: %s", watch ? "osnoise" : "timerlat", strerror(errno));
 		goto fail;
 	}
 	/* after the tracer: while its trace is open for reading, the tracer cannot be changed */
@@ -519,12 +630,31 @@ int lb_causes_start(struct lb_run *r, struct lb_tracer **tp)
 		goto fail;
 	}
 	r->causes.available = 1;
+	r->causes.watched = watch;
 	r->causes.unavailable[0] = '\0';
 	*tp = t;
 	return 0;
 fail:
 	tracer_free(t);
 	return -EIO;
+}
+
+void lb_causes_audio_start(struct lb_run *r)
+{
+	/* the period the device or server granted: its budget, unless --threshold */
+	if (!r->threshold_given)
+		r->causes.threshold_ns = (uint64_t)((1.0 - r->dsp_load) * (double)r->interval_ns);
+	if (lb_causes_start(r, &r->tracer) == 0) {
+		/*
+		 * This thread reads the trace while the audio thread runs. Where the card's wakeup goes
+		 * through a thread of ordinary priority (ksoftirqd on PREEMPT_RT), it would compete
+		 * with it: it yields to every other ordinary thread until the run ends.
+		 */
+		errno = 0;
+		r->tracer->reporter_nice = getpriority(PRIO_PROCESS, 0);
+		if (errno == 0 && setpriority(PRIO_PROCESS, 0, 19) == 0)
+			r->tracer->reniced = 1;
+	}
 }
 
 uint64_t lb_causes_period_ns(const struct lb_tracer *t)
@@ -691,13 +821,12 @@ static struct lb_cause *cause_slot(struct lb_causes *c, enum lb_cause_kind kind,
 }
 
 /* A late wakeup taken apart: into the run's causes, its worst and its spikes. */
+static void account_parts(struct lb_tracer *t, struct cpu_state *s, uint64_t latency, double at_s);
+
 static void account(struct lb_tracer *t, struct cpu_state *s, uint64_t latency, uint64_t ts)
 {
-	struct lb_causes *c = &t->run->causes;
-	struct lb_wakeup *w = &s->w;
-	uint64_t expected = s->irq_ts > s->irq_latency ? s->irq_ts - s->irq_latency : 0, sum = 0, delay;
+	uint64_t expected = s->irq_ts > s->irq_latency ? s->irq_ts - s->irq_latency : 0, delay;
 	char comm[LB_CAUSE_NAME];
-	const struct thread_info *ti;
 
 	/* from the expiry to the timer's interrupt: an earlier interrupt still running, else interrupts
 	 * off in the thread that ran, else the CPU waking from idle */
@@ -715,15 +844,26 @@ static void account(struct lb_tracer *t, struct cpu_state *s, uint64_t latency, 
 		add_part(s, LB_CAUSE_IRQ_OFF, comm, -1, s->blocking_pid, delay);
 	} else if (delay)
 		add_part(s, LB_CAUSE_IDLE, IDLE_NAME, -1, 0, delay);
-	w->cpu = s->cpu;
-	w->latency_ns = latency;
-	w->irq_latency_ns = s->irq_latency;
-	w->timer_irq_ns = s->timer_irq_seen ? s->timer_irq_dur : 0;
+	s->w.irq_latency_ns = s->irq_latency;
+	s->w.timer_irq_ns = s->timer_irq_seen ? s->timer_irq_dur : 0;
 	if (!s->have_first) {
 		s->first_ts = ts;
 		s->have_first = 1;
 	}
-	w->at_s = t->start_s + (double)(ts - s->first_ts) / 1e9;
+	account_parts(t, s, latency, t->start_s + (double)(ts - s->first_ts) / 1e9);
+}
+
+/* The parts of CPU s's late wakeup (s->w) into the run's causes, its worst and its spikes. */
+static void account_parts(struct lb_tracer *t, struct cpu_state *s, uint64_t latency, double at_s)
+{
+	struct lb_causes *c = &t->run->causes;
+	struct lb_wakeup *w = &s->w;
+	uint64_t sum = 0;
+	const struct thread_info *ti;
+
+	w->cpu = s->cpu;
+	w->latency_ns = latency;
+	w->at_s = at_s;
 	w->top = -1;
 	for (int i = 0; i < w->nparts; i++) {
 		struct lb_cause *k = cause_slot(c, w->part[i].kind, w->part[i].name, s->cpu);
@@ -794,6 +934,8 @@ static void str(struct tep_format_field *f, struct tep_record *rec, char *buf, s
 	snprintf(buf, len, "%.*s", (int)strnlen(data + off, size), data + off);
 }
 
+static void watch_event(struct lb_tracer *t, struct cpu_state *s, struct tep_event *e, struct tep_record *rec);
+
 static int on_event(struct tep_event *e, struct tep_record *rec, int cpu, void *data)
 {
 	struct lb_tracer *t = data;
@@ -805,6 +947,10 @@ static int on_event(struct tep_event *e, struct tep_record *rec, int cpu, void *
 			s = &t->cs[i];
 	if (!s)
 		return 0;
+	if (t->watch) {
+		watch_event(t, s, e, rec);
+		return 0;
+	}
 	if (e->id == t->tl_id) {
 		unsigned long long ctx = num(t->tl_ctx, rec), lat = num(t->tl_lat, rec);
 		if (ctx == 0) { /* the timer's interrupt */
@@ -881,6 +1027,321 @@ static int on_event(struct tep_event *e, struct tep_record *rec, int cpu, void *
 	return 0;
 }
 
+/* ---- the audio planes: what ran on every CPU, matched to the plane's late wakeups ---- */
+
+/*
+ * One event into CPU s's spans, or the wakings. osnoise stamps a stretch's start with
+ * sched_clock and traces it when it ends: its trace time (mono) is its end. An interrupt's
+ * start plus its duration is its end, which gives the offset between the two clocks.
+ */
+static void watch_event(struct lb_tracer *t, struct cpu_state *s, struct tep_event *e, struct tep_record *rec)
+{
+	uint64_t ts = (uint64_t)rec->ts, start, dur;
+	struct span *sp;
+
+	if (e->id == t->waking_id) {
+		struct waking *w = &t->wakings[t->nwakings++ % WAKINGS];
+		w->ts = ts;
+		w->pid = (int)num(t->wk_pid, rec);
+		w->waker = tep_data_pid(t->tep, rec);
+		w->cpu = s->cpu;
+		return;
+	}
+	sp = &s->span[s->nspan % SPANS];
+	memset(sp, 0, sizeof(*sp));
+	sp->irq = -1;
+	if (e->id == t->irq_id || e->id == t->nmi_id) {
+		int nmi = e->id == t->nmi_id;
+		char desc[LB_CAUSE_NAME - 16];
+
+		start = num(nmi ? t->nmi_start : t->irq_start, rec);
+		dur = num(nmi ? t->nmi_dur : t->irq_dur, rec);
+		if (dur > ts)
+			return;
+		if (!nmi) {
+			s->off = (int64_t)(ts - dur) - (int64_t)start;
+			s->have_off = 1;
+			sp->irq = (int)num(t->irq_vec, rec);
+			str(t->irq_desc, rec, desc, sizeof(desc));
+			snprintf(sp->name, sizeof(sp->name), "IRQ %d (%.16s)", sp->irq, desc[0] ? desc : "?");
+		} else
+			snprintf(sp->name, sizeof(sp->name), "NMI");
+		sp->kind = nmi ? SPAN_NMI : SPAN_IRQ;
+		sp->start = ts - dur;
+		sp->net = dur;
+	} else if (e->id == t->softirq_id || e->id == t->thread_id) {
+		int thread = e->id == t->thread_id;
+
+		start = num(thread ? t->thr_start : t->sirq_start, rec);
+		dur = num(thread ? t->thr_dur : t->sirq_dur, rec);
+		if (dur > ts)
+			return;
+		sp->kind = thread ? SPAN_THREAD : SPAN_SOFTIRQ;
+		/* its start in the trace's clock; before the CPU's first interrupt, its own time back from its end */
+		sp->start = s->have_off && (int64_t)start + s->off > 0 && (uint64_t)((int64_t)start + s->off) <= ts - dur
+			    ? (uint64_t)((int64_t)start + s->off) : ts - dur;
+		sp->net = dur;
+		if (thread) {
+			char comm[LB_CAUSE_NAME];
+			sp->pid = (int)num(t->thr_pid, rec);
+			str(t->thr_comm, rec, comm, sizeof(comm));
+			snprintf(sp->name, sizeof(sp->name), "%.26s", comm);
+		} else {
+			unsigned long long v = num(t->sirq_vec, rec);
+			snprintf(sp->name, sizeof(sp->name), "%s", v < 10 ? softirq_names[v] : "?");
+		}
+	} else
+		return;
+	sp->end = ts;
+	s->nspan++;
+}
+
+static struct cpu_state *watch_cpu(struct lb_tracer *t, int cpu)
+{
+	for (int i = 0; i < t->ncs; i++)
+		if (t->cs[i].cpu == cpu)
+			return &t->cs[i];
+	return NULL;
+}
+
+/* The oldest time CPU s's ring still covers in full. */
+static uint64_t covered_from(const struct cpu_state *s)
+{
+	return s->nspan > SPANS ? s->span[s->nspan % SPANS].end : 0;
+}
+
+/* The innermost interrupt, softirq or NMI on s running at `at`, else the thread; NULL none. */
+static const struct span *span_at(const struct cpu_state *s, uint64_t at)
+{
+	const struct span *thread = NULL, *inner = NULL;
+
+	for (uint64_t i = s->nspan; i > 0 && i + SPANS > s->nspan; i--) {
+		const struct span *sp = &s->span[(i - 1) % SPANS];
+		if (sp->end < at)
+			break;
+		if (sp->start > at)
+			continue;
+		if (sp->kind == SPAN_THREAD) {
+			if (!thread)
+				thread = sp;
+		} else if (!inner || sp->end - sp->start < inner->end - inner->start)
+			inner = sp;
+	}
+	return inner ? inner : thread;
+}
+
+/* The interrupt or softirq on s that ended at most IRQ_TAIL_NS before `at`; NULL none. */
+static const struct span *irq_ended(const struct cpu_state *s, uint64_t at)
+{
+	for (uint64_t i = s->nspan; i > 0 && i + SPANS > s->nspan; i--) {
+		const struct span *sp = &s->span[(i - 1) % SPANS];
+		if (sp->end + IRQ_TAIL_NS < at)
+			break;
+		if (sp->kind != SPAN_THREAD && sp->end <= at)
+			return sp;
+	}
+	return NULL;
+}
+
+/* The latest waking of `pid` at or before `before`, no earlier than `after`; NULL none. */
+static const struct waking *waking_of(const struct lb_tracer *t, int pid, uint64_t after, uint64_t before)
+{
+	for (uint64_t i = t->nwakings; i > 0 && i + WAKINGS > t->nwakings; i--) {
+		const struct waking *w = &t->wakings[(i - 1) % WAKINGS];
+		if (w->pid == pid && w->ts <= before)
+			return w->ts >= after ? w : NULL;
+	}
+	return NULL;
+}
+
+/* The audio thread's stretch on the CPU that ran it when the plane saw the wakeup at `woke`. */
+static const struct span *audio_span(struct lb_tracer *t, int tid, uint64_t woke, struct cpu_state **on)
+{
+	const struct span *best = NULL;
+
+	for (int c = 0; c < t->ncs; c++) {
+		struct cpu_state *s = &t->cs[c];
+		for (uint64_t i = s->nspan; i > 0 && i + SPANS > s->nspan; i--) {
+			const struct span *sp = &s->span[(i - 1) % SPANS];
+			if (sp->end + 2 * t->period_ns < woke)
+				break;
+			if (sp->kind == SPAN_THREAD && sp->pid == tid && sp->start <= woke && (!best || sp->start > best->start)) {
+				best = sp;
+				*on = s;
+			}
+		}
+	}
+	return best;
+}
+
+/* What woke the audio thread, followed back through waker threads to an interrupt. */
+struct chain {
+	int n;
+	struct {
+		struct cpu_state *s;
+		const struct span *sp; /* the interrupt, softirq or thread the waking came from */
+		uint64_t at;           /* the waking */
+	} link[CHAIN];              /* [0] woke the audio thread, [n-1] is the first */
+	int pids[CHAIN];            /* waker threads */
+	int npids;
+};
+
+static int chain_has(const struct chain *ch, const struct span *sp)
+{
+	for (int i = 0; i < ch->n; i++)
+		if (ch->link[i].sp == sp)
+			return 1;
+	for (int i = 0; sp->kind == SPAN_THREAD && i < ch->npids; i++)
+		if (ch->pids[i] == sp->pid)
+			return 1;
+	return 0;
+}
+
+static void follow(struct lb_tracer *t, struct chain *ch, int tid, uint64_t from, uint64_t run)
+{
+	const struct waking *w = waking_of(t, tid, from, run);
+
+	while (w && ch->n < CHAIN) {
+		struct cpu_state *s = watch_cpu(t, w->cpu);
+		/* an interrupt wakes softirq threads on its way out, just after osnoise saw it end */
+		const struct span *sp = s ? span_at(s, w->ts) : NULL, *tail = s ? irq_ended(s, w->ts) : NULL;
+
+		if ((!sp || sp->kind == SPAN_THREAD) && tail)
+			sp = tail;
+
+		if (!sp)
+			break;
+		ch->link[ch->n].s = s;
+		ch->link[ch->n].sp = sp;
+		ch->link[ch->n++].at = w->ts;
+		if (sp->kind == SPAN_SOFTIRQ) {
+			/* raised by the interrupt just before it on that CPU */
+			const struct span *irq = span_at(s, sp->start > 1000 ? sp->start - 1000 : 0);
+			if (irq && irq->kind == SPAN_IRQ && irq->end + 5000 >= sp->start && ch->n < CHAIN) {
+				ch->link[ch->n].s = s;
+				ch->link[ch->n].sp = irq;
+				ch->link[ch->n++].at = irq->end;
+			}
+			break;
+		}
+		if (sp->kind != SPAN_THREAD || sp->pid == 0 || ch->npids == CHAIN)
+			break;
+		ch->pids[ch->npids++] = sp->pid;
+		w = waking_of(t, sp->pid, from > 10 * t->period_ns ? from - 10 * t->period_ns : 0, sp->start);
+	}
+}
+
+enum { SEG_BEFORE_IRQ, SEG_WAKER, SEG_RUNNABLE };
+
+/* CPU s's share of [from, to): who ran, by kind. */
+static void segment(struct lb_tracer *t, struct cpu_state *s, const struct chain *ch, int tid, uint64_t from,
+		    uint64_t to, int seg, int waiter, struct cpu_state *into, uint64_t *waker_ns)
+{
+	char comm[LB_CAUSE_NAME];
+	const struct thread_info *wi = waiter > 0 ? thread_lookup(t, waiter) : NULL;
+	int wrt = wi ? wi->rt : 1, wprio = wi ? wi->priority : t->audio_priority;
+
+	if (to <= from)
+		return;
+	for (uint64_t i = s->nspan; i > 0 && i + SPANS > s->nspan; i--) {
+		const struct span *sp = &s->span[(i - 1) % SPANS];
+		uint64_t lo, hi, share;
+
+		if (sp->end <= from)
+			break;
+		lo = sp->start > from ? sp->start : from;
+		hi = sp->end < to ? sp->end : to;
+		if (hi <= lo)
+			continue;
+		share = hi - lo;
+		if (sp->kind != SPAN_THREAD) {
+			if (share > sp->net)
+				share = sp->net;
+			if (chain_has(ch, sp))
+				*waker_ns += share;
+			else
+				add_part(into, sp->kind == SPAN_IRQ ? LB_CAUSE_IRQ : sp->kind == SPAN_NMI ? LB_CAUSE_NMI
+					 : LB_CAUSE_SOFTIRQ, sp->name, sp->irq, 0, share);
+			continue;
+		}
+		/* a thread's own time, without the interrupts inside its stretch */
+		if (sp->end > sp->start && sp->net < sp->end - sp->start)
+			share = (uint64_t)((double)share * (double)sp->net / (double)(sp->end - sp->start));
+		if (sp->pid == tid)
+			continue;
+		if (chain_has(ch, sp)) {
+			*waker_ns += share;
+			continue;
+		}
+		if (sp->pid == 0) {
+			add_part(into, LB_CAUSE_IDLE, IDLE_NAME, -1, 0, share);
+			continue;
+		}
+		comm_of(sp->pid, sp->name, comm, sizeof(comm));
+		if (seg == SEG_BEFORE_IRQ)
+			add_part(into, LB_CAUSE_IRQ_OFF, comm, -1, sp->pid, share);
+		else {
+			/* ran while the audio thread, or the thread that wakes it, waited: a thread it may not
+			 * preempt ran first; one it may preempt held the CPU (an ordinary waker shares it) */
+			const struct thread_info *ti = thread_lookup(t, sp->pid);
+			int first = ti->rt ? !wrt || ti->priority >= wprio : !wrt;
+			add_part(into, first ? LB_CAUSE_THREAD : LB_CAUSE_PREEMPT_OFF, comm, -1, sp->pid, share);
+		}
+	}
+}
+
+/*
+ * One late wakeup taken apart. From when it was due to when the audio thread ran:
+ * - until the interrupt at the root of what woke it: an interrupt still running, else
+ *   interrupts off in the thread that ran, else the CPU leaving idle (as on the timer plane);
+ * - while the waking went through its interrupt, softirq and threads: whatever else ran on
+ *   their CPUs (their own time is the wakeup path's, shown, not a cause);
+ * - once runnable, until it ran: what ran on its CPU.
+ */
+static void watch_analyse(struct lb_tracer *t, const struct late *l)
+{
+	struct cpu_state *c = NULL, *root;
+	const struct span *run = audio_span(t, l->tid, l->woke, &c);
+	struct chain ch = { 0 };
+	uint64_t e = l->expected, r, h, waker_ns = 0, from;
+	const struct thread_info *ti;
+
+	if (l->tid <= 0 || !run || covered_from(c) > e) {
+		t->run->causes.lost_events++; /* the trace has not kept this wakeup */
+		return;
+	}
+	r = run->start > e ? run->start : e;
+	ti = thread_lookup(t, l->tid);
+	if (ti->rt)
+		t->audio_priority = ti->priority;
+	follow(t, &ch, l->tid, e > 4 * t->period_ns ? e - 4 * t->period_ns : 0, run->start);
+	memset(&c->w, 0, sizeof(c->w));
+	if (ch.n) {
+		root = ch.link[ch.n - 1].s;
+		h = ch.link[ch.n - 1].sp->start;
+		if (covered_from(root) > e) {
+			t->run->causes.lost_events++;
+			return;
+		}
+		/* an interrupt later than the device's own timing explains: what held it off */
+		if (h > e + LATE_IRQ_NS)
+			segment(t, root, &ch, l->tid, e, h < r ? h : r, SEG_BEFORE_IRQ, 0, c, &waker_ns);
+		from = h > e ? h : e;
+		for (int i = ch.n - 1; i >= 0; i--) {
+			uint64_t to = ch.link[i].at < r ? ch.link[i].at : r;
+			int waiter = ch.link[i].sp->kind == SPAN_THREAD ? ch.link[i].sp->pid : 0;
+			segment(t, ch.link[i].s, &ch, l->tid, from, to, SEG_WAKER, waiter, c, &waker_ns);
+			if (to > from)
+				from = to;
+		}
+		c->w.irq_latency_ns = h > e ? h - e : 0;
+	} else
+		from = e;
+	segment(t, c, &ch, l->tid, from, r, SEG_RUNNABLE, l->tid, c, &waker_ns);
+	c->w.timer_irq_ns = waker_ns;
+	account_parts(t, c, l->woke - l->expected, l->at_s);
+}
+
 /* The events of one page of CPU i's trace. */
 static void read_page(struct lb_tracer *t, int i)
 {
@@ -913,15 +1374,47 @@ static void drain(struct lb_tracer *t, int flush)
 		int pages = 0;
 		while (pages++ < 4096 && tracefs_cpu_read(t->tcpu[i], t->page, true) > 0)
 			read_page(t, i);
-		if (flush && tracefs_cpu_flush(t->tcpu[i], t->page) > 0)
+		pages = 0;
+		while (flush && pages++ < 4096 && tracefs_cpu_flush(t->tcpu[i], t->page) > 0)
 			read_page(t, i);
 	}
+}
+
+/* Audio planes: the trace up to now, then the late wakeups it covers (all of them at the end). */
+static void watch_poll(struct lb_tracer *t, int all)
+{
+	uint64_t now = lb_now_ns();
+	unsigned head = __atomic_load_n(&t->late_head, __ATOMIC_ACQUIRE), tail = t->late_tail;
+
+	drain(t, 1);
+	/* the audio thread's stretch is traced when it ends: leave the latest ones to the next tick */
+	for (; tail != head; tail++) {
+		const struct late *l = &t->lates[tail % LATES];
+		if (!all && l->woke + 50 * 1000 * 1000 > now)
+			break;
+		watch_analyse(t, l);
+	}
+	__atomic_store_n(&t->late_tail, tail, __ATOMIC_RELEASE);
+}
+
+void lb_causes_late(struct lb_tracer *t, int tid, uint64_t expected_ns, uint64_t woke_ns, double at_s)
+{
+	unsigned head = t->late_head;
+
+	if (head - __atomic_load_n(&t->late_tail, __ATOMIC_ACQUIRE) >= LATES) {
+		__atomic_fetch_add(&t->late_dropped, 1, __ATOMIC_RELAXED);
+		return;
+	}
+	t->lates[head % LATES] = (struct late){ .expected = expected_ns, .woke = woke_ns, .at_s = at_s, .tid = tid };
+	__atomic_store_n(&t->late_head, head + 1, __ATOMIC_RELEASE);
 }
 
 void lb_causes_poll(struct lb_tracer *t, struct lb_run *r)
 {
 	(void)r;
-	if (t)
+	if (t && t->watch)
+		watch_poll(t, 0);
+	else if (t)
 		drain(t, 0);
 }
 
@@ -934,7 +1427,14 @@ void lb_causes_stop(struct lb_tracer *t, struct lb_run *r)
 {
 	if (!t)
 		return;
-	drain(t, 1);
+	if (t->watch) {
+		if (t->reniced)
+			setpriority(PRIO_PROCESS, 0, t->reporter_nice);
+		watch_poll(t, 1);
+		/* wakeups the trace could not be matched to: not taken apart, counted with the lost */
+		r->causes.lost_events += t->late_dropped;
+	} else
+		drain(t, 1);
 	if (t->thread_failed)
 		unavailable(r, "%s", t->failed_why);
 	tracer_free(t);
@@ -1018,7 +1518,15 @@ void lb_cause_fix(const struct lb_cause *c, int audio_priority, char *buf, unsig
 		snprintf(buf, len, "NMIs come from the NMI watchdog and perf: turn the watchdog off (sysctl kernel.nmi_watchdog=0)");
 		break;
 	case LB_CAUSE_THREAD:
-		if (sscanf(c->name, "irq/%d", &irq) == 1)
+		if (c->policy[0] && strcmp(c->policy, "FIFO") != 0 && strcmp(c->policy, "RR") != 0 &&
+		    strcmp(c->policy, "DEADLINE") != 0)
+			/* an ordinary thread can only come first to a waker of ordinary priority */
+			snprintf(buf, len, "%s (%s) took CPU %d from the thread that wakes the audio thread, a softirq or "
+				 "interrupt thread of ordinary priority on this kernel (ksoftirqd, ktimers, irq/N): give that "
+				 "thread a real-time priority below the audio thread's %d (chrt -f -p %d PID), or move %s off "
+				 "CPU %d (taskset -p %d)", c->name, c->policy, c->cpu, audio_priority,
+				 audio_priority > 1 ? audio_priority - 1 : 1, c->name, c->cpu, c->pid);
+		else if (sscanf(c->name, "irq/%d", &irq) == 1)
 			snprintf(buf, len, "interrupt %d's thread runs at %s %d, not below the audio thread's %d: lower it "
 				 "(chrt -f -p %d %d), or move the interrupt off CPU %d (/proc/irq/%d/smp_affinity)", irq,
 				 c->policy[0] ? c->policy : "priority", c->priority, audio_priority,

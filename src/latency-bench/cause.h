@@ -64,6 +64,7 @@ struct lb_wakeup {
 
 struct lb_causes {
 	int available;              /* the tracers ran for the whole run */
+	int watched;                /* audio planes: the osnoise tracer watched every CPU (else timerlat) */
 	char unavailable[256];      /* why not: "cause analysis unavailable: " + this */
 	uint64_t threshold_ns;      /* a wakeup later than this is analysed */
 	uint64_t late;              /* late wakeups analysed */
@@ -103,7 +104,16 @@ uint64_t lb_causes_period_ns(const struct lb_tracer *t);
 void lb_causes_set_start(struct lb_tracer *t, double first_expiry_s);
 void lb_causes_poll(struct lb_tracer *t, struct lb_run *r);
 void lb_causes_stop(struct lb_tracer *t, struct lb_run *r);
-/* A run that did not start the tracer (another plane, --no-causes): say why. */
+/*
+ * Audio planes (alsa, jack): the osnoise tracer watches every CPU, and the measuring thread
+ * tells it each wakeup later than the threshold: its thread, when it was due and when it ran
+ * (CLOCK_MONOTONIC), and its time in the run. Lock-free, one calling thread; the reporter
+ * takes it apart once the trace has it.
+ */
+/* An audio plane, once its period is known: r->tracer, or NULL and why not. */
+void lb_causes_audio_start(struct lb_run *r);
+void lb_causes_late(struct lb_tracer *t, int tid, uint64_t expected_ns, uint64_t woke_ns, double at_s);
+/* A run that did not start the tracer (--no-causes, an error before it): say why. */
 void lb_causes_not_run(struct lb_run *r);
 
 /* Sort the causes and spikes for the reports. */

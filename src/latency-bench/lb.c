@@ -560,6 +560,7 @@ void lb_report_until_joined(struct lb_run *r, volatile sig_atomic_t *stop, uint6
 				next_report = start_ns + every;
 			if (next_report <= now) {
 				last_report = now;
+				lb_causes_poll(r->tracer, r);
 				lb_run_timeline_tick(r, now > start_ns ? (double)(now - start_ns) / 1e9 : 0, 0);
 				if (progress)
 					progress(r, now > start_ns ? (double)(now - start_ns) / 1e9 : 0, data);

@@ -46,6 +46,7 @@ struct lb_cpu {
 	uint64_t us_overflow;
 	struct hist hist;
 	int cpu;                /* pinned to this CPU; -1 when not pinned */
+	int tid;                /* the measuring thread (audio planes: for the tracer) */
 	char name[48];          /* "cpu0", "hw:0,0 playback", "jack" */
 	uint64_t us_overflow_cycle[LB_OVERFLOW_CYCLES];
 	/* audio planes: period-to-period jitter, |time between wakeups - period|, and the xrun log */
@@ -156,7 +157,9 @@ struct lb_run {
 	uint64_t timeline_samples;  /* the samples counted at the latest entry: none since, the step is null */
 	/* what made wakeups late (timer plane with the tracers; else why not) */
 	int causes_wanted;          /* not --no-causes */
+	int threshold_given;        /* --threshold: not the period's budget */
 	struct lb_causes causes;
+	struct lb_tracer *tracer;   /* the tracer watching the run; NULL none */
 };
 
 /* The timeline: one entry per step, LB_TIMELINE_NONE for a step without samples. */

@@ -152,7 +152,7 @@ static int cmd_run(int argc, char **argv)
 			   0, 95, "a percentage from 0 to 95"),
 		OPT_STRING(0, "threshold", &o.threshold, "TIME",
 			   "name the causes of wakeups later than this (default: the period's budget; plain number: us)"),
-		OPT_BOOL(0, "no-causes", &o.no_causes, "do not run the kernel's timerlat tracer to name causes"),
+		OPT_BOOL(0, "no-causes", &o.no_causes, "do not run the kernel's timerlat or osnoise tracer to name causes"),
 		OPT_STRING(0, "label", &o.label, "TEXT", "name of this result in plots and comparisons"),
 		OPT_BOOL('q', "quiet", &o.quiet, "no progress lines"),
 		OPT_HELP(),

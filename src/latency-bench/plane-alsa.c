@@ -341,11 +341,13 @@ static void roundtrip_period(struct alsa_state *st, uint64_t period_pos, int *se
 	}
 }
 
-static void record(struct alsa_state *st, uint64_t lat, uint64_t interval)
+static void record(struct alsa_state *st, uint64_t lat, uint64_t interval, uint64_t now)
 {
 	struct lb_cpu *c = st->c;
 
 	lb_cpu_sample(c, lat, st->over);
+	if (st->r->tracer && lat > st->r->causes.threshold_ns)
+		lb_causes_late(st->r->tracer, c->tid, now - lat, now, (double)(now - st->start_ns) / 1e9);
 	if (interval)
 		hist_add(&c->jitter, interval > st->period_ns ? interval - st->period_ns : st->period_ns - interval);
 	c->cycles++;
@@ -391,7 +393,7 @@ static int recover(struct alsa_state *st, struct stream *s, int sampled)
 	 */
 	if (dry && !sampled) {
 		uint64_t due = dry - (uint64_t)(st->buffer - st->period) * LB_NSEC / st->rate;
-		record(st, now > due ? now - due : 0, 0);
+		record(st, now > due ? now - due : 0, 0, now);
 	}
 	if (st->pending) {
 		st->r->audio.rt_lost++;
@@ -420,6 +422,7 @@ static void *alsa_thread(void *p)
 						    snd_strerror(st->err));
 		return NULL;
 	}
+	st->c->tid = (int)gettid();
 	st->start_ns = lb_now_ns();
 	st->end_ns = st->start_ns + (uint64_t)(st->r->duration_s * 1e9);
 	while (!*st->stop) {
@@ -482,7 +485,7 @@ static void *alsa_thread(void *p)
 			continue; /* woken early: not a period */
 		snd_pcm_status_get_htstamp(drv->status, &ht);
 		boundary = ts_ns(&ht) - (uint64_t)(avail - (snd_pcm_sframes_t)st->period) * LB_NSEC / st->rate;
-		record(st, now > boundary ? now - boundary : 0, prev ? now - prev : 0);
+		record(st, now > boundary ? now - boundary : 0, prev ? now - prev : 0, now);
 		prev = now;
 		if (!st->first_ns) {
 			st->first_idx = st->done + 1;
@@ -650,6 +653,7 @@ int lb_plane_alsa(struct lb_run *r, volatile sig_atomic_t *stop, lb_progress_fn 
 	describe_card(&st);
 	snprintf(st.c->name, sizeof(st.c->name), "alsa");
 	r->interval_ns = st.period_ns;
+	lb_causes_audio_start(r);
 
 	dma_fd = lb_dma_latency_hold(r);
 	r->memory_locked = lb_memory_lock();
@@ -664,6 +668,8 @@ int lb_plane_alsa(struct lb_run *r, volatile sig_atomic_t *stop, lb_progress_fn 
 		lb_report_until_joined(r, stop, lb_now_ns(), progress, data);
 		err = st.err;
 	}
+	lb_causes_stop(r->tracer, r);
+	r->tracer = NULL;
 	r->sched_fifo = st.c->fifo;
 	{
 		uint64_t end = lb_now_ns();

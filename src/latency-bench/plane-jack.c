@@ -207,6 +207,7 @@ static int on_process(jack_nframes_t nframes, void *arg)
 		if (pthread_getschedparam(pthread_self(), &policy, &sp) == 0) {
 			s->policy = policy;
 			s->rt_priority = sp.sched_priority;
+			s->c->tid = (int)gettid();
 			/* for the live view, while the run goes on */
 			__atomic_store_n(&s->c->fifo, is_realtime(policy), __ATOMIC_RELAXED);
 		}
@@ -229,6 +230,8 @@ static int on_process(jack_nframes_t nframes, void *arg)
 	}
 	lat = lateness(s, entry_us, cycle_us);
 	lb_cpu_sample(c, lat, s->over);
+	if (s->r->tracer && lat > s->r->causes.threshold_ns && now > lat)
+		lb_causes_late(s->r->tracer, c->tid, now - lat, now, (double)(now - s->from_ns) / 1e9);
 	if (s->have_prev) {
 		uint64_t dt = now - s->prev_ns, m = 0, by_time = 0;
 		jack_nframes_t df = frames - s->prev_frames;
@@ -711,6 +714,7 @@ static void report_until_end(struct jack_state *s, volatile sig_atomic_t *stop, 
 			next_load += LOAD_EVERY_NS;
 		}
 		if (now >= next_report) {
+			lb_causes_poll(r->tracer, r);
 			lb_run_timeline_tick(r, (double)(now - s->from_ns) / 1e9, 0);
 			if (progress)
 				progress(r, (double)(now - s->from_ns) / 1e9, data);
@@ -1196,6 +1200,7 @@ int lb_plane_jack(struct lb_run *r, volatile sig_atomic_t *stop, lb_progress_fn 
 	if (a->roundtrip && (err = connect_roundtrip(s, server)))
 		goto out;
 
+	lb_causes_audio_start(r);
 	s->from_ns = lb_now_ns();
 	end_ns = s->from_ns + (uint64_t)(r->duration_s * 1e9);
 	s->start_us = jack_get_time();
@@ -1245,6 +1250,9 @@ out:
 		}
 		jack_client_close(s->client);
 	}
+	/* no process callback runs now: the tracer's last late wakeups are taken apart */
+	lb_causes_stop(r->tracer, r);
+	r->tracer = NULL;
 	if (pw) {
 		if (restore_quantum(r, pw, janitor) < 0 && !err)
 			snprintf(a->xruns_note + strlen(a->xruns_note), sizeof(a->xruns_note) - strlen(a->xruns_note),

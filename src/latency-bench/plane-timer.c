@@ -94,8 +94,6 @@ static void timer_progress(const struct lb_run *r, double elapsed_s, void *data)
 {
 	struct timer_shared *sh = data;
 
-	if (sh->tracer)
-		lb_causes_poll(sh->tracer, (struct lb_run *)r);
 	if (sh->progress)
 		sh->progress(r, elapsed_s, sh->data);
 }
@@ -112,6 +110,7 @@ int lb_plane_timer(struct lb_run *r, volatile sig_atomic_t *stop, lb_progress_fn
 		return -ENOMEM;
 	if (lb_causes_start(r, &sh.tracer) == 0)
 		r->interval_ns = lb_causes_period_ns(sh.tracer);
+	r->tracer = sh.tracer; /* the reporter's tick reads its events before progress (--live) */
 	dma_fd = lb_dma_latency_hold(r);
 	r->memory_locked = lb_memory_lock_onfault();
 	r->sched_fifo = 1;
@@ -142,6 +141,7 @@ int lb_plane_timer(struct lb_run *r, volatile sig_atomic_t *stop, lb_progress_fn
 
 	lb_report_until_joined(r, stop, sh.start_ns, timer_progress, &sh);
 	lb_causes_stop(sh.tracer, r);
+	r->tracer = NULL;
 	{
 		uint64_t end = lb_now_ns();
 		/* a signal after the last deadline did not cut the run short */

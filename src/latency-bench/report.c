@@ -132,12 +132,12 @@ static void causes_text(const struct lb_run *r, FILE *fp)
 		return;
 	}
 	if (!c->late) {
-		fprintf(fp, "\ncauses: no wakeup was later than %.1f us (the kernel's timerlat tracer watched every one)\n",
-			c->threshold_ns / 1e3);
+		fprintf(fp, "\ncauses: no wakeup was later than %.1f us (the kernel's %s tracer watched every one)\n",
+			c->threshold_ns / 1e3, c->watched ? "osnoise" : "timerlat");
 		return;
 	}
-	fprintf(fp, "\nwhat made wakeups late (the kernel's timerlat tracer, %" PRIu64 " wakeup%s later than %.1f us):\n",
-		c->late, c->late == 1 ? "" : "s", c->threshold_ns / 1e3);
+	fprintf(fp, "\nwhat made wakeups late (the kernel's %s tracer, %" PRIu64 " wakeup%s later than %.1f us):\n",
+		c->watched ? "osnoise" : "timerlat", c->late, c->late == 1 ? "" : "s", c->threshold_ns / 1e3);
 	fprintf(fp, "  %-11s  %-44s  %3s  %7s  %10s  %11s\n", "kind", "cause", "cpu", "count", "max (us)", "total (us)");
 	n = c->ncauses < 10 ? c->ncauses : 10;
 	for (i = 0; i < n; i++) {
@@ -149,12 +149,12 @@ static void causes_text(const struct lb_run *r, FILE *fp)
 		fprintf(fp, "  ... %d more in the JSON result\n", c->ncauses - n + (int)c->dropped);
 	if (c->worst.latency_ns) {
 		const struct lb_wakeup *w = &c->worst;
-		fprintf(fp, "worst wakeup: %.1f us late on CPU %d at %.1f s: timer interrupt %.1f us late", us(w->latency_ns),
-			w->cpu, w->at_s, us(w->irq_latency_ns));
+		fprintf(fp, "worst wakeup: %.1f us late on CPU %d at %.1f s: %s %.1f us late", us(w->latency_ns),
+			w->cpu, w->at_s, c->watched ? "the interrupt that woke it" : "timer interrupt", us(w->irq_latency_ns));
 		for (i = 0; i < w->nparts; i++)
 			fprintf(fp, ", %s %s %.1f us", lb_cause_kind_name(w->part[i].kind), w->part[i].name, us(w->part[i].ns));
-		fprintf(fp, ", the timer's own handler %.1f us, unaccounted %.1f us\n", us(w->timer_irq_ns),
-			us(w->unaccounted_ns));
+		fprintf(fp, ", %s %.1f us, unaccounted %.1f us\n", c->watched ? "the waking handlers and threads" :
+			"the timer's own handler", us(w->timer_irq_ns), us(w->unaccounted_ns));
 	}
 	if (c->lost_events)
 		fprintf(fp, "the trace buffer lost %" PRIu64 " events: some late wakeups were not taken apart\n", c->lost_events);
@@ -165,7 +165,7 @@ static void causes_text(const struct lb_run *r, FILE *fp)
 	}
 	lb_causes_sentence(r, sentence, sizeof(sentence));
 	fprintf(fp, "because: %s\n", sentence);
-	lb_cause_fix(&c->cause[0], r->priority, fix, sizeof(fix));
+	lb_cause_fix(&c->cause[0], str_eq(r->plane, "jack") ? r->audio.thread_priority : r->priority, fix, sizeof(fix));
 	fprintf(fp, "fix to try: %s\n", fix);
 }
 

@@ -1224,7 +1224,7 @@ static void cause_analysis_json(struct json_writer *w, const struct lb_run *r)
 	if (!available)
 		json_kv_string(w, "reason", !r->causes_wanted ? "--no-causes"
 					    : c->unavailable[0] ? c->unavailable : "the tracers did not run");
-	json_kv_string(w, "method", "timerlat");
+	json_kv_string(w, "method", c->watched ? "osnoise" : "timerlat");
 	json_key(w, "threshold_us");
 	if (available)
 		json_fixed(w, us(c->threshold_ns), 3);

@@ -291,6 +291,7 @@ static int set_params(struct lb_run *r, const struct lb_run_opts *o, const struc
 		if (d > 10)
 			return bad_arg("--threshold", o->threshold, "expected a time such as 100us or 1ms");
 		r->causes.threshold_ns = (uint64_t)(d * 1e9 + 0.5);
+		r->threshold_given = 1;
 		if (!r->causes.threshold_ns)
 			return bad_arg("--threshold", o->threshold, "expected at least 1 ns");
 	}

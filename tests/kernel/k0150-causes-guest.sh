@@ -9,6 +9,9 @@
 # - a kernel thread (the lb_irqoff test module, built against the guest kernel) keeping interrupts
 #   off 300 us every 10 ms is the top cause, of kind irq-off, by name, near 300 us;
 # - a quiet run names no cause; the tracer's settings are put back after every run;
+# - the ALSA plane on snd-dummy, watched by the osnoise tracer on every CPU: the same thread is
+#   the top cause of every late wakeup, lb_irqoff's window is irq-off near 300 us, a quiet run
+#   names nothing;
 # - the guest kernel without the tracers says why in one line, and the exit codes stay the same.
 . "$(dirname "$0")/lib.sh"
 
@@ -67,6 +70,21 @@ echo $? > /out/irqoff.rc
 rmmod lb_irqoff
 latency-bench --cpus 0 -D 5 --threshold 100us --json /out/quiet.json > /out/quiet.txt 2> /out/quiet.err
 echo $? > /out/quiet.rc
+# the ALSA plane on snd-dummy (its period timer wakes the audio thread through ksoftirqd here):
+# the osnoise tracer watches the CPU, the same thread and the same interrupts-off window
+insmod /lib/modules/$(uname -r)/kernel/sound/drivers/snd-dummy.ko pcm_substreams=1
+A="--plane alsa --device hw:Dummy --stream playback --period 64 -D 3"
+$I 0 90 800 10007 5 > /out/aspin.windows &
+sleep 0.5
+latency-bench $A --threshold 333.25us --json /out/aspin.json > /out/aspin.txt 2> /out/aspin.err
+echo $? > /out/aspin.rc
+wait
+insmod /files/lb_irqoff.ko cpu=0 off_us=300 period_us=10007
+latency-bench $A --threshold 100us --json /out/airqoff.json > /out/airqoff.txt 2> /out/airqoff.err
+echo $? > /out/airqoff.rc
+rmmod lb_irqoff
+latency-bench $A --threshold 100us --json /out/aquiet.json > /out/aquiet.txt 2> /out/aquiet.err
+echo $? > /out/aquiet.rc
 # a run killed mid-way leaves its instance; the next run removes it and puts the settings back
 latency-bench --cpus 0 -D 60 -q > /dev/null 2>&1 &
 sleep 3
@@ -85,7 +103,7 @@ RTLA=$(command -v rtla || echo /usr/bin/rtla)
 test_expect_success 'one boot of the tracers guest: the runs with a thread, with interrupts off and quiet, and rtla' '
 	"$GR" --icount --smp 1 -t 600 --add "$INTERFERE" --add "$RTLA" --file "$TRASH_ROOT/irqoff/lb_irqoff.ko" \
 		--script "$TRASH_ROOT/guest.sh" "$G" "$GUEST" >out 2>err || { cat err; tail -n 30 "$GUEST/output.log"; false; } &&
-	for run in spin irqoff quiet; do test "$(cat "$GUEST/$run.rc")" = 0 || { cat "$GUEST/$run.err"; exit 1; }; done
+	for run in spin irqoff quiet aspin airqoff aquiet; do test "$(cat "$GUEST/$run.rc")" = 0 || { cat "$GUEST/$run.err"; exit 1; }; done
 '
 
 test_expect_success 'a SCHED_FIFO 90 thread spinning 800 us every 10 ms: the top cause, kind thread, by name, near 800 us' '
@@ -148,12 +166,52 @@ test_expect_success 'a quiet run names no cause, and says so' '
 	test_grep "^causes: no wakeup was later than 100.0 us" "$GUEST/quiet.txt"
 '
 
+test_expect_success 'the ALSA plane: the osnoise tracer watched, the spinning thread is the top cause of every late wakeup, near 800 us' '
+	test "$(j aspin.json "r[\"cause_analysis\"][\"available\"]")" = true &&
+	test "$(j aspin.json "r[\"cause_analysis\"][\"method\"]")" = osnoise &&
+	test "$(j aspin.json "r[\"causes\"][0][\"kind\"]")" = thread &&
+	test "$(j aspin.json "r[\"causes\"][0][\"name\"]")" = lb-interfere &&
+	test "$(j aspin.json "r[\"causes\"][0][\"policy\"]")" = FIFO &&
+	test "$(j aspin.json "r[\"causes\"][0][\"priority\"]")" = 90 &&
+	max=$(j aspin.json "r[\"causes\"][0][\"max_us\"]") && echo "max $max" &&
+	python3 -c "import sys; sys.exit(not 760 <= $max <= 810)" &&
+	test "$(j aspin.json "max([c[\"max_us\"] for c in r[\"causes\"][1:]] or [0]) < 50")" = true &&
+	count=$(j aspin.json "r[\"causes\"][0][\"count\"]") && late=$(j aspin.json "r[\"cause_analysis\"][\"late_wakeups\"]") &&
+	over=$(j aspin.json "r[\"over_budget\"][0][\"samples\"]") && echo "count $count late $late over $over" &&
+	# every wakeup the plane found late was taken apart, and the thread is in each one
+	test "$count" = "$late" && test "$late" -ge 40 &&
+	# the plane counts over a quarter period (333.33 us), the tracer over 333.25 us: the same wakeups
+	python3 -c "import sys; sys.exit(not abs($late - $over) <= 2)" &&
+	test "$(j aspin.json "r[\"cause_analysis\"][\"lost_events\"]")" = 0 &&
+	test_grep "^what made wakeups late (the kernel.s osnoise tracer, $late wakeups later than 333.2 us):$" "$GUEST/aspin.txt" &&
+	test_grep "^because: .* because of thread lb-interfere (pid [0-9]*, FIFO 90), up to 0.[78][0-9] ms$" "$GUEST/aspin.txt"
+'
+
+test_expect_success 'the ALSA plane: interrupts off 300 us in lb_irqoff: irq-off lb_irqoff near 300 us, nothing else near it' '
+	test "$(j airqoff.json "[c[\"kind\"] for c in r[\"causes\"] if c[\"name\"] == \"lb_irqoff\" and c[\"kind\"] == \"irq-off\"]")" = "[\"irq-off\"]" &&
+	max=$(j airqoff.json "[c[\"max_us\"] for c in r[\"causes\"] if c[\"kind\"] == \"irq-off\"][0]") && echo "max $max" &&
+	python3 -c "import sys; sys.exit(not 280 <= $max <= 310)" &&
+	# when lb_irqoff woke with the card and ran first, ksoftirqd (which wakes the audio thread here)
+	# waited behind it: the same thread, of kind thread; no cause of another name comes near
+	test "$(j airqoff.json "r[\"causes\"][0][\"name\"]")" = lb_irqoff &&
+	test "$(j airqoff.json "max([c[\"max_us\"] for c in r[\"causes\"] if c[\"name\"] != \"lb_irqoff\"] or [0]) < 50")" = true &&
+	test "$(j airqoff.json "r[\"cause_analysis\"][\"late_wakeups\"] >= 20")" = true
+'
+
+test_expect_success 'the ALSA plane, quiet: no cause' '
+	test "$(j aquiet.json "r[\"cause_analysis\"][\"available\"]")" = true &&
+	test "$(j aquiet.json "r[\"causes\"]")" = "[]" &&
+	test_grep "^causes: no wakeup was later than 100.0 us (the kernel.s osnoise tracer watched every one)$" "$GUEST/aquiet.txt"
+'
+
 # the figures, for the record
-if [ -f "$GUEST/spin.json" ] && [ -f "$GUEST/irqoff.json" ] && [ -f "$GUEST/quiet.json" ]; then
+if [ -f "$GUEST/spin.json" ] && [ -f "$GUEST/irqoff.json" ] && [ -f "$GUEST/quiet.json" ] && [ -f "$GUEST/aspin.json" ] && [ -f "$GUEST/airqoff.json" ]; then
 	say "thread: $(j spin.json "[(c[\"kind\"], c[\"name\"], c[\"count\"], c[\"max_us\"]) for c in r[\"causes\"][:3]]")," \
 		"late $(j spin.json "r[\"cause_analysis\"][\"late_wakeups\"]"), over a quarter period $(j spin.json "r[\"over_budget\"][0][\"samples\"]"), spin windows $(cat "$GUEST/spin.windows")"
 	say "irq-off: $(j irqoff.json "[(c[\"kind\"], c[\"name\"], c[\"count\"], c[\"max_us\"]) for c in r[\"causes\"][:3]]")"
 	say "quiet: max $(j quiet.json "r[\"latency_us\"][\"max\"]") us, causes $(j quiet.json "r[\"causes\"]")"
+	say "alsa thread: $(j aspin.json "[(c[\"kind\"], c[\"name\"], c[\"count\"], c[\"max_us\"]) for c in r[\"causes\"][:3]]"), late $(j aspin.json "r[\"cause_analysis\"][\"late_wakeups\"]")"
+	say "alsa irq-off: $(j airqoff.json "[(c[\"kind\"], c[\"name\"], c[\"count\"], c[\"max_us\"]) for c in r[\"causes\"][:4]]")"
 fi
 
 test_expect_success 'a run killed with SIGKILL: its instance stays, the next run removes it and says so' '

@@ -19,6 +19,10 @@ MODULE_PARM_DESC(off_us, "microseconds with interrupts off each time (default 30
 static int period_ms = 10;
 module_param(period_ms, int, 0444);
 MODULE_PARM_DESC(period_ms, "milliseconds between them (default 10)");
+static int period_us;
+module_param(period_us, int, 0444);
+MODULE_PARM_DESC(period_us, "microseconds between them, on a high-resolution timer, instead of period_ms: "
+		 "10007 meets every phase of an audio period");
 
 static struct task_struct *thread;
 static atomic_t windows = ATOMIC_INIT(0);
@@ -32,14 +36,17 @@ static int lb_irqoff_main(void *unused)
 		udelay(off_us);
 		local_irq_restore(flags);
 		atomic_inc(&windows);
-		msleep(period_ms);
+		if (period_us)
+			usleep_range(period_us, period_us);
+		else
+			msleep(period_ms);
 	}
 	return 0;
 }
 
 static int __init lb_irqoff_init(void)
 {
-	if (off_us < 1 || off_us > 5000 || period_ms < 1 || !cpu_online(cpu))
+	if (off_us < 1 || off_us > 5000 || period_ms < 1 || period_us < 0 || period_us > 1000000 || !cpu_online(cpu))
 		return -EINVAL;
 	thread = kthread_create(lb_irqoff_main, NULL, "lb_irqoff");
 	if (IS_ERR(thread))
