@@ -66,7 +66,6 @@ void lb_causes_finish(struct lb_causes *c)
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <event-parse.h>
@@ -77,6 +76,7 @@ void lb_causes_finish(struct lb_causes *c)
 #define THREAD_CACHE 64
 #define IDLE_NAME "the CPU leaving idle"
 #define WATCH_BUFFER_KB 2048    /* per CPU, audio planes: every CPU, read every tick */
+#define WATCH_EVERY_NS (100 * 1000 * 1000ULL) /* audio planes: the trace read ten times a second */
 #define SPANS 8192              /* per CPU, audio planes: the last second or more of what ran */
 #define WAKINGS 8192            /* audio planes: the latest wakeups of any thread, for the chains */
 #define LATES 1024              /* audio planes: late wakeups waiting for their trace */
@@ -174,7 +174,11 @@ struct lb_tracer {
 	int page_size;
 	/* audio planes: the osnoise tracer watching every CPU with no workload of its own */
 	int watch;
-	int reporter_nice, reniced; /* the reporter's nice value before the run, and whether it was changed */
+	int server_timing;          /* jack: the wakeups are due by the server's estimate of its cycle */
+	int reporter_policy, reniced; /* the reporter's scheduling before the run, and whether it was changed */
+	struct sched_param reporter_param;
+	cpu_set_t reporter_cpus;    /* the reporter's CPUs before the run */
+	int moved;                  /* it was moved off the measured CPUs */
 	int waking_id;
 	struct tep_format_field *wk_pid;
 	struct waking *wakings;
@@ -501,6 +505,7 @@ int lb_causes_start(struct lb_run *r, struct lb_tracer **tp)
 		return -ENOMEM;
 	t->run = r;
 	t->watch = watch;
+	t->server_timing = strcmp(r->plane, "jack") == 0;
 	t->dir = strdup(dir);
 	t->audio_priority = r->priority;
 	if (watch) {
@@ -644,16 +649,33 @@ void lb_causes_audio_start(struct lb_run *r)
 	/* the period the device or server granted: its budget, unless --threshold */
 	if (!r->threshold_given)
 		r->causes.threshold_ns = (uint64_t)((1.0 - r->dsp_load) * (double)r->interval_ns);
-	if (lb_causes_start(r, &r->tracer) == 0) {
+	lb_causes_start(r, &r->tracer);
+}
+
+void lb_causes_reporter_idle(struct lb_tracer *t)
+{
+	if (t && t->watch && !t->reniced) {
 		/*
 		 * This thread reads the trace while the audio thread runs. Where the card's wakeup goes
 		 * through a thread of ordinary priority (ksoftirqd on PREEMPT_RT), it would compete
-		 * with it: it yields to every other ordinary thread until the run ends.
+		 * with it, and even at nice 19 the scheduler lets it finish its slice first (over a
+		 * millisecond, seen in the test guest): SCHED_IDLE gives way at once, until the run ends.
 		 */
-		errno = 0;
-		r->tracer->reporter_nice = getpriority(PRIO_PROCESS, 0);
-		if (errno == 0 && setpriority(PRIO_PROCESS, 0, 19) == 0)
-			r->tracer->reniced = 1;
+		struct sched_param idle = { 0 };
+		cpu_set_t away;
+		t->reporter_policy = sched_getscheduler(0);
+		if (t->reporter_policy >= 0 && sched_getparam(0, &t->reporter_param) == 0 &&
+		    sched_setscheduler(0, SCHED_IDLE, &idle) == 0)
+			t->reniced = 1;
+		/* and off the measured CPUs, where there is another one to run on */
+		if (sched_getaffinity(0, sizeof(t->reporter_cpus), &t->reporter_cpus) == 0) {
+			away = t->reporter_cpus;
+			for (int i = 0; i < t->run->ncpus; i++)
+				if (t->run->cpu[i].cpu >= 0 && t->run->cpu[i].cpu < CPU_SETSIZE)
+					CPU_CLR(t->run->cpu[i].cpu, &away);
+			if (CPU_COUNT(&away) > 0 && sched_setaffinity(0, sizeof(away), &away) == 0)
+				t->moved = 1;
+		}
 	}
 }
 
@@ -1264,6 +1286,10 @@ static void segment(struct lb_tracer *t, struct cpu_state *s, const struct chain
 					 : LB_CAUSE_SOFTIRQ, sp->name, sp->irq, 0, share);
 			continue;
 		}
+		/* a JACK cycle's start is the server's own estimate, not an interrupt's due time: that the
+		 * interrupt came after it says nothing about what ran meanwhile */
+		if (seg == SEG_BEFORE_IRQ && t->server_timing)
+			continue;
 		/* a thread's own time, without the interrupts inside its stretch */
 		if (sp->end > sp->start && sp->net < sp->end - sp->start)
 			share = (uint64_t)((double)share * (double)sp->net / (double)(sp->end - sp->start));
@@ -1372,10 +1398,12 @@ static void drain(struct lb_tracer *t, int flush)
 {
 	for (int i = 0; i < t->ncs; i++) {
 		int pages = 0;
-		while (pages++ < 4096 && tracefs_cpu_read(t->tcpu[i], t->page, true) > 0)
+		/* whole pages only (splice): a plain read returns the page being written too, a few
+		 * events at a time, and a loop of them chases the events its own reading makes */
+		while (pages++ < 4096 && tracefs_cpu_buffered_read(t->tcpu[i], t->page, true) > 0)
 			read_page(t, i);
-		pages = 0;
-		while (flush && pages++ < 4096 && tracefs_cpu_flush(t->tcpu[i], t->page) > 0)
+		/* once: the page being written, as far as it is; more would chase the events this read makes */
+		if (flush && tracefs_cpu_flush(t->tcpu[i], t->page) > 0)
 			read_page(t, i);
 	}
 }
@@ -1395,6 +1423,11 @@ static void watch_poll(struct lb_tracer *t, int all)
 		watch_analyse(t, l);
 	}
 	__atomic_store_n(&t->late_tail, tail, __ATOMIC_RELEASE);
+}
+
+uint64_t lb_causes_every_ns(const struct lb_tracer *t)
+{
+	return t && t->watch ? WATCH_EVERY_NS : 0;
 }
 
 void lb_causes_late(struct lb_tracer *t, int tid, uint64_t expected_ns, uint64_t woke_ns, double at_s)
@@ -1429,7 +1462,9 @@ void lb_causes_stop(struct lb_tracer *t, struct lb_run *r)
 		return;
 	if (t->watch) {
 		if (t->reniced)
-			setpriority(PRIO_PROCESS, 0, t->reporter_nice);
+			sched_setscheduler(0, t->reporter_policy, &t->reporter_param);
+		if (t->moved)
+			sched_setaffinity(0, sizeof(t->reporter_cpus), &t->reporter_cpus);
 		watch_poll(t, 1);
 		/* wakeups the trace could not be matched to: not taken apart, counted with the lost */
 		r->causes.lost_events += t->late_dropped;

@@ -103,6 +103,8 @@ uint64_t lb_causes_period_ns(const struct lb_tracer *t);
 /* The first expiry, as seconds of the run, for the wakeups' times. */
 void lb_causes_set_start(struct lb_tracer *t, double first_expiry_s);
 void lb_causes_poll(struct lb_tracer *t, struct lb_run *r);
+/* How often the reporter should call lb_causes_poll besides its progress ticks; 0: at them. */
+uint64_t lb_causes_every_ns(const struct lb_tracer *t);
 void lb_causes_stop(struct lb_tracer *t, struct lb_run *r);
 /*
  * Audio planes (alsa, jack): the osnoise tracer watches every CPU, and the measuring thread
@@ -112,6 +114,11 @@ void lb_causes_stop(struct lb_tracer *t, struct lb_run *r);
  */
 /* An audio plane, once its period is known: r->tracer, or NULL and why not. */
 void lb_causes_audio_start(struct lb_run *r);
+/*
+ * Audio planes: the calling thread, the reporter, gives way to every other thread until
+ * lb_causes_stop (called from the same thread), once the measuring threads have started.
+ */
+void lb_causes_reporter_idle(struct lb_tracer *t);
 void lb_causes_late(struct lb_tracer *t, int tid, uint64_t expected_ns, uint64_t woke_ns, double at_s);
 /* A run that did not start the tracer (--no-causes, an error before it): say why. */
 void lb_causes_not_run(struct lb_run *r);

@@ -544,10 +544,12 @@ int lb_thread_start(struct lb_cpu *c, int priority, void *(*fn)(void *), void *a
 void lb_report_until_joined(struct lb_run *r, volatile sig_atomic_t *stop, uint64_t start_ns,
 			    lb_progress_fn progress, void *data)
 {
-	uint64_t every = r->report_ns ? r->report_ns : LB_NSEC, last_report = 0;
+	uint64_t every = r->report_ns ? r->report_ns : LB_NSEC, last_report = 0, last_poll = 0;
+	uint64_t poll_every = lb_causes_every_ns(r->tracer);
 	int i;
 
 	(void)stop;
+	lb_causes_reporter_idle(r->tracer);
 	for (i = 0; i < r->ncpus; i++) {
 		struct timespec deadline;
 
@@ -558,16 +560,24 @@ void lb_report_until_joined(struct lb_run *r, volatile sig_atomic_t *stop, uint6
 
 			if (next_report < start_ns + every)
 				next_report = start_ns + every;
+			if (poll_every && now >= last_poll + poll_every) {
+				last_poll = now;
+				lb_causes_poll(r->tracer, r);
+			}
 			if (next_report <= now) {
 				last_report = now;
-				lb_causes_poll(r->tracer, r);
+				if (!poll_every)
+					lb_causes_poll(r->tracer, r);
 				lb_run_timeline_tick(r, now > start_ns ? (double)(now - start_ns) / 1e9 : 0, 0);
 				if (progress)
 					progress(r, now > start_ns ? (double)(now - start_ns) / 1e9 : 0, data);
 				continue;
 			}
+			if (poll_every && next_report > last_poll + poll_every)
+				next_report = last_poll + poll_every; /* the tracer's next read */
 			clock_gettime(CLOCK_REALTIME, &deadline);
-			ns = (uint64_t)deadline.tv_sec * LB_NSEC + (uint64_t)deadline.tv_nsec + (next_report - now);
+			ns = (uint64_t)deadline.tv_sec * LB_NSEC + (uint64_t)deadline.tv_nsec +
+			     (next_report > now ? next_report - now : 0);
 			deadline.tv_sec = (time_t)(ns / LB_NSEC);
 			deadline.tv_nsec = (long)(ns % LB_NSEC);
 			if (pthread_timedjoin_np(r->cpu[i].thread, NULL, &deadline) == 0)

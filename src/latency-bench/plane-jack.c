@@ -694,6 +694,9 @@ static void report_until_end(struct jack_state *s, volatile sig_atomic_t *stop, 
 	struct lb_run *r = s->r;
 	uint64_t every = r->report_ns ? r->report_ns : LB_NSEC;
 	uint64_t next_report = s->from_ns + every, next_load = s->from_ns + LOAD_EVERY_NS, nload = 0;
+	uint64_t poll_every = lb_causes_every_ns(r->tracer), last_poll = s->from_ns;
+
+	lb_causes_reporter_idle(r->tracer);
 	double load_sum = 0;
 
 	for (;;) {
@@ -713,8 +716,13 @@ static void report_until_end(struct jack_state *s, volatile sig_atomic_t *stop, 
 			}
 			next_load += LOAD_EVERY_NS;
 		}
-		if (now >= next_report) {
+		if (poll_every && now >= last_poll + poll_every) {
+			last_poll = now;
 			lb_causes_poll(r->tracer, r);
+		}
+		if (now >= next_report) {
+			if (!poll_every)
+				lb_causes_poll(r->tracer, r);
 			lb_run_timeline_tick(r, (double)(now - s->from_ns) / 1e9, 0);
 			if (progress)
 				progress(r, (double)(now - s->from_ns) / 1e9, data);

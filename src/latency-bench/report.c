@@ -159,8 +159,13 @@ static void causes_text(const struct lb_run *r, FILE *fp)
 	if (c->lost_events)
 		fprintf(fp, "the trace buffer lost %" PRIu64 " events: some late wakeups were not taken apart\n", c->lost_events);
 	if (!c->ncauses) {
-		fprintf(fp, "no traced interrupt, softirq, NMI or thread explains them: the time is unaccounted "
-			"(firmware, SMIs or a hypervisor, which the kernel does not see)\n");
+		if (c->watched)
+			fprintf(fp, "no traced interrupt, softirq, NMI or thread explains them: the wakeups started late "
+				"(the %s's own timing, or firmware, SMIs or a hypervisor, which the kernel does not see)\n",
+				str_eq(r->plane, "jack") ? "server" : "device");
+		else
+			fprintf(fp, "no traced interrupt, softirq, NMI or thread explains them: the time is unaccounted "
+				"(firmware, SMIs or a hypervisor, which the kernel does not see)\n");
 		return;
 	}
 	lb_causes_sentence(r, sentence, sizeof(sentence));

@@ -85,6 +85,16 @@ echo $? > /out/airqoff.rc
 rmmod lb_irqoff
 latency-bench $A --threshold 100us --json /out/aquiet.json > /out/aquiet.txt 2> /out/aquiet.err
 echo $? > /out/aquiet.rc
+# the JACK plane as a client of a jackd (dummy driver) it starts: jackd's timer wakes its driver
+# thread, which wakes the client's process thread; the same spinning thread
+if [ -x /usr/bin/jackd ]; then
+	$I 0 90 800 10007 5 > /out/jspin.windows &
+	sleep 0.5
+	HOME=/tmp JACK_DRIVER_DIR=/files LD_LIBRARY_PATH=/files latency-bench --plane jack --start-server dummy \
+		--rate 48000 --period 64 -D 3 --threshold 333.25us --json /out/jspin.json > /out/jspin.txt 2> /out/jspin.err
+	echo $? > /out/jspin.rc
+	wait
+fi
 # a run killed mid-way leaves its instance; the next run removes it and puts the settings back
 latency-bench --cpus 0 -D 60 -q > /dev/null 2>&1 &
 sleep 3
@@ -99,9 +109,16 @@ ls $T/instances > /out/after.instances
 cat $T/current_tracer > /out/after.tracer
 SCRIPT
 RTLA=$(command -v rtla || echo /usr/bin/rtla)
+# jackd, the libjack latency-bench loads and jackd's dummy driver, when this host has them
+JACK_ARGS=()
+LIBJACK=$(/sbin/ldconfig -p 2>/dev/null | awk '$1 == "libjack.so.0" { print $NF; exit }')
+if [ -x /usr/bin/jackd ] && [ -n "$LIBJACK" ] && [ -f "$(dirname "$LIBJACK")/jack/jack_dummy.so" ]; then
+	JACK_ARGS=(--add /usr/bin/jackd --file "$LIBJACK" --file "$(dirname "$LIBJACK")/jack/jack_dummy.so")
+	JACKD=1
+fi
 
 test_expect_success 'one boot of the tracers guest: the runs with a thread, with interrupts off and quiet, and rtla' '
-	"$GR" --icount --smp 1 -t 600 --add "$INTERFERE" --add "$RTLA" --file "$TRASH_ROOT/irqoff/lb_irqoff.ko" \
+	"$GR" --icount --smp 1 -t 600 --add "$INTERFERE" --add "$RTLA" --file "$TRASH_ROOT/irqoff/lb_irqoff.ko" ${JACK_ARGS[@]+"${JACK_ARGS[@]}"} \
 		--script "$TRASH_ROOT/guest.sh" "$G" "$GUEST" >out 2>err || { cat err; tail -n 30 "$GUEST/output.log"; false; } &&
 	for run in spin irqoff quiet aspin airqoff aquiet; do test "$(cat "$GUEST/$run.rc")" = 0 || { cat "$GUEST/$run.err"; exit 1; }; done
 '
@@ -175,11 +192,14 @@ test_expect_success 'the ALSA plane: the osnoise tracer watched, the spinning th
 	test "$(j aspin.json "r[\"causes\"][0][\"priority\"]")" = 90 &&
 	max=$(j aspin.json "r[\"causes\"][0][\"max_us\"]") && echo "max $max" &&
 	python3 -c "import sys; sys.exit(not 760 <= $max <= 810)" &&
-	test "$(j aspin.json "max([c[\"max_us\"] for c in r[\"causes\"][1:]] or [0]) < 50")" = true &&
+	# nothing else comes near it but, at most twice, latency-bench.s own reporter: the guest has one
+	# CPU, and the reporter reading (SCHED_IDLE) can hold up ksoftirqd, which wakes the audio thread
+	test "$(j aspin.json "max([c[\"max_us\"] for c in r[\"causes\"][1:] if c[\"name\"] != \"latency-bench\"] or [0]) < 50")" = true &&
+	test "$(j aspin.json "sum(c[\"count\"] for c in r[\"causes\"] if c[\"name\"] == \"latency-bench\") <= 2")" = true &&
 	count=$(j aspin.json "r[\"causes\"][0][\"count\"]") && late=$(j aspin.json "r[\"cause_analysis\"][\"late_wakeups\"]") &&
 	over=$(j aspin.json "r[\"over_budget\"][0][\"samples\"]") && echo "count $count late $late over $over" &&
-	# every wakeup the plane found late was taken apart, and the thread is in each one
-	test "$count" = "$late" && test "$late" -ge 40 &&
+	# every wakeup the plane found late was taken apart, and the thread is in each one (but those the reporter delayed)
+	test "$late" -ge 40 && python3 -c "import sys; sys.exit(not $late - 2 <= $count <= $late)" &&
 	# the plane counts over a quarter period (333.33 us), the tracer over 333.25 us: the same wakeups
 	python3 -c "import sys; sys.exit(not abs($late - $over) <= 2)" &&
 	test "$(j aspin.json "r[\"cause_analysis\"][\"lost_events\"]")" = 0 &&
@@ -193,10 +213,32 @@ test_expect_success 'the ALSA plane: interrupts off 300 us in lb_irqoff: irq-off
 	python3 -c "import sys; sys.exit(not 280 <= $max <= 310)" &&
 	# when lb_irqoff woke with the card and ran first, ksoftirqd (which wakes the audio thread here)
 	# waited behind it: the same thread, of kind thread; no cause of another name comes near
-	test "$(j airqoff.json "r[\"causes\"][0][\"name\"]")" = lb_irqoff &&
-	test "$(j airqoff.json "max([c[\"max_us\"] for c in r[\"causes\"] if c[\"name\"] != \"lb_irqoff\"] or [0]) < 50")" = true &&
+	test "$(j airqoff.json "max([c[\"max_us\"] for c in r[\"causes\"] if c[\"name\"] not in (\"lb_irqoff\", \"latency-bench\")] or [0]) < 50")" = true &&
+	test "$(j airqoff.json "sum(c[\"count\"] for c in r[\"causes\"] if c[\"name\"] == \"latency-bench\") <= 2")" = true &&
 	test "$(j airqoff.json "r[\"cause_analysis\"][\"late_wakeups\"] >= 20")" = true
 '
+
+JDESC='the JACK plane (jackd, dummy driver): the spinning thread is the top cause, near 800 us, in (nearly) every late wakeup'
+if [ -n "${JACKD:-}" ]; then
+test_expect_success "$JDESC" '
+	test "$(cat "$GUEST/jspin.rc")" = 0 &&
+	test "$(j jspin.json "r[\"cause_analysis\"][\"method\"]")" = osnoise &&
+	test "$(j jspin.json "r[\"causes\"][0][\"kind\"]")" = thread &&
+	test "$(j jspin.json "r[\"causes\"][0][\"name\"]")" = lb-interfere &&
+	test "$(j jspin.json "r[\"causes\"][0][\"priority\"]")" = 90 &&
+	max=$(j jspin.json "r[\"causes\"][0][\"max_us\"]") && echo "max $max" &&
+	python3 -c "import sys; sys.exit(not 760 <= $max <= 810)" &&
+	test "$(j jspin.json "max([c[\"max_us\"] for c in r[\"causes\"][1:] if c[\"name\"] != \"latency-bench\"] or [0]) < 50")" = true &&
+	test "$(j jspin.json "sum(c[\"count\"] for c in r[\"causes\"] if c[\"name\"] == \"latency-bench\") <= 2")" = true &&
+	count=$(j jspin.json "r[\"causes\"][0][\"count\"]") && late=$(j jspin.json "r[\"cause_analysis\"][\"late_wakeups\"]") &&
+	echo "count $count late $late" && test "$late" -ge 40 &&
+	# a late wakeup it did not touch is one where jackd itself woke late (its own timing, not traced)
+	python3 -c "import sys; sys.exit(not $late - 5 <= $count <= $late)" &&
+	test_grep "^fix to try: lb-interfere runs at FIFO 90, not below the audio thread.s [0-9]*" "$GUEST/jspin.txt"
+'
+else
+	test_skip "$JDESC" 'no jackd, libjack or its dummy driver on this host'
+fi
 
 test_expect_success 'the ALSA plane, quiet: no cause' '
 	test "$(j aquiet.json "r[\"cause_analysis\"][\"available\"]")" = true &&
@@ -211,6 +253,9 @@ if [ -f "$GUEST/spin.json" ] && [ -f "$GUEST/irqoff.json" ] && [ -f "$GUEST/quie
 	say "irq-off: $(j irqoff.json "[(c[\"kind\"], c[\"name\"], c[\"count\"], c[\"max_us\"]) for c in r[\"causes\"][:3]]")"
 	say "quiet: max $(j quiet.json "r[\"latency_us\"][\"max\"]") us, causes $(j quiet.json "r[\"causes\"]")"
 	say "alsa thread: $(j aspin.json "[(c[\"kind\"], c[\"name\"], c[\"count\"], c[\"max_us\"]) for c in r[\"causes\"][:3]]"), late $(j aspin.json "r[\"cause_analysis\"][\"late_wakeups\"]")"
+	if [ -f "$GUEST/jspin.json" ]; then
+		say "jack thread: $(j jspin.json "[(c[\"kind\"], c[\"name\"], c[\"count\"], c[\"max_us\"]) for c in r[\"causes\"][:3]]"), late $(j jspin.json "r[\"cause_analysis\"][\"late_wakeups\"]")"
+	fi
 	say "alsa irq-off: $(j airqoff.json "[(c[\"kind\"], c[\"name\"], c[\"count\"], c[\"max_us\"]) for c in r[\"causes\"][:4]]")"
 fi
 

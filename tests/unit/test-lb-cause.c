@@ -189,6 +189,15 @@ static void test_fixes(void)
 	k = add(&r, LB_CAUSE_NMI, "NMI", 1, 1, 1);
 	lb_cause_fix(k, 80, buf, sizeof(buf));
 	ok(strstr(buf, "kernel.nmi_watchdog=0") != NULL, "nmi: the watchdog");
+	/* an ordinary thread that came before an ordinary waker (ksoftirqd): not chrt on it */
+	k = add(&r, LB_CAUSE_THREAD, "backup", 1, 1, 1);
+	k->pid = 1234;
+	snprintf(k->policy, sizeof(k->policy), "OTHER");
+	lb_cause_fix(k, 80, buf, sizeof(buf));
+	is_str(buf, "backup (OTHER) took CPU 0 from the thread that wakes the audio thread, a softirq or interrupt thread "
+		    "of ordinary priority on this kernel (ksoftirqd, ktimers, irq/N): give that thread a real-time priority "
+		    "below the audio thread's 80 (chrt -f -p 79 PID), or move backup off CPU 0 (taskset -p 1234)",
+	       "an ordinary thread: raise the waker, or move it");
 }
 
 static void test_report(void)
@@ -234,6 +243,25 @@ static void test_report(void)
 	text = report(&quiet);
 	ok(has_line(text, "causes: no wakeup was later than 333.0 us (the kernel's timerlat tracer watched every one)"),
 	   "a quiet run says nothing was late");
+	free(text);
+
+	/* an audio plane: the osnoise tracer watched, and the worst wakeup names its waking path */
+	r.plane = "alsa";
+	r.causes.watched = 1;
+	text = report(&r);
+	ok(has_line(text, "what made wakeups late (the kernel's osnoise tracer, 12 wakeups later than 333.0 us):"),
+	   "audio plane: the osnoise tracer's table");
+	ok(has_line(text, "worst wakeup: 1250.0 us late on CPU 1 at 3.5 s: the interrupt that woke it 2.0 us late, irq IRQ 24 "
+			  "(i915) 1200.0 us, the waking handlers and threads 3.0 us, unaccounted 45.0 us"),
+	   "audio plane: the worst wakeup's interrupt and waking path");
+	free(text);
+	quiet.plane = "jack";
+	quiet.causes.watched = 1;
+	quiet.causes.late = 3;
+	text = report(&quiet);
+	ok(has_line(text, "no traced interrupt, softirq, NMI or thread explains them: the wakeups started late (the server's "
+			  "own timing, or firmware, SMIs or a hypervisor, which the kernel does not see)"),
+	   "jack: late wakeups nothing explains are the server's timing or what the kernel does not see");
 	free(text);
 }
 
