@@ -76,7 +76,7 @@ void lb_causes_finish(struct lb_causes *c)
 #define THREAD_CACHE 64
 #define IDLE_NAME "the CPU leaving idle"
 #define WATCH_BUFFER_KB 2048    /* per CPU, audio planes: every CPU, read every tick */
-#define WATCH_EVERY_NS (100 * 1000 * 1000ULL) /* audio planes: the trace read ten times a second */
+#define WATCH_EVERY_NS (250 * 1000 * 1000ULL) /* audio planes: the trace read four times a second */
 #define SPANS 8192              /* per CPU, audio planes: the last second or more of what ran */
 #define WAKINGS 8192            /* audio planes: the latest wakeups of any thread, for the chains */
 #define LATES 1024              /* audio planes: late wakeups waiting for their trace */
@@ -143,6 +143,7 @@ struct late {
 /* A thread seen in the trace: its scheduling, read once. */
 struct thread_info {
 	int pid;
+	char comm[LB_CAUSE_NAME];   /* /proc/PID/comm when it was first seen; "" gone */
 	char policy[8];
 	int priority, rt;
 };
@@ -175,7 +176,8 @@ struct lb_tracer {
 	/* audio planes: the osnoise tracer watching every CPU with no workload of its own */
 	int watch;
 	int server_timing;          /* jack: the wakeups are due by the server's estimate of its cycle */
-	int reporter_policy, reniced; /* the reporter's scheduling before the run, and whether it was changed */
+	int away_done;              /* lb_causes_reporter_away ran */
+	int reporter_policy, idled; /* the reporter's scheduling before the run, and whether it was changed */
 	struct sched_param reporter_param;
 	cpu_set_t reporter_cpus;    /* the reporter's CPUs before the run */
 	int moved;                  /* it was moved off the measured CPUs */
@@ -652,22 +654,24 @@ void lb_causes_audio_start(struct lb_run *r)
 	lb_causes_start(r, &r->tracer);
 }
 
-void lb_causes_reporter_idle(struct lb_tracer *t)
+void lb_causes_reporter_away(struct lb_tracer *t)
 {
-	if (t && t->watch && !t->reniced) {
+	if (t && t->watch && !t->away_done) {
 		/*
 		 * This thread reads the trace while the audio thread runs. Where the card's wakeup goes
 		 * through a thread of ordinary priority (ksoftirqd on PREEMPT_RT), it would compete
-		 * with it, and even at nice 19 the scheduler lets it finish its slice first (over a
-		 * millisecond, seen in the test guest): SCHED_IDLE gives way at once, until the run ends.
+		 * with it: at nice 0 it held ksoftirqd up to 1.4 ms in 8 wakeups of a 3 s run in the
+		 * test guest, at SCHED_IDLE in 1 or 2. So it gives way to every other thread, and
+		 * moves off the measured CPUs where another is allowed, until the run ends. Under a
+		 * load on every CPU it then reads late, and the trace buffer (2 MB a CPU) must hold on.
 		 */
 		struct sched_param idle = { 0 };
 		cpu_set_t away;
+		t->away_done = 1;
 		t->reporter_policy = sched_getscheduler(0);
 		if (t->reporter_policy >= 0 && sched_getparam(0, &t->reporter_param) == 0 &&
 		    sched_setscheduler(0, SCHED_IDLE, &idle) == 0)
-			t->reniced = 1;
-		/* and off the measured CPUs, where there is another one to run on */
+			t->idled = 1;
 		if (sched_getaffinity(0, sizeof(t->reporter_cpus), &t->reporter_cpus) == 0) {
 			away = t->reporter_cpus;
 			for (int i = 0; i < t->run->ncpus; i++)
@@ -723,6 +727,16 @@ static const struct thread_info *thread_lookup(struct lb_tracer *t, int pid)
 	ti = &t->threads[t->nthreads < THREAD_CACHE ? t->nthreads++ : (pid % THREAD_CACHE)];
 	memset(ti, 0, sizeof(*ti));
 	ti->pid = pid;
+	{
+		char path[64];
+		FILE *f;
+		snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+		if ((f = fopen(path, "re"))) {
+			if (fgets(ti->comm, sizeof(ti->comm), f))
+				ti->comm[strcspn(ti->comm, "\n")] = '\0';
+			fclose(f);
+		}
+	}
 	pol = sched_getscheduler(pid);
 	if (pol >= 0 && sched_getparam(pid, &sp) == 0) {
 		static const char *const names[] = { "OTHER", "FIFO", "RR", "BATCH", "ISO", "IDLE", "DEADLINE" };
@@ -735,25 +749,25 @@ static const struct thread_info *thread_lookup(struct lb_tracer *t, int pid)
 	return ti;
 }
 
-static void comm_of(int pid, const char *traced, char *buf, size_t len)
+/*
+ * A thread's name: the trace's comm, which the kernel cuts at 15 characters; a kernel
+ * thread's full name (irq/11-snd_hda_intel:card0) from /proc, read once per thread.
+ */
+static void comm_of(struct lb_tracer *t, int pid, const char *traced, char *buf, size_t len)
 {
-	char path[64];
-	FILE *f;
+	const struct thread_info *ti;
 
-	if (traced && traced[0]) {
+	if (traced && traced[0] && strlen(traced) < 15) {
 		snprintf(buf, len, "%s", traced);
 		return;
 	}
-	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
-	f = fopen(path, "re");
-	if (f && fgets(buf, (int)len, f)) {
-		buf[strcspn(buf, "\n")] = '\0';
-		fclose(f);
-		return;
-	}
-	if (f)
-		fclose(f);
-	snprintf(buf, len, "pid %d", pid);
+	ti = thread_lookup(t, pid);
+	if (ti->comm[0] && (!traced || !traced[0] || strncmp(ti->comm, traced, strlen(traced)) == 0))
+		snprintf(buf, len, "%s", ti->comm);
+	else if (traced && traced[0])
+		snprintf(buf, len, "%s", traced);
+	else
+		snprintf(buf, len, "pid %d", pid);
 }
 
 static void add_part(struct cpu_state *s, enum lb_cause_kind kind, const char *name, int irq, int pid, uint64_t ns)
@@ -862,7 +876,7 @@ static void account(struct lb_tracer *t, struct cpu_state *s, uint64_t latency, 
 		delay -= o;
 	}
 	if (delay && s->blocking_pid) {
-		comm_of(s->blocking_pid, NULL, comm, sizeof(comm));
+		comm_of(t, s->blocking_pid, NULL, comm, sizeof(comm));
 		add_part(s, LB_CAUSE_IRQ_OFF, comm, -1, s->blocking_pid, delay);
 	} else if (delay)
 		add_part(s, LB_CAUSE_IDLE, IDLE_NAME, -1, 0, delay);
@@ -1041,7 +1055,7 @@ static int on_event(struct tep_event *e, struct tep_record *rec, int cpu, void *
 		}
 		ti = thread_lookup(t, pid);
 		str(t->thr_comm, rec, comm, sizeof(comm));
-		comm_of(pid, comm, name, sizeof(name));
+		comm_of(t, pid, comm, name, sizeof(name));
 		/* a thread that may preempt the audio thread ran first; one that may not held the CPU */
 		add_part(s, ti->rt && ti->priority >= t->audio_priority ? LB_CAUSE_THREAD : LB_CAUSE_PREEMPT_OFF, name, -1,
 			 pid, num(t->thr_dur, rec));
@@ -1303,7 +1317,7 @@ static void segment(struct lb_tracer *t, struct cpu_state *s, const struct chain
 			add_part(into, LB_CAUSE_IDLE, IDLE_NAME, -1, 0, share);
 			continue;
 		}
-		comm_of(sp->pid, sp->name, comm, sizeof(comm));
+		comm_of(t, sp->pid, sp->name, comm, sizeof(comm));
 		if (seg == SEG_BEFORE_IRQ)
 			add_part(into, LB_CAUSE_IRQ_OFF, comm, -1, sp->pid, share);
 		else {
@@ -1461,7 +1475,7 @@ void lb_causes_stop(struct lb_tracer *t, struct lb_run *r)
 	if (!t)
 		return;
 	if (t->watch) {
-		if (t->reniced)
+		if (t->idled)
 			sched_setscheduler(0, t->reporter_policy, &t->reporter_param);
 		if (t->moved)
 			sched_setaffinity(0, sizeof(t->reporter_cpus), &t->reporter_cpus);

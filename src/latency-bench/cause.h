@@ -115,10 +115,11 @@ void lb_causes_stop(struct lb_tracer *t, struct lb_run *r);
 /* An audio plane, once its period is known: r->tracer, or NULL and why not. */
 void lb_causes_audio_start(struct lb_run *r);
 /*
- * Audio planes: the calling thread, the reporter, gives way to every other thread until
- * lb_causes_stop (called from the same thread), once the measuring threads have started.
+ * Audio planes: the calling thread, the reporter, gives way to every other thread
+ * (SCHED_IDLE) and moves off the measured CPUs (where another is allowed) until
+ * lb_causes_stop, called from the same thread, once the measuring threads have started.
  */
-void lb_causes_reporter_idle(struct lb_tracer *t);
+void lb_causes_reporter_away(struct lb_tracer *t);
 void lb_causes_late(struct lb_tracer *t, int tid, uint64_t expected_ns, uint64_t woke_ns, double at_s);
 /* A run that did not start the tracer (--no-causes, an error before it): say why. */
 void lb_causes_not_run(struct lb_run *r);

