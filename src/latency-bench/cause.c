@@ -970,17 +970,23 @@ static void str(struct tep_format_field *f, struct tep_record *rec, char *buf, s
 	snprintf(buf, len, "%.*s", (int)strnlen(data + off, size), data + off);
 }
 
+/* The state of the traced CPU `cpu`; NULL when it is not traced. */
+static struct cpu_state *cpu_state_of(struct lb_tracer *t, int cpu)
+{
+	for (int i = 0; i < t->ncs; i++)
+		if (t->cs[i].cpu == cpu)
+			return &t->cs[i];
+	return NULL;
+}
+
 static void watch_event(struct lb_tracer *t, struct cpu_state *s, struct tep_event *e, struct tep_record *rec);
 
 static int on_event(struct tep_event *e, struct tep_record *rec, int cpu, void *data)
 {
 	struct lb_tracer *t = data;
-	struct cpu_state *s = NULL;
+	struct cpu_state *s = cpu_state_of(t, cpu);
 	char name[LB_CAUSE_NAME];
 
-	for (int i = 0; i < t->ncs; i++)
-		if (t->cs[i].cpu == cpu)
-			s = &t->cs[i];
 	if (!s)
 		return 0;
 	if (t->watch) {
@@ -1132,13 +1138,6 @@ static void watch_event(struct lb_tracer *t, struct cpu_state *s, struct tep_eve
 	s->nspan++;
 }
 
-static struct cpu_state *watch_cpu(struct lb_tracer *t, int cpu)
-{
-	for (int i = 0; i < t->ncs; i++)
-		if (t->cs[i].cpu == cpu)
-			return &t->cs[i];
-	return NULL;
-}
 
 /* The oldest time CPU s's ring still covers in full. */
 static uint64_t covered_from(const struct cpu_state *s)
@@ -1238,7 +1237,7 @@ static void follow(struct lb_tracer *t, struct chain *ch, int tid, uint64_t from
 	const struct waking *w = waking_of(t, tid, from, run);
 
 	while (w && ch->n < CHAIN) {
-		struct cpu_state *s = watch_cpu(t, w->cpu);
+		struct cpu_state *s = cpu_state_of(t, w->cpu);
 		/* an interrupt wakes softirq threads on its way out, just after osnoise saw it end */
 		const struct span *sp = s ? span_at(s, w->ts) : NULL, *tail = s ? irq_ended(s, w->ts) : NULL;
 
@@ -1439,9 +1438,9 @@ static void watch_poll(struct lb_tracer *t, int all)
 	__atomic_store_n(&t->late_tail, tail, __ATOMIC_RELEASE);
 }
 
-uint64_t lb_causes_every_ns(const struct lb_tracer *t)
+uint64_t lb_causes_every_ns(const struct lb_tracer *t, uint64_t report_ns)
 {
-	return t && t->watch ? WATCH_EVERY_NS : 0;
+	return t && t->watch ? WATCH_EVERY_NS : report_ns;
 }
 
 void lb_causes_late(struct lb_tracer *t, int tid, uint64_t expected_ns, uint64_t woke_ns, double at_s)

@@ -103,8 +103,8 @@ uint64_t lb_causes_period_ns(const struct lb_tracer *t);
 /* The first expiry, as seconds of the run, for the wakeups' times. */
 void lb_causes_set_start(struct lb_tracer *t, double first_expiry_s);
 void lb_causes_poll(struct lb_tracer *t, struct lb_run *r);
-/* How often the reporter should call lb_causes_poll besides its progress ticks; 0: at them. */
-uint64_t lb_causes_every_ns(const struct lb_tracer *t);
+/* How often the reporter calls lb_causes_poll: the audio planes' own rate, else report_ns (its progress ticks). */
+uint64_t lb_causes_every_ns(const struct lb_tracer *t, uint64_t report_ns);
 void lb_causes_stop(struct lb_tracer *t, struct lb_run *r);
 /*
  * Audio planes (alsa, jack): the osnoise tracer watches every CPU, and the measuring thread

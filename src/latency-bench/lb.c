@@ -545,7 +545,7 @@ void lb_report_until_joined(struct lb_run *r, volatile sig_atomic_t *stop, uint6
 			    lb_progress_fn progress, void *data)
 {
 	uint64_t every = r->report_ns ? r->report_ns : LB_NSEC, last_report = 0, last_poll = 0;
-	uint64_t poll_every = lb_causes_every_ns(r->tracer);
+	uint64_t poll_every = lb_causes_every_ns(r->tracer, every);
 	int i;
 
 	(void)stop;
@@ -560,20 +560,19 @@ void lb_report_until_joined(struct lb_run *r, volatile sig_atomic_t *stop, uint6
 
 			if (next_report < start_ns + every)
 				next_report = start_ns + every;
-			if (poll_every && now >= last_poll + poll_every) {
+			/* the tracer's events first, so that progress (--live) sees the latest causes */
+			if (r->tracer && now >= last_poll + poll_every) {
 				last_poll = now;
 				lb_causes_poll(r->tracer, r);
 			}
 			if (next_report <= now) {
 				last_report = now;
-				if (!poll_every)
-					lb_causes_poll(r->tracer, r);
 				lb_run_timeline_tick(r, now > start_ns ? (double)(now - start_ns) / 1e9 : 0, 0);
 				if (progress)
 					progress(r, now > start_ns ? (double)(now - start_ns) / 1e9 : 0, data);
 				continue;
 			}
-			if (poll_every && next_report > last_poll + poll_every)
+			if (r->tracer && next_report > last_poll + poll_every)
 				next_report = last_poll + poll_every; /* the tracer's next read */
 			clock_gettime(CLOCK_REALTIME, &deadline);
 			ns = (uint64_t)deadline.tv_sec * LB_NSEC + (uint64_t)deadline.tv_nsec +

@@ -694,10 +694,10 @@ static void report_until_end(struct jack_state *s, volatile sig_atomic_t *stop, 
 	struct lb_run *r = s->r;
 	uint64_t every = r->report_ns ? r->report_ns : LB_NSEC;
 	uint64_t next_report = s->from_ns + every, next_load = s->from_ns + LOAD_EVERY_NS, nload = 0;
-	uint64_t poll_every = lb_causes_every_ns(r->tracer), last_poll = s->from_ns;
+	uint64_t poll_every = lb_causes_every_ns(r->tracer, every), last_poll = s->from_ns;
+	double load_sum = 0;
 
 	lb_causes_reporter_away(r->tracer);
-	double load_sum = 0;
 
 	for (;;) {
 		uint64_t now = lb_now_ns(), wake;
@@ -716,13 +716,11 @@ static void report_until_end(struct jack_state *s, volatile sig_atomic_t *stop, 
 			}
 			next_load += LOAD_EVERY_NS;
 		}
-		if (poll_every && now >= last_poll + poll_every) {
+		if (r->tracer && now >= last_poll + poll_every) {
 			last_poll = now;
 			lb_causes_poll(r->tracer, r);
 		}
 		if (now >= next_report) {
-			if (!poll_every)
-				lb_causes_poll(r->tracer, r);
 			lb_run_timeline_tick(r, (double)(now - s->from_ns) / 1e9, 0);
 			if (progress)
 				progress(r, (double)(now - s->from_ns) / 1e9, data);

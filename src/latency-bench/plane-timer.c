@@ -18,8 +18,6 @@ struct timer_shared {
 	uint64_t start_ns, end_ns;
 	volatile sig_atomic_t *stop;
 	struct lb_tracer *tracer;   /* the kernel's timerlat wakes the threads; NULL: clock_nanosleep */
-	lb_progress_fn progress;
-	void *data;
 };
 
 static inline struct timespec ns_ts(uint64_t ns)
@@ -89,18 +87,9 @@ static void *timer_thread(void *p)
 	return NULL;
 }
 
-/* The reporter's tick: the tracer's events first, so that progress (--live) sees the latest causes. */
-static void timer_progress(const struct lb_run *r, double elapsed_s, void *data)
-{
-	struct timer_shared *sh = data;
-
-	if (sh->progress)
-		sh->progress(r, elapsed_s, sh->data);
-}
-
 int lb_plane_timer(struct lb_run *r, volatile sig_atomic_t *stop, lb_progress_fn progress, void *data)
 {
-	struct timer_shared sh = { .stop = stop, .progress = progress, .data = data };
+	struct timer_shared sh = { .stop = stop };
 	struct timer_arg *args;
 	sigset_t all, old;
 	int i, dma_fd, err = 0;
@@ -139,7 +128,7 @@ int lb_plane_timer(struct lb_run *r, volatile sig_atomic_t *stop, lb_progress_fn
 	if (err)
 		*stop = 1;
 
-	lb_report_until_joined(r, stop, sh.start_ns, timer_progress, &sh);
+	lb_report_until_joined(r, stop, sh.start_ns, progress, data);
 	lb_causes_stop(sh.tracer, r);
 	r->tracer = NULL;
 	{
