@@ -31,7 +31,7 @@ ALL_LDFLAGS = $(LDFLAGS)
 LIBS = $(shell pkg-config --libs zlib libcrypto libkmod 2>/dev/null || echo -lz -lcrypto -lkmod)
 # latency-bench: json-c reads results, alsa-lib and jack2 are the audio planes (libjack is opened
 # by the JACK plane when it runs, jack-dl.c: not ~2 MB of C++ at every start), libpipewire reads
-# and sets what PipeWire's JACK runs at, ncursesw the live view, libtracefs and libtraceevent the
+# and sets what PipeWire's JACK runs at (opened on first use too, pw-dl.c), ncursesw the live view, libtracefs and libtraceevent the
 # kernel's timerlat and osnoise tracers (cause.c). PipeWire's and SPA's headers are
 # system headers: their inline functions are not ours to warn about
 PW_CFLAGS = $(patsubst -I%,-isystem %,$(shell pkg-config --cflags libpipewire-0.3 2>/dev/null || \
@@ -40,8 +40,8 @@ PW_LIBDIR = $(shell pkg-config --variable=libdir libpipewire-0.3 2>/dev/null || 
 LB_CFLAGS = $(shell pkg-config --cflags json-c alsa jack libtracefs libtraceevent 2>/dev/null || \
 	echo -I/usr/include/json-c -I/usr/include/tracefs -I/usr/include/traceevent) $(PW_CFLAGS) \
 	-DLB_PW_JACK_DIR='"$(PW_LIBDIR)/pipewire-0.3/jack"'
-LB_LIBS = $(shell pkg-config --libs json-c zlib alsa libpipewire-0.3 ncursesw libtracefs libtraceevent 2>/dev/null || \
-	echo -ljson-c -lz -lasound -lpipewire-0.3 -lncursesw -ltinfo -ltracefs -ltraceevent) -lpthread -lm -ldl
+LB_LIBS = $(shell pkg-config --libs json-c zlib alsa ncursesw libtracefs libtraceevent 2>/dev/null || \
+	echo -ljson-c -lz -lasound -lncursesw -ltinfo -ltracefs -ltraceevent) -lpthread -lm -ldl
 NCURSES_CFLAGS = $(filter-out -D_XOPEN_SOURCE=%,$(shell pkg-config --cflags ncursesw 2>/dev/null))
 
 ifeq ($(DEVELOPER),1)

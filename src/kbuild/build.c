@@ -586,9 +586,9 @@ static void report_estimate(const struct build_opts *o, const struct strmap *cfg
 		char dtime[32], *ddisk = mb_text(c.debug_disk_mb);
 
 		for (size_t i = 0; i < ARRAY_SIZE(debug_syms); i++) {
-			const char *v = strmap_get(cfg, debug_syms[i]);
+			const char *val = strmap_get(cfg, debug_syms[i]);
 
-			if (v && str_eq(v, "y"))
+			if (val && str_eq(val, "y"))
 				strbuf_addf(&syms, "%s%s", syms.len ? ", " : "", debug_syms[i]);
 		}
 		build_format_duration(dtime, sizeof(dtime), c.debug_seconds);

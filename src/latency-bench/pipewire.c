@@ -21,14 +21,13 @@
 #include <unistd.h>
 
 #include <pipewire/pipewire.h>
-#include <pipewire/conf.h>
-#include <pipewire/impl-module.h>
 #include <pipewire/extensions/metadata.h>
 #include <pipewire/extensions/profiler.h>
 #include <spa/param/profiler.h>
 #include <spa/pod/iter.h>
 #include <spa/pod/parser.h>
 #include <spa/utils/json.h>
+#include "pw-dl.h" /* after every PipeWire header: it maps the pw_ calls onto pointers */
 
 #include "fs.h"
 #include "opt.h"
@@ -590,6 +589,14 @@ int lb_pw_connect(struct lb_pw **out, const char *remote, struct strbuf *err)
 		strbuf_addf(err, "no PipeWire server at '%s'", path);
 		return -EHOSTDOWN;
 	}
+	{
+		char why[512];
+
+		if (lb_pw_load(why, sizeof(why))) {
+			strbuf_addf(err, "%s", why);
+			return -ELIBACC;
+		}
+	}
 	pw = xcalloc(1, sizeof(*pw));
 	pw_init(NULL, NULL);
 	pw->settings_id = pw->profiler_id = SPA_ID_INVALID;
@@ -852,16 +859,20 @@ static int module_rt_mapped(void)
 
 void lb_pw_rt_probe(struct lb_pw_rt *rt, const char *config_name)
 {
-	struct pw_properties *props, *conf;
+	struct pw_properties *props = NULL, *conf = NULL;
+	char why[512];
 	const struct spa_dict_item *it;
 	struct rlimit rl;
 	int prio;
 
 	memset(rt, 0, sizeof(*rt));
 	rt->rt.rt_prio = -1;
-	pw_init(NULL, NULL);
-	props = pw_properties_new(PW_KEY_CONFIG_NAME, config_name, NULL);
-	conf = pw_properties_new(NULL, NULL);
+	/* without libpipewire its configuration stays unread (conf_read 0); the rest still holds */
+	if (lb_pw_load(why, sizeof(why)) == 0) {
+		pw_init(NULL, NULL);
+		props = pw_properties_new(PW_KEY_CONFIG_NAME, config_name, NULL);
+		conf = pw_properties_new(NULL, NULL);
+	}
 	if (props && conf && pw_conf_load_conf_for_context(props, conf) >= 0) {
 		const char *path = pw_properties_get(conf, "config.path");
 
@@ -876,8 +887,10 @@ void lb_pw_rt_probe(struct lb_pw_rt *rt, const char *config_name)
 				rt->rt = c;
 		}
 	}
-	pw_properties_free(props);
-	pw_properties_free(conf);
+	if (props)
+		pw_properties_free(props);
+	if (conf)
+		pw_properties_free(conf);
 	rt->module_loaded = module_rt_mapped();
 	rt->root = geteuid() == 0;
 	rt->rtprio_limit = getrlimit(RLIMIT_RTPRIO, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY ? -1 :

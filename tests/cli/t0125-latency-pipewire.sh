@@ -351,7 +351,19 @@ test_expect_success 'check under a running PipeWire: its version, quantum settin
 	{ XDG_RUNTIME_DIR=$TRASH_ROOT/vm "$LB" check >check 2>err || true; } &&
 	XDG_RUNTIME_DIR=$TRASH_ROOT/vm pw-metadata -n settings 0 clock.force-quantum 256 >/dev/null &&
 	{ XDG_RUNTIME_DIR=$TRASH_ROOT/vm PIPEWIRE_LATENCY=128/48000 "$LB" check >check2 2>&1 || true; } &&
+	# libpipewire is opened on first use (pw-dl.c), not linked: one that cannot be loaded is named
+	mkdir badlib &&
+	: >badlib/libpipewire-0.3.so.0 &&
+	{ XDG_RUNTIME_DIR=$TRASH_ROOT/vm LD_LIBRARY_PATH=$PWD/badlib "$LB" check >check4 2>err4 || true; } &&
 	stop_pw "$TRASH_ROOT/vm" &&
+	test_cmp /dev/null err4 &&
+	test_grep "^  INFO  PipeWire server                          none reached (cannot load the PipeWire library '\''libpipewire-0.3.so.0'\'': $PWD/badlib/libpipewire-0.3.so.0: file too short (install libpipewire-0.3-0))$" check4 &&
+	test_grep "^  [A-Z]*  *Locked memory limit (RLIMIT_MEMLOCK) " check4 &&
+	if command -v readelf >/dev/null; then
+		readelf -d "$LB" >dyn &&
+		grep -q "NEEDED.*libc\.so" dyn &&
+		! grep "NEEDED.*libpipewire" dyn
+	fi &&
 	test_cmp /dev/null err &&
 	test_grep "^  INFO  PipeWire server                          PipeWire $PW_VERSION, pipewire-0 (pid $pid)$" check &&
 	test_grep "^  WARN  PipeWire quantum (settings metadata)     clock.quantum 1024 at 48000 Hz, clock.min-quantum 1024, clock.max-quantum 2048$" check &&
