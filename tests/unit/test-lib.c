@@ -280,6 +280,26 @@ static void write_sample(struct json_writer *w)
 	json_end_object(w);
 }
 
+static void test_json_int(void)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct json_writer w;
+
+	json_init(&w, &sb, 0);
+	json_begin_array(&w);
+	json_int(&w, 0);
+	json_int(&w, 7);
+	json_int(&w, 10);
+	json_int(&w, -1);
+	json_int(&w, 1234567890123);
+	json_int(&w, INT64_MAX);
+	json_int(&w, INT64_MIN);
+	json_end_array(&w);
+	is_str(sb.buf, "[0,7,10,-1,1234567890123,9223372036854775807,-9223372036854775808]",
+	       "json_int: zero, one and two digits, negatives and both ends of int64");
+	strbuf_release(&sb);
+}
+
 static void test_json_writer(void)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -1103,6 +1123,7 @@ int main(void)
 	test_strbuf();
 	test_strmap();
 	test_json_quote();
+	test_json_int();
 	test_json_writer();
 	test_fs_write_atomic(top);
 	test_fs_dirs(top);
