@@ -31,9 +31,9 @@ ALL_LDFLAGS = $(LDFLAGS)
 LIBS = $(shell pkg-config --libs zlib libcrypto libkmod 2>/dev/null || echo -lz -lcrypto -lkmod)
 # latency-bench: json-c reads results, alsa-lib and jack2 are the audio planes (libjack is opened
 # by the JACK plane when it runs, jack-dl.c: not ~2 MB of C++ at every start), libpipewire reads
-# and sets what PipeWire's JACK runs at (opened on first use too, pw-dl.c), ncursesw the live view, libtracefs and libtraceevent the
-# kernel's timerlat and osnoise tracers (cause.c). PipeWire's and SPA's headers are
-# system headers: their inline functions are not ours to warn about
+# and sets what PipeWire's JACK runs at (opened on first use too, pw-dl.c), ncursesw the live
+# view, libtracefs and libtraceevent the kernel's timerlat and osnoise tracers (cause.c).
+# PipeWire's and SPA's headers are system headers: their inline functions are not ours to warn about
 PW_CFLAGS = $(patsubst -I%,-isystem %,$(shell pkg-config --cflags libpipewire-0.3 2>/dev/null || \
 	echo -I/usr/include/pipewire-0.3 -I/usr/include/spa-0.2 -D_REENTRANT))
 PW_LIBDIR = $(shell pkg-config --variable=libdir libpipewire-0.3 2>/dev/null || echo /usr/lib/$$(gcc -print-multiarch))
