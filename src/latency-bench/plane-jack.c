@@ -31,6 +31,9 @@
 #define SETTLE_NS (5 * LB_NSEC)           /* activated -> steady, or the server is stuck */
 #define GRANT_NS (1500 * 1000 * 1000ULL)  /* steady at another size than asked this long: not granted */
 #define PROFILE_WAIT_NS (3 * LB_NSEC)     /* PipeWire's profiler reports each second */
+#define ANSWER_NS (10 * LB_NSEC)          /* a request to the server -> its answer, or it is stuck */
+#define STOP_GRACE_NS (500 * 1000 * 1000ULL) /* Ctrl-C -> a request still unanswered is given up */
+#define CALL_POLL_NS (2 * 1000 * 1000ULL) /* while a request waits for its answer */
 
 /* jackd we started for the run: its log is nameless (unlinked at once) and read through fd */
 struct jack_server {
@@ -87,6 +90,8 @@ struct jack_state {
 	/* set by the shutdown callback */
 	int lost;
 	char lost_reason[160];
+	/* a request to the server was given up on: libjack is not called again */
+	int stuck;
 };
 
 /* libjack prints every failed connection attempt to stderr: our own message says it once */
@@ -383,19 +388,182 @@ static int server_start(struct lb_run *r, struct jack_server *sv)
 	return err;
 }
 
-/* jackd may still be setting up: try to connect until it answers, exits or takes too long. */
-static jack_client_t *server_connect(struct lb_run *r, struct jack_server *sv, jack_options_t opts,
-				     jack_status_t *status, int *err)
+/* ---- requests that wait for the server's answer ---- */
+
+/*
+ * libjack waits for the server's answer to a request without a time limit. A server that is
+ * stopped (SIGSTOP, a debugger) or hung in its own shutdown would hang the run, and Ctrl-C
+ * with it: libjack's threads must not take signals, so they are blocked where libjack starts
+ * them. Such requests run on a thread of their own, with every signal blocked (libjack's
+ * threads inherit that); this thread waits for the answer, for Ctrl-C and for ANSWER_NS. A
+ * request given up on is left to the end of the process, and libjack is not called again.
+ */
+struct server_call {
+	int (*fn)(struct jack_state *s, void *arg);
+	struct jack_state *s;
+	int ret;
+	int done;
+	unsigned char arg[];  /* a copy: a thread given up on must not write to its caller's stack */
+};
+
+static void *server_call_thread(void *p)
 {
+	struct server_call *call = p;
+
+	call->ret = call->fn(call->s, call->arg);
+	__atomic_store_n(&call->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/*
+ * fn(s, copy of arg) on a thread of its own: 0 with its return value in *ret and the copy
+ * back in arg; -ETIMEDOUT when the server did not answer in ANSWER_NS, -EINTR when *stop
+ * came and it still had not after STOP_GRACE_NS (both set s->stuck, and s must then stay
+ * allocated); -errno when no thread could start.
+ */
+static int call_server(struct jack_state *s, volatile sig_atomic_t *stop, int (*fn)(struct jack_state *, void *),
+		       void *arg, size_t size, int *ret)
+{
+	struct server_call *call;
+	uint64_t until = lb_now_ns() + ANSWER_NS;
+	sigset_t all, old;
+	pthread_t t;
+	int e;
+
+	if (s->stuck)
+		return -ETIMEDOUT;
+	call = calloc(1, sizeof(*call) + size);
+	if (!call)
+		return -ENOMEM;
+	call->fn = fn;
+	call->s = s;
+	if (size)
+		memcpy(call->arg, arg, size);
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	e = pthread_create(&t, NULL, server_call_thread, call);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (e) {
+		free(call);
+		return -e;
+	}
+	while (!__atomic_load_n(&call->done, __ATOMIC_ACQUIRE)) {
+		uint64_t now = lb_now_ns();
+
+		if (stop && *stop && until > now + STOP_GRACE_NS)
+			until = now + STOP_GRACE_NS;
+		if (now >= until) {
+			/* the thread may still be in libjack: it keeps call, and the process's end takes both */
+			pthread_detach(t);
+			s->stuck = 1;
+			return stop && *stop ? -EINTR : -ETIMEDOUT;
+		}
+		lb_sleep_ns(CALL_POLL_NS);
+	}
+	pthread_join(t, NULL);
+	*ret = call->ret;
+	if (size)
+		memcpy(arg, call->arg, size);
+	free(call);
+	return 0;
+}
+
+/* What the request threads run. */
+struct open_args {
+	char server[256];  /* "" for the default one */
+	jack_options_t opts;
+	jack_status_t status;
+	jack_client_t *client;
+};
+
+static int do_open(struct jack_state *s, void *arg)
+{
+	struct open_args *o = arg;
+
+	(void)s;
+	o->status = 0;
+	o->client = jack_client_open(CLIENT_NAME, o->opts, &o->status, o->server[0] ? o->server : NULL);
+	return 0;
+}
+
+static int do_activate(struct jack_state *s, void *arg)
+{
+	(void)arg;
+	return jack_activate(s->client) ? -EIO : 0;
+}
+
+/*
+ * Ports are unregistered before the client closes: PipeWire's libjack (0.3.65) forgets the
+ * ports of a client it closes without freeing them.
+ */
+static void unregister(jack_client_t *client, jack_port_t **port)
+{
+	if (*port)
+		jack_port_unregister(client, *port);
+	*port = NULL;
+}
+
+/* The end of the client: deactivated (*activated), its ports unregistered, closed. */
+static int do_close(struct jack_state *s, void *activated)
+{
+	if (*(int *)activated)
+		jack_deactivate(s->client);
+	unregister(s->client, &s->in);
+	unregister(s->client, &s->out);
+	jack_client_close(s->client);
+	return 0;
+}
+
+/*
+ * jack_client_open(server) through call_server: the client, or NULL with *status; NULL with
+ * *err and the message when the server did not answer or Ctrl-C came
+ */
+static jack_client_t *client_open(struct jack_state *s, volatile sig_atomic_t *stop, const char *server,
+				  const char *shown, jack_options_t opts, jack_status_t *status, int *err)
+{
+	struct open_args o = { .opts = opts };
+	int unused;
+
+	if (server && strlen(server) >= sizeof(o.server)) {
+		snprintf(s->r->audio.error, sizeof(s->r->audio.error), "the server name '%.40s...' is longer than %zu "
+			 "characters", server, sizeof(o.server) - 1);
+		*err = -ENAMETOOLONG;
+		return NULL;
+	}
+	snprintf(o.server, sizeof(o.server), "%s", server ? server : "");
+
+	*err = call_server(s, stop, do_open, &o, sizeof(o), &unused);
+	if (*err == -ETIMEDOUT)
+		snprintf(s->r->audio.error, sizeof(s->r->audio.error),
+			 "the JACK server '%s' did not answer in %llu s: is it stopped (kill -CONT) or hung? Restart it",
+			 shown, (unsigned long long)(ANSWER_NS / LB_NSEC));
+	else if (*err && *err != -EINTR)
+		snprintf(s->r->audio.error, sizeof(s->r->audio.error), "cannot start a thread to reach the JACK server: %s",
+			 strerror(-*err));
+	if (*err)
+		return NULL;
+	*status = o.status;
+	return o.client;
+}
+
+/* jackd may still be setting up: try to connect until it answers, exits or takes too long. */
+static jack_client_t *server_connect(struct jack_state *s, volatile sig_atomic_t *stop, struct jack_server *sv,
+				     jack_options_t opts, jack_status_t *status, int *err)
+{
+	struct lb_run *r = s->r;
 	uint64_t until = lb_now_ns() + SERVER_WAIT_NS;
 	char last[160];
 	int st;
 
 	for (;;) {
-		jack_client_t *client = jack_client_open(CLIENT_NAME, opts, status, sv->name);
+		jack_client_t *client = client_open(s, stop, sv->name, sv->name, opts, status, err);
 
-		if (client || !(*status & JackServerFailed))
+		if (client || *err || !(*status & JackServerFailed))
 			return client;
+		if (*stop) {
+			*err = -EINTR;
+			return NULL;
+		}
 		if (waitpid(sv->pid, &st, WNOHANG) == sv->pid) {
 			sv->pid = 0;
 			lb_log_last_line(sv->logfd, last, sizeof(last));
@@ -478,11 +646,15 @@ int lb_jack_use_pipewire(char **argv, struct strbuf *err)
 /* ---- the plane ---- */
 
 /* --start-server with the name of a server that already runs: refuse rather than borrow it. */
-static int server_running(struct lb_run *r, const char *name)
+static int server_running(struct jack_state *s, volatile sig_atomic_t *stop, const char *name)
 {
+	struct lb_run *r = s->r;
 	jack_status_t status = 0;
-	jack_client_t *client = jack_client_open(CLIENT_NAME, JackNoStartServer | JackServerName, &status, name);
+	int err;
+	jack_client_t *client = client_open(s, stop, name, name, JackNoStartServer | JackServerName, &status, &err);
 
+	if (err)
+		return err;
 	if (!client)
 		return 0;
 	jack_client_close(client);
@@ -505,18 +677,19 @@ static int pipewire_reachable(void)
 	return ok;
 }
 
-static jack_client_t *open_client(struct lb_run *r, struct jack_server *sv, const char *server, const char *shown,
-				  int pipewire, int *err)
+static jack_client_t *open_client(struct jack_state *s, volatile sig_atomic_t *stop, struct jack_server *sv,
+				  const char *server, const char *shown, int pipewire, int *err)
 {
+	struct lb_run *r = s->r;
 	jack_options_t opts = JackNoStartServer | (server ? JackServerName : JackNullOption);
 	jack_status_t status = 0;
 	jack_client_t *client;
 
 	*err = 0;
 	if (sv)
-		client = server_connect(r, sv, opts, &status, err);
+		client = server_connect(s, stop, sv, opts, &status, err);
 	else
-		client = jack_client_open(CLIENT_NAME, opts, &status, server);
+		client = client_open(s, stop, server, shown, opts, &status, err);
 	if (client || *err)
 		return client;
 	if ((status & JackServerFailed) && pipewire) {
@@ -538,6 +711,11 @@ static jack_client_t *open_client(struct lb_run *r, struct jack_server *sv, cons
 		snprintf(r->audio.error, sizeof(r->audio.error),
 			 "the JACK server '%s' speaks another protocol than this libjack", shown);
 		*err = -EPROTO;
+	} else if (status & JackServerError) {
+		snprintf(r->audio.error, sizeof(r->audio.error),
+			 "the JACK server '%s' failed while the client connected (stopping, or crashed?): start it again",
+			 shown);
+		*err = -ECONNRESET;
 	} else {
 		snprintf(r->audio.error, sizeof(r->audio.error),
 			 "cannot open a client of the JACK server '%s' (jack_status_t 0x%x)", shown,
@@ -595,17 +773,6 @@ static int open_return(struct jack_state *s, const char *server)
 		snprintf(s->r->audio.error, sizeof(s->r->audio.error),
 			 "cannot open the second client the round trip goes through (jack_status_t 0x%x)", (unsigned)status);
 	return e;
-}
-
-/*
- * Ports are unregistered before the client closes: PipeWire's libjack (0.3.65) forgets the
- * ports of a client it closes without freeing them.
- */
-static void unregister(jack_client_t *client, jack_port_t **port)
-{
-	if (*port)
-		jack_port_unregister(client, *port);
-	*port = NULL;
 }
 
 static void close_return(struct jack_return *ret)
@@ -1012,9 +1179,9 @@ int lb_plane_jack(struct lb_run *r, volatile sig_atomic_t *stop, lb_progress_fn 
 	int pipewire, jackd_started = a->start_server && str_eq(a->start_server, "dummy");
 	int pw_started = a->start_server && str_eq(a->start_server, "pipewire");
 	jack_nframes_t frames = 0, rate = 0;
-	sigset_t all, old;
+	struct sigaction ign_pipe = { .sa_handler = SIG_IGN }, old_pipe;
 	uint64_t end_ns;
-	int err = 0, dma_fd = -1, activated = 0, profiling = 0;
+	int err = 0, ret = 0, dma_fd = -1, activated = 0, profiling = 0, pipe_ignored = 0;
 
 	if ((err = lb_jack_load(a->error, sizeof(a->error))))
 		return err;
@@ -1064,7 +1231,7 @@ int lb_plane_jack(struct lb_run *r, volatile sig_atomic_t *stop, lb_progress_fn 
 		snprintf(started_name, sizeof(started_name), "%s", sv.name);
 		a->device = started_name;
 		/* else we would connect to the running one and call it ours */
-		if ((err = server_running(r, server)) || (err = server_start(r, &sv)))
+		if ((err = server_running(s, stop, server)) || (err = server_start(r, &sv)))
 			goto out;
 	} else if (pw_started) {
 		if ((err = lb_pw_server_start(&pws, r->rate, r->period, r->priority, janitor, &msg))) {
@@ -1092,11 +1259,19 @@ int lb_plane_jack(struct lb_run *r, volatile sig_atomic_t *stop, lb_progress_fn 
 			setenv("PIPEWIRE_RATE", nrate, 1);
 	}
 
-	/* libjack's threads take no signals: the reporter (this thread) handles Ctrl-C */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	s->client = open_client(r, jackd_started ? &sv : NULL, server, shown, pipewire, &err);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	/*
+	 * libjack writes to the server's socket from this thread: a server that goes away
+	 * would end the process with SIGPIPE, without a word or a result. Its write fails
+	 * instead, and the plane reports the server gone.
+	 */
+	sigaction(SIGPIPE, &ign_pipe, &old_pipe);
+	pipe_ignored = 1;
+	s->client = open_client(s, stop, jackd_started ? &sv : NULL, server, shown, pipewire, &err);
+	if (!s->client && err == -EINTR) {
+		/* Ctrl-C while the server did not answer: nothing measured, which is still the truth */
+		r->interrupted = 1;
+		err = 0;
+	}
 	if (!s->client)
 		goto out;
 	a->server_started = jackd_started || pw_started;
@@ -1140,11 +1315,19 @@ int lb_plane_jack(struct lb_run *r, volatile sig_atomic_t *stop, lb_progress_fn 
 		struct stat st;
 		sv.log_from = fstat(sv.logfd, &st) == 0 ? st.st_size : 0;
 	}
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	err = jack_activate(s->client) ? -EIO : 0;
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (err) {
-		snprintf(a->error, sizeof(a->error), "cannot activate the JACK client");
+	if ((err = call_server(s, stop, do_activate, NULL, 0, &ret)) || (err = ret)) {
+		if (err == -ETIMEDOUT)
+			snprintf(a->error, sizeof(a->error), "the JACK server '%s' did not answer in %llu s: is it "
+				 "stopped (kill -CONT) or hung? Restart it", shown, (unsigned long long)(ANSWER_NS / LB_NSEC));
+		else if (err != -EINTR && __atomic_load_n(&s->lost, __ATOMIC_ACQUIRE))
+			snprintf(a->error, sizeof(a->error), "the JACK server '%.64s' went away before the run began: "
+				 "%.120s", shown, s->lost_reason);
+		else if (err != -EINTR)
+			snprintf(a->error, sizeof(a->error), "cannot activate the JACK client");
+		if (err == -EINTR) {
+			r->interrupted = 1;
+			err = 0;
+		}
 		goto out;
 	}
 	activated = 1;
@@ -1246,16 +1429,20 @@ int lb_plane_jack(struct lb_run *r, volatile sig_atomic_t *stop, lb_progress_fn 
 	}
 
 out:
-	close_return(&s->ret);
-	if (s->client) {
-		if (activated && !a->device_lost)
-			jack_deactivate(s->client);
-		if (!a->device_lost) {
-			unregister(s->client, &s->in);
-			unregister(s->client, &s->out);
-		}
-		jack_client_close(s->client);
+	__atomic_store_n(&s->measuring, 0, __ATOMIC_RELEASE);
+	if (__atomic_load_n(&s->lost, __ATOMIC_ACQUIRE) || s->stuck) {
+		/*
+		 * The server is gone or does not answer: libjack's close would still write to its
+		 * socket and cancel its own threads asynchronously, and can block there (jack2
+		 * #395). The process ends after the result is written, which frees what the
+		 * clients hold.
+		 */
+		s->ret.client = NULL;
+		s->client = NULL;
 	}
+	close_return(&s->ret);
+	if (s->client)
+		call_server(s, NULL, do_close, &activated, sizeof(activated), &ret);
 	/* no process callback runs now: the tracer's last late wakeups are taken apart */
 	lb_causes_stop(r->tracer, r);
 	r->tracer = NULL;
@@ -1297,6 +1484,8 @@ out:
 		explain_xruns(r, 0);
 	}
 	server_stop(&sv);
+	if (pipe_ignored)
+		sigaction(SIGPIPE, &old_pipe, NULL);
 	if (pw_started)
 		lb_pw_server_stop(&pws, janitor);
 	lb_pw_janitor_done(janitor);
@@ -1305,6 +1494,8 @@ out:
 	lb_dma_latency_release(dma_fd);
 	r->realtime = r->sched_fifo && r->memory_locked;
 	strbuf_release(&msg);
-	free(s);
+	/* libjack's threads of a client left open (its server gone or stuck) may still read s */
+	if (!s->stuck && !__atomic_load_n(&s->lost, __ATOMIC_ACQUIRE))
+		free(s);
 	return err;
 }

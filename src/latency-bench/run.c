@@ -481,6 +481,9 @@ static void note_not_realtime(struct lb_run *r)
 
 	if (r->sched_fifo && r->memory_locked)
 		return;
+	/* stopped before the first sample (Ctrl-C while a server did not answer): nothing ran to judge */
+	if (r->interrupted && !lb_run_samples(r))
+		return;
 	if (!r->sched_fifo && r->audio.rt_why[0]) {
 		/* PipeWire's JACK: its own RT module decides, not our SCHED_FIFO request */
 		snprintf(r->note, sizeof(r->note), "not real-time: the JACK process thread runs SCHED_OTHER: %.300s; fix: %.350s",

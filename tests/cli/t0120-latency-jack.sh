@@ -23,9 +23,25 @@ start_jackd() {
 	jack_wait -s "$name" -w -t 5 >/dev/null 2>&1 || { cat jackd.log; return 1; }
 }
 
+# gone PID SECONDS: the process has exited (or is a zombie) within SECONDS
+gone() {
+	local i
+	for i in $(seq $(($2 * 5))); do
+		case $(ps -o stat= -p "$1" 2>/dev/null) in ''|Z*) return 0 ;; esac
+		sleep 0.2
+	done
+	return 1
+}
+
+# jackd's own shutdown is not what these tests measure: one that has not exited 20 s after
+# SIGTERM is said so in the log and killed, and its registry entry reclaimed by a new server
 stop_jackd() {
 	kill -TERM "$JACKD" 2>/dev/null
-	wait "$JACKD" || true
+	if ! gone "$JACKD" 20; then
+		echo "# jackd $JACKD had not exited 20 s after SIGTERM: killed" >&2
+		kill -KILL "$JACKD" 2>/dev/null
+	fi
+	wait "$JACKD" 2>/dev/null || true
 }
 
 # libjack is opened by the plane (jack-dl.c), not linked: jack2's brings libstdc++ and libdb,
@@ -135,17 +151,65 @@ test_expect_success 'the plane counts exactly the xruns jackd reports' '
 '
 fi
 
+# libjack waits for the server's answers without a limit: latency-bench must not, so a hang
+# fails here in a minute, not at the test runner's limit
 test_expect_success 'a server gone mid-run: exit 3, the result so far with device_lost' '
-	start_jackd "$NAME-lost"
-	(sleep 1.5 && kill -TERM $JACKD) &
-	test_must_fail --exit 3 "$LB" -q --plane jack --device "$NAME-lost" -D 6s --json r.json >out 2>err &&
-	wait "$JACKD" || true &&
+	start_jackd "$NAME-lost" &&
+	{ (sleep 1.5 && kill -TERM $JACKD) & } &&
+	test_must_fail --exit 3 timeout -k 5 60 "$LB" -q --plane jack --device "$NAME-lost" -D 6s --json r.json >out 2>err &&
+	stop_jackd &&
 	echo "latency-bench: error: the JACK server '\''$NAME-lost'\'' went away during the run: JACK server has been closed" >expect &&
 	tail -n 1 err >actual &&
 	test_cmp expect actual &&
 	test "$("$JGET" r.json "r[\"audio\"][\"device_lost\"]")" = true &&
 	test "$("$JGET" r.json "r[\"interrupted\"]")" = true &&
 	test "$("$JGET" r.json "r[\"samples\"] > 100")" = true
+'
+
+# A stopped server (SIGSTOP, a debugger) answers nothing: latency-bench gives up after 10 s
+# with what to do, and Ctrl-C ends the wait at once, as it ends a run
+test_expect_success 'a server that does not answer: exit 3 after 10 s and no result; Ctrl-C ends the wait' '
+	start_jackd "$NAME-stopped" &&
+	kill -STOP "$JACKD" &&
+	start=$(date +%s) &&
+	test_must_fail --exit 3 timeout -k 5 60 "$LB" -q --plane jack --device "$NAME-stopped" -D 3s --json r.json >out 2>err &&
+	took=$(($(date +%s) - start)) &&
+	echo "latency-bench: error: the JACK server '\''$NAME-stopped'\'' did not answer in 10 s: is it stopped (kill -CONT) or hung? Restart it" >expect &&
+	test_cmp expect err &&
+	test_cmp /dev/null out &&
+	! test -e r.json &&
+	echo "gave up after $took s" &&
+	test "$took" -ge 10 && test "$took" -le 20 &&
+	{ "$LB" -q --plane jack --device "$NAME-stopped" -D 3s --json r.json >out 2>err & } &&
+	lb=$! &&
+	sleep 1 &&
+	kill -INT $lb &&
+	start=$(date +%s) &&
+	gone $lb 3 &&
+	wait $lb &&
+	test "$("$JGET" r.json "(r[\"interrupted\"], r[\"samples\"])")" = "[true, 0]" &&
+	test_cmp /dev/null err &&
+	kill -CONT "$JACKD" &&
+	stop_jackd
+'
+
+# A server that dies while the client waits for its answer: said as such, not as a status
+# number
+test_expect_success 'a server that dies while the client connects: exit 3, a clear message, no result' '
+	start_jackd "$NAME-dies" &&
+	kill -STOP "$JACKD" &&
+	{ "$LB" -q --plane jack --device "$NAME-dies" -D 3s --json r.json >out 2>err & } &&
+	lb=$! &&
+	sleep 1 &&
+	kill -KILL "$JACKD" &&
+	{ wait "$JACKD" || :; } &&
+	{ wait $lb; test $? = 3; } &&
+	echo "latency-bench: error: the JACK server '\''$NAME-dies'\'' failed while the client connected (stopping, or crashed?): start it again" >expect &&
+	test_cmp expect err &&
+	! test -e r.json &&
+	# a killed server stays in JACK'\''s registry: the next one of its name takes the entry back
+	start_jackd "$NAME-dies" &&
+	stop_jackd
 '
 
 # a test that failed half-way may have left its server running; a server stopped under its
