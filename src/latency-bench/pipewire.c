@@ -774,6 +774,16 @@ int lb_pw_profile_wait(struct lb_pw *pw, uint64_t until_ns, uint64_t timeout_ns)
 	return ret;
 }
 
+int lb_pw_error(struct lb_pw *pw)
+{
+	int err;
+
+	pw_thread_loop_lock(pw->loop);
+	err = pw->error;
+	pw_thread_loop_unlock(pw->loop);
+	return err;
+}
+
 void lb_pw_profile_tally(struct lb_pw *pw, struct lb_pw_tally *out)
 {
 	pw_thread_loop_lock(pw->loop);

@@ -77,6 +77,8 @@ void lb_pw_profile_window(struct lb_pw *pw, uint64_t from_ns, uint64_t to_ns);
 /* Wait until the profiler has reported a cycle of the node at or after `until_ns`, at most timeout_ns: 0 or -ETIMEDOUT. */
 int lb_pw_profile_wait(struct lb_pw *pw, uint64_t until_ns, uint64_t timeout_ns);
 void lb_pw_profile_tally(struct lb_pw *pw, struct lb_pw_tally *out);
+/* The error the server's core reported, 0 while none: -EPIPE once the server has gone away. */
+int lb_pw_error(struct lb_pw *pw);
 
 /* ---- parsers of what servers and files say (no I/O; fuzzed) ---- */
 

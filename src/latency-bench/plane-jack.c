@@ -92,6 +92,8 @@ struct jack_state {
 	char lost_reason[160];
 	/* a request to the server was given up on: libjack is not called again */
 	int stuck;
+	/* our own connection to PipeWire, when the library is PipeWire's: it tells the server's end */
+	struct lb_pw *pw;
 };
 
 /* libjack prints every failed connection attempt to stderr: our own message says it once */
@@ -262,7 +264,7 @@ static int on_process(jack_nframes_t nframes, void *arg)
 			lb_cpu_xruns(c, m, now > s->start_ns ? now - s->start_ns : 0, m * s->period_ns);
 	}
 	s->have_prev = 1;
-	s->prev_ns = now;
+	__atomic_store_n(&s->prev_ns, now, __ATOMIC_RELAXED);
 	s->prev_frames = frames;
 	if (s->in)
 		roundtrip(s, nframes);
@@ -851,6 +853,38 @@ static int pin_thread(struct jack_state *s)
 }
 
 /*
+ * PipeWire's libjack (0.3.65) tells its client nothing when the server goes away: the
+ * callbacks just stop. Our own connection to the server hears it close.
+ */
+static int server_gone(struct jack_state *s)
+{
+	int e = lb_pw_error(s->pw);
+
+	if (e != -EPIPE)
+		return 0;
+	snprintf(s->lost_reason, sizeof(s->lost_reason), "PipeWire closed the connection");
+	__atomic_store_n(&s->lost, 1, __ATOMIC_RELEASE);
+	return 1;
+}
+
+/*
+ * The periods from the last measured callback to the end of the run (end_ns) in which the
+ * server called the client not at all (stopped, or gone without a word) are missed like any
+ * other: a result must not read "0 missed" over seconds without a cycle.
+ */
+static void count_tail(struct jack_state *s, uint64_t end_ns)
+{
+	uint64_t last = __atomic_load_n(&s->prev_ns, __ATOMIC_RELAXED), m;
+
+	if (last < s->from_ns)
+		last = s->from_ns;
+	if (end_ns <= last + s->period_ns + s->period_ns / 2)
+		return;
+	m = (end_ns - last + s->period_ns / 2) / s->period_ns - 1;
+	__atomic_store_n(&s->c->missed, __atomic_load_n(&s->c->missed, __ATOMIC_RELAXED) + m, __ATOMIC_RELAXED);
+}
+
+/*
  * The reporter: the process thread belongs to libjack, so this thread sleeps in short steps
  * until the end, reading the DSP load and calling progress; ends early on *stop, shutdown or a
  * change of the period.
@@ -871,6 +905,8 @@ static void report_until_end(struct jack_state *s, volatile sig_atomic_t *stop, 
 
 		if (*stop || __atomic_load_n(&s->lost, __ATOMIC_ACQUIRE) ||
 		    __atomic_load_n(&s->changed_to, __ATOMIC_ACQUIRE) || now >= end_ns)
+			break;
+		if (s->pw && server_gone(s))
 			break;
 		if (now >= next_load) {
 			double load = jack_cpu_load(s->client);
@@ -1278,6 +1314,7 @@ int lb_plane_jack(struct lb_run *r, volatile sig_atomic_t *stop, lb_progress_fn 
 	if (pipewire) {
 		strbuf_reset(&msg);
 		if (lb_pw_connect(&pw, remote, &msg) == 0) {
+			s->pw = pw;
 			pw_describe(r, pw);
 		} else {
 			const char *v = strstr(jack_get_version_string(), "PipeWire ");
@@ -1407,6 +1444,9 @@ int lb_plane_jack(struct lb_run *r, volatile sig_atomic_t *stop, lb_progress_fn 
 			end = end_ns;
 		r->elapsed_s = end > s->from_ns ? (double)(end - s->from_ns) / 1e9 : 0;
 		__atomic_store_n(&s->end_us, s->start_us + (jack_time_t)(r->elapsed_s * 1e6), __ATOMIC_RELEASE);
+		/* a server that went away ended the run: its last cycles are not missed, there were none */
+		if (!__atomic_load_n(&s->lost, __ATOMIC_ACQUIRE))
+			count_tail(s, end);
 		if (profiling) {
 			lb_pw_profile_window(pw, s->from_ns, end);
 			if (!__atomic_load_n(&s->lost, __ATOMIC_ACQUIRE))
@@ -1441,8 +1481,14 @@ out:
 		s->client = NULL;
 	}
 	close_return(&s->ret);
-	if (s->client)
-		call_server(s, NULL, do_close, &activated, sizeof(activated), &ret);
+	if (s->client && call_server(s, NULL, do_close, &activated, sizeof(activated), &ret) == -ETIMEDOUT && !err) {
+		/* measured, but the server stopped answering: said, and the result kept, as for one gone */
+		a->device_lost = 1;
+		snprintf(a->error, sizeof(a->error), "the JACK server '%.64s' did not answer the client's close in %llu s: "
+			 "is it stopped (kill -CONT) or hung? Its missing cycles are counted missed", shown,
+			 (unsigned long long)(ANSWER_NS / LB_NSEC));
+		err = -ENODEV;
+	}
 	/* no process callback runs now: the tracer's last late wakeups are taken apart */
 	lb_causes_stop(r->tracer, r);
 	r->tracer = NULL;

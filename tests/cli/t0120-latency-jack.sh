@@ -166,6 +166,25 @@ test_expect_success 'a server gone mid-run: exit 3, the result so far with devic
 	test "$("$JGET" r.json "r[\"samples\"] > 100")" = true
 '
 
+# A server stopped mid-run calls the client no more: those periods are missed, up to the end
+# of the run, as any other (the server is let go on after the run's end, so the client closes)
+test_expect_success 'a server stopped mid-run: its missing cycles are counted missed' '
+	start_jackd "$NAME-paused" &&
+	{ "$LB" -q --plane jack --device "$NAME-paused" -D 2s --json r.json >out 2>err & } &&
+	lb=$! &&
+	sleep 1 &&
+	kill -STOP "$JACKD" &&
+	sleep 5 &&
+	kill -CONT "$JACKD" &&
+	{ wait $lb; test $? = 0; } &&
+	stop_jackd &&
+	samples=$("$JGET" r.json "r[\"samples\"]") &&
+	missed=$("$JGET" r.json "r[\"missed_periods\"]") &&
+	echo "samples $samples, missed $missed, of 750 cycles" &&
+	test $((samples + missed)) -ge 747 && test $((samples + missed)) -le 752 &&
+	test "$missed" -ge 100
+'
+
 # A stopped server (SIGSTOP, a debugger) answers nothing: latency-bench gives up after 10 s
 # with what to do, and Ctrl-C ends the wait at once, as it ends a run
 test_expect_success 'a server that does not answer: exit 3 after 10 s and no result; Ctrl-C ends the wait' '

@@ -146,6 +146,21 @@ test_expect_success '--start-server pipewire: 64 frames at 48 kHz granted and me
 	all_gone
 '
 
+# PipeWire's libjack tells its client nothing when the server dies, its callbacks just stop:
+# the plane hears it on its own connection, ends the run there and keeps the result so far
+test_expect_success 'a PipeWire gone mid-run: exit 3, the result so far with device_lost, nothing left' '
+	{ "$LB" -q --plane jack --start-server pipewire --period 64 --rate 48000 -D 8s --json r.json >out 2>err & } &&
+	lb=$! &&
+	wait_for pgrep -P $lb -x pipewire >server &&
+	sleep 2.5 &&
+	kill -KILL "$(cat server)" &&
+	{ wait $lb; test $? = 3; } &&
+	test_grep "^latency-bench: error: the JACK server .* went away during the run: PipeWire closed the connection\$" err &&
+	test "$("$JGET" r.json "(r[\"audio\"][\"device_lost\"], r[\"interrupted\"])")" = "[true, true]" &&
+	test "$("$JGET" r.json "500 < r[\"samples\"] and r[\"duration_s\"] < 6")" = true &&
+	wait_for all_gone
+'
+
 test_expect_success 'a server that runs at 1024: no --period measures 1024 and the verdict speaks for no less' '
 	start_pw "$TRASH_ROOT/vm" 1024 1024 2048 &&
 	XDG_RUNTIME_DIR=$TRASH_ROOT/vm pw-jack "$LB" -q --plane jack -D 2s --json r.json >out 2>err &&
