@@ -470,6 +470,14 @@ static int call_server(struct jack_state *s, volatile sig_atomic_t *stop, int (*
 	return 0;
 }
 
+/* The message for a request the server did not answer: "" for open and activation. */
+static void say_no_answer(struct jack_state *s, const char *shown, const char *request, const char *then)
+{
+	snprintf(s->r->audio.error, sizeof(s->r->audio.error),
+		 "the JACK server '%.64s' did not answer%s in %llu s: is it stopped (kill -CONT) or hung? %s", shown,
+		 request, (unsigned long long)(ANSWER_NS / LB_NSEC), then);
+}
+
 /* What the request threads run. */
 struct open_args {
 	char server[256];  /* "" for the default one */
@@ -536,9 +544,7 @@ static jack_client_t *client_open(struct jack_state *s, volatile sig_atomic_t *s
 
 	*err = call_server(s, stop, do_open, &o, sizeof(o), &unused);
 	if (*err == -ETIMEDOUT)
-		snprintf(s->r->audio.error, sizeof(s->r->audio.error),
-			 "the JACK server '%s' did not answer in %llu s: is it stopped (kill -CONT) or hung? Restart it",
-			 shown, (unsigned long long)(ANSWER_NS / LB_NSEC));
+		say_no_answer(s, shown, "", "Restart it");
 	else if (*err && *err != -EINTR)
 		snprintf(s->r->audio.error, sizeof(s->r->audio.error), "cannot start a thread to reach the JACK server: %s",
 			 strerror(-*err));
@@ -1217,7 +1223,7 @@ int lb_plane_jack(struct lb_run *r, volatile sig_atomic_t *stop, lb_progress_fn 
 	jack_nframes_t frames = 0, rate = 0;
 	struct sigaction ign_pipe = { .sa_handler = SIG_IGN }, old_pipe;
 	uint64_t end_ns;
-	int err = 0, ret = 0, dma_fd = -1, activated = 0, profiling = 0, pipe_ignored = 0;
+	int err = 0, ret = 0, dma_fd = -1, activated = 0, profiling = 0;
 
 	if ((err = lb_jack_load(a->error, sizeof(a->error))))
 		return err;
@@ -1228,6 +1234,12 @@ int lb_plane_jack(struct lb_run *r, volatile sig_atomic_t *stop, lb_progress_fn 
 	s->r = r;
 	s->c = c;
 	s->pipewire = pipewire;
+	/*
+	 * libjack writes to the server's socket: a server that goes away would end the process
+	 * with SIGPIPE, without a word or a result. Its write fails instead, and the plane
+	 * reports the server gone.
+	 */
+	sigaction(SIGPIPE, &ign_pipe, &old_pipe);
 	snprintf(c->name, sizeof(c->name), "jack");
 	a->dsp_load_mean = a->dsp_load_max = -1;
 	snprintf(a->server_kind, sizeof(a->server_kind), "%s", pipewire ? "pipewire" : "jackd");
@@ -1295,13 +1307,6 @@ int lb_plane_jack(struct lb_run *r, volatile sig_atomic_t *stop, lb_progress_fn 
 			setenv("PIPEWIRE_RATE", nrate, 1);
 	}
 
-	/*
-	 * libjack writes to the server's socket from this thread: a server that goes away
-	 * would end the process with SIGPIPE, without a word or a result. Its write fails
-	 * instead, and the plane reports the server gone.
-	 */
-	sigaction(SIGPIPE, &ign_pipe, &old_pipe);
-	pipe_ignored = 1;
 	s->client = open_client(s, stop, jackd_started ? &sv : NULL, server, shown, pipewire, &err);
 	if (!s->client && err == -EINTR) {
 		/* Ctrl-C while the server did not answer: nothing measured, which is still the truth */
@@ -1354,8 +1359,7 @@ int lb_plane_jack(struct lb_run *r, volatile sig_atomic_t *stop, lb_progress_fn 
 	}
 	if ((err = call_server(s, stop, do_activate, NULL, 0, &ret)) || (err = ret)) {
 		if (err == -ETIMEDOUT)
-			snprintf(a->error, sizeof(a->error), "the JACK server '%s' did not answer in %llu s: is it "
-				 "stopped (kill -CONT) or hung? Restart it", shown, (unsigned long long)(ANSWER_NS / LB_NSEC));
+			say_no_answer(s, shown, "", "Restart it");
 		else if (err != -EINTR && __atomic_load_n(&s->lost, __ATOMIC_ACQUIRE))
 			snprintf(a->error, sizeof(a->error), "the JACK server '%.64s' went away before the run began: "
 				 "%.120s", shown, s->lost_reason);
@@ -1484,9 +1488,7 @@ out:
 	if (s->client && call_server(s, NULL, do_close, &activated, sizeof(activated), &ret) == -ETIMEDOUT && !err) {
 		/* measured, but the server stopped answering: said, and the result kept, as for one gone */
 		a->device_lost = 1;
-		snprintf(a->error, sizeof(a->error), "the JACK server '%.64s' did not answer the client's close in %llu s: "
-			 "is it stopped (kill -CONT) or hung? Its missing cycles are counted missed", shown,
-			 (unsigned long long)(ANSWER_NS / LB_NSEC));
+		say_no_answer(s, shown, " the client's close", "Its missing cycles are counted missed");
 		err = -ENODEV;
 	}
 	/* no process callback runs now: the tracer's last late wakeups are taken apart */
@@ -1530,8 +1532,7 @@ out:
 		explain_xruns(r, 0);
 	}
 	server_stop(&sv);
-	if (pipe_ignored)
-		sigaction(SIGPIPE, &old_pipe, NULL);
+	sigaction(SIGPIPE, &old_pipe, NULL);
 	if (pw_started)
 		lb_pw_server_stop(&pws, janitor);
 	lb_pw_janitor_done(janitor);
